@@ -1,0 +1,34 @@
+# Machi: `make run` serves the Kumamoto FY2022 ledger; `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test install lint bench clean
+
+run: install
+	$(BIN)/machi migrate --noinput
+	$(BIN)/machi demo
+	$(BIN)/machi runserver $(HOST)
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python bench/ledger_import.py
+
+clean:
+	rm -rf $(VENV) machi.sqlite3* var

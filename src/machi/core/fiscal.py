@@ -1,0 +1,73 @@
+"""Fiscal years (April–March) and the Japanese eras they are written in."""
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from machi.core.text import normalize
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+# Era name → the Gregorian year of its first (元年) year. 令和N年度 = FY(2018+N).
+ERAS = {"令和": 2019, "平成": 1989, "昭和": 1926}
+_ERA_LETTERS = {"R": "令和", "H": "平成", "S": "昭和"}
+# The last fiscal year each era can name: 平成31年度 is FY2019 (the same year as 令和元年度).
+_ERA_LAST_FY = {"令和": 9999, "平成": 2019, "昭和": 1989}
+
+_ERA_YEAR = re.compile(r"(令和|平成|昭和|[RHS])\s*(元|\d{1,2})\s*年?度?", re.IGNORECASE)
+_WESTERN_YEAR = re.compile(r"(?:FY\s*)?((?:19|20)\d{2})\s*年?度?", re.IGNORECASE)
+
+
+def parse_fiscal_year(text: str | int) -> int:
+    """Read a fiscal year as people write it: 令和4年度, 令和元年度, 平成31年度, R4, ２０２２年度, FY2022.
+
+    Returns the Gregorian year the fiscal year starts in. Raises ValueError with a
+    Japanese message when nothing in the text names a year.
+    """
+    found = find_fiscal_year(text)
+    if found is None:
+        raise ValueError(f"年度を読み取れません: {text!r}（例: 令和4年度、2022）")
+    return found
+
+
+def find_fiscal_year(text: str | int) -> int | None:
+    """The fiscal year named anywhere in a text (a title row, say), or None."""
+    if isinstance(text, int):
+        return text if 1900 <= text <= 2200 else None
+    value = normalize(text)
+    era_match = _ERA_YEAR.search(value)
+    if era_match:
+        era = era_match.group(1)
+        era = _ERA_LETTERS.get(era.upper(), era)
+        number = 1 if era_match.group(2) == "元" else int(era_match.group(2))
+        if number < 1:
+            return None
+        year = ERAS[era] + number - 1
+        if year > _ERA_LAST_FY[era]:
+            raise ValueError(f"{era}{number}年度は存在しません")
+        return year
+    western = _WESTERN_YEAR.search(value)
+    return int(western.group(1)) if western else None
+
+
+def wareki(fiscal_year: int) -> str:
+    """令和4年度 for 2022, 令和元年度 for 2019 (never 平成31年度: the fiscal year is named by its era at 4/1)."""
+    for era, first in ERAS.items():
+        if fiscal_year >= first:
+            number = fiscal_year - first + 1
+            return f"{era}{'元' if number == 1 else number}年度"
+    return f"{fiscal_year}年度"
+
+
+def fiscal_year_of(moment: dt.date | dt.datetime) -> int:
+    """The fiscal year a date or an aware datetime falls in (Tokyo time)."""
+    if isinstance(moment, dt.datetime):
+        if moment.tzinfo is None:
+            raise ValueError("naive datetime: fiscal years are decided in Asia/Tokyo")
+        moment = moment.astimezone(TOKYO).date()
+    return moment.year if moment.month >= 4 else moment.year - 1
+
+
+def fiscal_year_bounds(fiscal_year: int) -> tuple[dt.date, dt.date]:
+    """April 1 to March 31 of the next calendar year."""
+    return dt.date(fiscal_year, 4, 1), dt.date(fiscal_year + 1, 3, 31)

@@ -1,0 +1,288 @@
+"""Every write to the ledger. Views, the API and the CLI call these; nothing else writes.
+
+Each action is atomic. Figures change only through `set_figures`, which appends
+the change to the project's history in the same transaction.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Max
+
+from machi.core import lgcode
+from machi.core.fiscal import wareki
+from machi.core.money import format_thousands
+from machi.core.text import name_key, normalize
+from machi.ledger.importers.rows import LedgerImportError, LedgerRow, Problem
+from machi.ledger.models import FigureChange, Pillar, Programme, Project, Stage, Theme, Ward
+
+FIGURE_LABELS = {"initial_yen": "当初予算", "revised_yen": "2月補正後", "settled_yen": "決算額"}
+ATTRIBUTE_LABELS = {"no": "No.", "name": "事業名", "description": "事業内容", "status": "区分", "pillar_id": "柱"}
+
+
+def set_figures(project: Project, *, reason: str, actor=None, **figures: int | None) -> list[FigureChange]:
+    """Change any of initial_yen, revised_yen, settled_yen; each real change is kept in the history.
+
+    A figure given with its current value is no change and leaves no entry.
+    """
+    unknown = set(figures) - set(FIGURE_LABELS)
+    if unknown:
+        raise ValueError(f"unknown figures: {sorted(unknown)}")
+    if not normalize(reason):
+        raise ValueError("変更の理由を入力してください")
+    for value in figures.values():
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise ValueError("金額は0以上の整数（円）です")
+    changes = []
+    with transaction.atomic():
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        for field_name, new in figures.items():
+            old = getattr(project, field_name)
+            if old == new:
+                continue
+            setattr(project, field_name, new)
+            changes.append(
+                FigureChange(
+                    project=project,
+                    stage=Stage(field_name.removesuffix("_yen")),
+                    old_yen=old,
+                    new_yen=new,
+                    changed_by=actor,
+                    reason=reason,
+                )
+            )
+        if changes:
+            project.save(update_fields=list({c.stage + "_yen" for c in changes}))
+            for change in changes:
+                change.save()
+    return changes
+
+
+@dataclass
+class ImportReport:
+    source: str
+    dry_run: bool
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    figure_changes: int = 0
+    lines: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.created or self.updated or self.figure_changes)
+
+    def summary(self) -> str:
+        verb = "変更予定" if self.dry_run else "変更"
+        return (
+            f"{self.source}: 新規 {self.created} 件、更新 {self.updated} 件、変更なし {self.unchanged} 件、"
+            f"金額の{verb} {self.figure_changes} 件"
+        )
+
+
+class _DryRunRollback(Exception):
+    pass
+
+
+def import_ledger(rows: list[LedgerRow], *, source: str, actor=None, dry_run: bool = False) -> ImportReport:
+    """Write a file's rows to the ledger, all or nothing.
+
+    Rows are matched to projects by (ward, year, No.) where a No. is given, else by
+    the normalised name. A changed figure becomes a history entry whose reason names
+    the import. Projects missing from the file are left as they are (and named in a
+    warning): an import never deletes. With dry_run, the same work runs and is
+    rolled back, so what it reports is exactly what would happen.
+    """
+    report = ImportReport(source=source, dry_run=dry_run)
+    try:
+        with transaction.atomic():
+            problems = _apply(rows, report, actor=actor)
+            if problems:
+                raise LedgerImportError(problems)
+            if dry_run:
+                raise _DryRunRollback
+    except _DryRunRollback:
+        pass
+    return report
+
+
+def _apply(rows: list[LedgerRow], report: ImportReport, *, actor) -> list[Problem]:
+    problems: list[Problem] = []
+    wards = _resolve_wards(rows, problems)
+    groups: dict[tuple[int, int], list[LedgerRow]] = {}
+    for row in rows:
+        ward = wards.get(id(row))
+        if ward is not None:
+            groups.setdefault((ward.pk, row.fiscal_year), []).append(row)
+    for (ward_pk, fiscal_year), group in groups.items():
+        _check_duplicates(group, problems)
+        for row in group:
+            for field_name in FIGURE_LABELS:
+                value = getattr(row, field_name)
+                if value is not None and value < 0:
+                    column = field_name.removesuffix("_yen")
+                    problems.append(Problem(row.where.sheet, row.where.row, column, "事業の金額は負にできません"))
+    if problems:
+        return problems
+    for (ward_pk, fiscal_year), group in groups.items():
+        programme, _ = Programme.objects.get_or_create(ward_id=ward_pk, fiscal_year=fiscal_year)
+        _apply_programme(programme, group, report, actor=actor)
+    return problems
+
+
+def _resolve_wards(rows: list[LedgerRow], problems: list[Problem]) -> dict[int, Ward]:
+    """Each row's ward, by its code (checked, check digit included) or else by its name."""
+    by_code = {w.code: w for w in Ward.objects.all()}
+    by_name = {normalize(w.name): w for w in by_code.values()}
+    resolved: dict[int, Ward] = {}
+    for row in rows:
+        where = row.where
+        if row.ward_code:
+            try:
+                code = lgcode.validate(row.ward_code)
+            except ValueError as error:
+                problems.append(Problem(where.sheet, where.row, "ward_code", str(error)))
+                continue
+            ward = by_code.get(code)
+            if ward is None:
+                if not row.ward:
+                    problems.append(Problem(where.sheet, where.row, "ward", "新しい区には区名が必要です"))
+                    continue
+                if normalize(row.ward) in by_name:
+                    problems.append(
+                        Problem(where.sheet, where.row, "ward_code",
+                                f"区「{row.ward}」の団体コードは {by_name[normalize(row.ward)].code} です")
+                    )  # fmt: skip
+                    continue
+                ward = Ward.objects.create(code=code, name=row.ward)
+                by_code[code] = by_name[normalize(row.ward)] = ward
+            elif row.ward and normalize(row.ward) != normalize(ward.name):
+                problems.append(
+                    Problem(where.sheet, where.row, "ward", f"団体コード {code} は「{ward.name}」です（「{row.ward}」ではありません）")
+                )  # fmt: skip
+                continue
+        else:
+            ward = by_name.get(normalize(row.ward))
+            if ward is None:
+                problems.append(Problem(where.sheet, where.row, "ward", f"区「{row.ward}」が登録されていません（団体コードを指定してください）"))  # fmt: skip
+                continue
+        resolved[id(row)] = ward
+    return resolved
+
+
+def _check_duplicates(group: list[LedgerRow], problems: list[Problem]) -> None:
+    seen_no: dict[int, LedgerRow] = {}
+    seen_name: dict[str, LedgerRow] = {}
+    for row in group:
+        if row.no is not None:
+            if row.no in seen_no:
+                first = seen_no[row.no].where
+                problems.append(Problem(row.where.sheet, row.where.row, "no", f"No.{row.no} が重複しています（{first.sheet} {first.row}行目と同じ）"))  # fmt: skip
+            seen_no.setdefault(row.no, row)
+        key = name_key(row.name)
+        if key in seen_name:
+            first = seen_name[key].where
+            problems.append(Problem(row.where.sheet, row.where.row, "name", f"事業名「{row.name}」が重複しています（{first.sheet} {first.row}行目と同じ）"))  # fmt: skip
+        seen_name.setdefault(key, row)
+
+
+def _apply_programme(programme: Programme, group: list[LedgerRow], report: ImportReport, *, actor) -> None:
+    label = f"{programme.ward.name} {wareki(programme.fiscal_year)}"
+    pillars = _ensure_pillars(programme, [row.pillar for row in group if row.pillar])
+    existing = list(Project.objects.filter(programme=programme))
+    by_no = {p.no: p for p in existing if p.no is not None}
+    by_name = {p.name_key: p for p in existing}
+    matched: set[int] = set()
+    reason = f"取込: {report.source}"
+    for position, row in enumerate(group, start=1):
+        project = (by_no.get(row.no) if row.no is not None else None) or by_name.get(name_key(row.name))
+        if project is not None and project.pk in matched:
+            project = None  # two rows, one project: the database's unique name stops it below
+        attributes = {
+            "no": row.no,
+            "name": row.name,
+            "description": row.description,
+            "status": row.status,
+            "pillar_id": pillars[row.pillar].pk if row.pillar else None,
+            "position": position,
+        }
+        figures = {f: getattr(row, f) for f in FIGURE_LABELS}
+        title = f"{label} No.{row.no or '－'} {row.name}"
+        if project is None:
+            project = Project.objects.create(programme=programme, **attributes)
+            set_figures(project, reason=reason, actor=actor, **figures)
+            report.created += 1
+            report.figure_changes += sum(v is not None for v in figures.values())
+            report.lines.append(f"+ {title}: " + " / ".join(f"{FIGURE_LABELS[f]} {format_thousands(v)}" for f, v in figures.items()))  # fmt: skip
+            matched.add(project.pk)
+            continue
+        matched.add(project.pk)
+        changed_attrs = [k for k, v in attributes.items() if getattr(project, k) != v]
+        if changed_attrs:
+            for key in changed_attrs:
+                setattr(project, key, attributes[key])
+            project.save()
+        changes = set_figures(project, reason=reason, actor=actor, **figures)
+        report.figure_changes += len(changes)
+        visible_attrs = [a for a in changed_attrs if a != "position"]
+        if changes or visible_attrs:
+            report.updated += 1
+            details = [f"{FIGURE_LABELS[c.stage + '_yen']} {format_thousands(c.old_yen)} → {format_thousands(c.new_yen)}" for c in changes]  # fmt: skip
+            details += [f"{ATTRIBUTE_LABELS[a]}を変更" for a in visible_attrs]
+            report.lines.append(f"~ {title}: " + "、".join(details))
+        else:
+            report.unchanged += 1
+    for project in existing:
+        if project.pk not in matched:
+            report.warnings.append(f"{label} No.{project.no or '－'} {project.name}: ファイルにないため変更していません")
+
+
+def _ensure_pillars(programme: Programme, names: list[str]) -> dict[str, Pillar]:
+    """The programme's pillars by name; names not yet known are appended in file order."""
+    pillars = {p.name: p for p in Pillar.objects.filter(programme=programme)}
+    position = (Pillar.objects.filter(programme=programme).aggregate(m=Max("position"))["m"] or 0)
+    for name in names:
+        if name not in pillars:
+            position += 1
+            pillars[name] = Pillar.objects.create(programme=programme, name=name, position=position)
+    return pillars
+
+
+def save_programme_profile(
+    *,
+    ward: Ward,
+    fiscal_year: int,
+    allocation_yen: int | None,
+    vision: str,
+    priorities: str,
+    pillars: list[tuple[str, str]],
+) -> Programme:
+    """A programme's allocation, vision, priorities and ordered pillars (name, description).
+
+    Pillars keep their identity by name; their order becomes the order given.
+    """
+    with transaction.atomic():
+        programme, _ = Programme.objects.select_for_update().get_or_create(ward=ward, fiscal_year=fiscal_year)
+        programme.allocation_yen = allocation_yen
+        programme.vision = vision
+        programme.priorities = priorities
+        programme.save()
+        existing = {p.name: p for p in Pillar.objects.filter(programme=programme)}
+        # Move every pillar out of the way first: positions are unique per programme.
+        offset = 1000
+        for pillar in existing.values():
+            pillar.position += offset
+            pillar.save(update_fields=["position"])
+        for position, (name, description) in enumerate(pillars, start=1):
+            pillar = existing.get(name) or Pillar(programme=programme, name=name)
+            pillar.position = position
+            pillar.description = description
+            pillar.save()
+    return programme
+
+
+def tag_project(project: Project, theme_names: list[str]) -> None:
+    """Set a project's themes, creating a theme the first time it is named."""
+    themes = [Theme.objects.get_or_create(name=normalize(name))[0] for name in theme_names]
+    project.themes.set(themes)

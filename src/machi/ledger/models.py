@@ -1,0 +1,222 @@
+"""The ledger: wards, their yearly programmes, pillars, projects and each project's money.
+
+Money is integer yen (fields end in `_yen`); None means "not budgeted" (―), never 0.
+Derived figures (execution rate, 不用額, totals) are computed, never stored.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from machi.core import lgcode
+from machi.core.fiscal import wareki
+from machi.core.money import execution_rate, unused_amount
+from machi.core.text import name_key
+from machi.ledger.queries import FigureChangeQuerySet, ProgrammeQuerySet, ProjectQuerySet
+
+
+def validate_lg_code(value: str) -> None:
+    try:
+        lgcode.validate(value)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
+class Ward(models.Model):
+    code = models.CharField(_("団体コード"), max_length=6, unique=True, validators=[validate_lg_code])
+    name = models.CharField(_("区名"), max_length=50, unique=True)
+    name_en = models.CharField(_("英語名"), max_length=100, blank=True)
+    city_name = models.CharField(_("市名"), max_length=50, blank=True)
+    city_code = models.CharField(_("市の団体コード"), max_length=6, blank=True, validators=[validate_lg_code])
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("区")
+        verbose_name_plural = _("区")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Programme(models.Model):
+    """One ward's まちづくり推進経費 for one fiscal year."""
+
+    ward = models.ForeignKey(Ward, on_delete=models.PROTECT, related_name="programmes", verbose_name=_("区"))
+    fiscal_year = models.PositiveSmallIntegerField(_("年度（西暦）"))
+    allocation_yen = models.BigIntegerField(_("配分額（円）"), null=True, blank=True)
+    vision = models.TextField(_("めざす区の姿"), blank=True)
+    priorities = models.TextField(_("重点的取組・方針"), blank=True)
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-fiscal_year", "ward__code"]
+        verbose_name = _("区の年度計画")
+        verbose_name_plural = _("区の年度計画")
+        constraints = [
+            models.UniqueConstraint(fields=["ward", "fiscal_year"], name="one_programme_per_ward_year"),
+            models.CheckConstraint(
+                condition=Q(allocation_yen__isnull=True) | Q(allocation_yen__gte=0),
+                name="allocation_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{wareki(self.fiscal_year)} {self.ward.name}"
+
+    @property
+    def fiscal_year_label(self) -> str:
+        return wareki(self.fiscal_year)
+
+
+class Pillar(models.Model):
+    """One of the ward's ordered policy groups for the year (基本方針, 重点的取組 …)."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="pillars")
+    position = models.PositiveSmallIntegerField(_("順序"))
+    name = models.CharField(_("柱"), max_length=200)
+    description = models.TextField(_("説明"), blank=True)
+
+    class Meta:
+        ordering = ["programme", "position"]
+        verbose_name = _("柱（基本方針）")
+        verbose_name_plural = _("柱（基本方針）")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "position"], name="pillar_position_unique"),
+            models.UniqueConstraint(fields=["programme", "name"], name="pillar_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Theme(models.Model):
+    """A cross-ward tag (防災, ICT, 健康 …) for comparing what wards spend on."""
+
+    name = models.CharField(_("テーマ"), max_length=50, unique=True)
+    name_en = models.CharField(_("英語名"), max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("テーマ")
+        verbose_name_plural = _("テーマ")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Project(models.Model):
+    class Status(models.TextChoices):
+        NEW = "新規", _("新規")
+        CONTINUING = "継続", _("継続")
+        EXPANDED = "拡充", _("拡充")
+        NONE = "", _("（なし）")
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="projects")
+    pillar = models.ForeignKey(
+        Pillar, on_delete=models.PROTECT, related_name="projects", null=True, blank=True, verbose_name=_("柱")
+    )
+    position = models.PositiveSmallIntegerField(_("表示順"), default=0)
+    no = models.PositiveSmallIntegerField(_("No."), null=True, blank=True)
+    name = models.CharField(_("事業名"), max_length=200)
+    name_key = models.CharField(max_length=200, editable=False)
+    description = models.TextField(_("事業内容"), blank=True)
+    status = models.CharField(_("区分"), max_length=2, choices=Status.choices, blank=True, default="")
+    themes = models.ManyToManyField(Theme, blank=True, related_name="projects", verbose_name=_("テーマ"))
+    initial_yen = models.BigIntegerField(_("当初予算（円）"), null=True, blank=True)
+    revised_yen = models.BigIntegerField(_("2月補正後（円）"), null=True, blank=True)
+    settled_yen = models.BigIntegerField(_("決算額（円）"), null=True, blank=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["programme", "position", "no", "id"]
+        verbose_name = _("事業")
+        verbose_name_plural = _("事業")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "name_key"], name="project_name_unique_in_programme"),
+            models.UniqueConstraint(
+                fields=["programme", "no"], condition=Q(no__isnull=False), name="project_no_unique_in_programme"
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0}),
+                    name=f"project_{field}_not_negative",
+                )
+                for field in ("initial_yen", "revised_yen", "settled_yen")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.no or ''} {self.name}".strip()
+
+    def save(self, *args, **kwargs):
+        self.name_key = name_key(self.name)
+        super().save(*args, **kwargs)
+
+    @property
+    def execution_rate(self):
+        return execution_rate(self.settled_yen, self.revised_yen)
+
+    @property
+    def unused_yen(self) -> int | None:
+        return unused_amount(self.settled_yen, self.revised_yen)
+
+    @property
+    def settled_exceeds_revised(self) -> bool:
+        return self.settled_yen is not None and self.revised_yen is not None and self.settled_yen > self.revised_yen
+
+
+class Stage(models.TextChoices):
+    """The three stages of a project's money, in the order a year goes through them."""
+
+    INITIAL = "initial", _("当初予算")
+    REVISED = "revised", _("2月補正後")
+    SETTLED = "settled", _("決算額")
+
+    @property
+    def field(self) -> str:
+        return f"{self.value}_yen"
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class FigureChange(models.Model):
+    """One change of one figure: who, when, why. Append-only.
+
+    The ledger's figures on Project are the latest of these; the history is the
+    record people audit, so rows are never updated or deleted (save() refuses an
+    update, delete() refuses always).
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="figure_changes")
+    stage = models.CharField(_("段階"), max_length=10, choices=Stage.choices)
+    old_yen = models.BigIntegerField(_("変更前（円）"), null=True, blank=True)
+    new_yen = models.BigIntegerField(_("変更後（円）"), null=True, blank=True)
+    changed_at = models.DateTimeField(_("日時"), auto_now_add=True, db_index=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("変更者")
+    )
+    reason = models.TextField(_("理由"))
+
+    objects = FigureChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "changed_at", "id"]
+        verbose_name = _("金額の変更履歴")
+        verbose_name_plural = _("金額の変更履歴")
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.get_stage_display()}: {self.old_yen} → {self.new_yen}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("金額の変更履歴は追記のみです")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("金額の変更履歴は削除できません")

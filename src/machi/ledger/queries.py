@@ -1,0 +1,171 @@
+"""The ledger's business questions, as QuerySet methods and small functions."""
+
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import Count, Q, Sum
+
+from machi.core.money import execution_rate, unused_amount
+
+MONEY_FIELDS = ("initial_yen", "revised_yen", "settled_yen")
+
+
+class ProgrammeQuerySet(models.QuerySet):
+    def for_year(self, fiscal_year: int):
+        return self.filter(fiscal_year=fiscal_year)
+
+    def for_ward(self, ward):
+        return self.filter(ward__name=ward) if isinstance(ward, str) else self.filter(ward=ward)
+
+    def with_totals(self):
+        """Each programme with its three stage totals (― counts as nothing) and project count."""
+        return self.select_related("ward").annotate(
+            project_count=Count("projects", distinct=True),
+            **{f"total_{f}": Sum(f"projects__{f}") for f in MONEY_FIELDS},
+        )
+
+    def fiscal_years(self) -> list[int]:
+        return list(self.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct())
+
+
+class ProjectQuerySet(models.QuerySet):
+    def for_year(self, fiscal_year: int):
+        return self.filter(programme__fiscal_year=fiscal_year)
+
+    def for_ward(self, ward):
+        if isinstance(ward, str):
+            return self.filter(Q(programme__ward__name=ward) | Q(programme__ward__code=ward))
+        return self.filter(programme__ward=ward)
+
+    def for_listing(self):
+        """What a list page or the API shows, in a fixed number of queries."""
+        return self.select_related("programme__ward", "pillar").prefetch_related("themes").order_by(
+            "programme__ward__code", "programme__fiscal_year", "position", "no", "id"
+        )
+
+    def settled_above_revised(self):
+        return self.filter(settled_yen__gt=models.F("revised_yen"))
+
+    def settled_without_revised(self):
+        return self.filter(settled_yen__isnull=False, revised_yen__isnull=True)
+
+    def totals(self) -> "Totals":
+        sums = self.aggregate(**{f: Sum(f) for f in MONEY_FIELDS})
+        return Totals(sums["initial_yen"], sums["revised_yen"], sums["settled_yen"])
+
+
+class FigureChangeQuerySet(models.QuerySet):
+    def for_project(self, project):
+        return self.filter(project=project).select_related("changed_by").order_by("changed_at", "id")
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Stage totals; None only when no project in the group has that figure."""
+
+    initial_yen: int | None
+    revised_yen: int | None
+    settled_yen: int | None
+
+    @property
+    def execution_rate(self):
+        return execution_rate(self.settled_yen, self.revised_yen)
+
+    @property
+    def unused_yen(self):
+        return unused_amount(self.settled_yen, self.revised_yen)
+
+    @classmethod
+    def of(cls, projects) -> "Totals":
+        """Totals of projects already in memory (a page that shows them all anyway)."""
+        sums = []
+        for f in MONEY_FIELDS:
+            values = [getattr(p, f) for p in projects if getattr(p, f) is not None]
+            sums.append(sum(values) if values else None)
+        return cls(*sums)
+
+
+@dataclass
+class PillarGroup:
+    pillar: object
+    projects: list = field(default_factory=list)
+
+    @property
+    def totals(self) -> Totals:
+        return Totals.of(self.projects)
+
+
+def programme_sheet(programme) -> tuple[list[PillarGroup], Totals]:
+    """A ward-year as its report shows it: pillars in order with their projects, and the total.
+
+    Two queries whatever the number of projects.
+    """
+    from machi.ledger.models import Project
+
+    projects = list(
+        Project.objects.filter(programme=programme)
+        .select_related("pillar")
+        .prefetch_related("themes")
+        .order_by("pillar__position", "position", "no", "id")
+    )
+    groups: dict[int | None, PillarGroup] = {}
+    for project in projects:
+        key = project.pillar_id
+        if key not in groups:
+            groups[key] = PillarGroup(project.pillar)
+        groups[key].projects.append(project)
+    return list(groups.values()), Totals.of(projects)
+
+
+@dataclass(frozen=True)
+class CheckFinding:
+    ward: str
+    kind: str
+    message: str
+
+
+def ledger_check(fiscal_year: int) -> dict[str, list[CheckFinding]]:
+    """The data checks per ward, for `machi ledger check` and the report pages.
+
+    - the projects' initial budgets do not add up to the programme's allocation;
+    - a settled figure above its revised budget (allowed: transfers happen; flagged);
+    - a settled figure with no revised budget.
+    """
+    from machi.core.money import format_thousands
+    from machi.ledger.models import Programme, Project
+
+    findings: dict[str, list[CheckFinding]] = {}
+    for programme in Programme.objects.for_year(fiscal_year).with_totals().order_by("ward__code"):
+        ward = programme.ward.name
+        found = findings.setdefault(ward, [])
+        initial_total = programme.total_initial_yen or 0
+        if programme.allocation_yen is not None and initial_total != programme.allocation_yen:
+            found.append(
+                CheckFinding(
+                    ward,
+                    "allocation",
+                    f"当初予算の合計 {format_thousands(initial_total)} 千円が配分額 "
+                    f"{format_thousands(programme.allocation_yen)} 千円と一致しません"
+                    f"（差 {format_thousands(initial_total - programme.allocation_yen)} 千円）",
+                )
+            )
+        projects = Project.objects.filter(programme=programme).order_by("position", "no", "id")
+        for project in projects.settled_above_revised():
+            found.append(
+                CheckFinding(
+                    ward,
+                    "settled_above_revised",
+                    f"No.{project.no or '－'} {project.name}: 決算額 {format_thousands(project.settled_yen)} 千円が"
+                    f"2月補正後 {format_thousands(project.revised_yen)} 千円を上回っています",
+                )
+            )
+        for project in projects.settled_without_revised():
+            found.append(
+                CheckFinding(
+                    ward,
+                    "settled_without_revised",
+                    f"No.{project.no or '－'} {project.name}: 2月補正後の予算がないのに決算額 "
+                    f"{format_thousands(project.settled_yen)} 千円があります",
+                )
+            )
+    return findings

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from machi.api import api
+
+admin.site.site_header = "Machi 管理"
+admin.site.site_title = "Machi"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("machi.ledger.urls")),
+]
