@@ -133,3 +133,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# The shipped datasets (`machi demo` loads data/kumamoto-fy2022).
+MACHI_DATA_DIR = Path(os.environ.get("MACHI_DATA_DIR", PROJECT_DIR / "data"))
