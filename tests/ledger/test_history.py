@@ -1,0 +1,65 @@
+"""Every change of a figure is kept: who, when, why; the history is append-only."""
+
+import pytest
+from django.utils import timezone
+
+from machi.ledger.actions import set_figures
+from machi.ledger.models import AppendOnlyError, FigureChange, Programme, Project, Ward
+
+
+@pytest.fixture
+def project(db):
+    ward = Ward.objects.create(code="431010", name="中央区")
+    programme = Programme.objects.create(ward=ward, fiscal_year=2022, allocation_yen=19_000_000)
+    return Project.objects.create(programme=programme, no=1, name="デジタル化実証実験事業")
+
+
+def test_a_change_records_who_when_why_before_and_after(project, django_user_model):
+    staff = django_user_model.objects.create_user("tanaka")
+    before = timezone.now()
+    changes = set_figures(project, revised_yen=1_800_000, reason="2月補正", actor=staff)
+    (change,) = changes
+    assert (change.stage, change.old_yen, change.new_yen, change.reason) == ("revised", None, 1_800_000, "2月補正")
+    assert change.changed_by == staff
+    assert change.changed_at >= before and change.changed_at.tzinfo is not None
+    project.refresh_from_db()
+    assert project.revised_yen == 1_800_000
+
+
+def test_setting_the_same_value_leaves_no_entry(project):
+    set_figures(project, initial_yen=1_000_000, reason="当初")
+    assert set_figures(project, initial_yen=1_000_000, reason="当初") == []
+    assert FigureChange.objects.count() == 1
+
+
+def test_going_back_to_none_is_a_change_too(project):
+    set_figures(project, initial_yen=0, reason="当初")
+    set_figures(project, initial_yen=None, reason="予算計上なしに訂正")
+    assert list(FigureChange.objects.for_project(project).values_list("old_yen", "new_yen")) == [(None, 0), (0, None)]
+
+
+def test_a_change_needs_a_reason_and_sane_yen(project):
+    with pytest.raises(ValueError, match="理由"):
+        set_figures(project, initial_yen=1, reason=" ")
+    with pytest.raises(ValueError, match="0以上の整数"):
+        set_figures(project, initial_yen=-1, reason="x")
+    with pytest.raises(ValueError, match="0以上の整数"):
+        set_figures(project, initial_yen=1.5, reason="x")
+    assert FigureChange.objects.count() == 0
+
+
+def test_history_rows_cannot_be_rewritten_or_deleted(project):
+    (change,) = set_figures(project, initial_yen=1_000_000, reason="当初")
+    change.reason = "書き換え"
+    with pytest.raises(AppendOnlyError):
+        change.save()
+    with pytest.raises(AppendOnlyError):
+        change.delete()
+    assert FigureChange.objects.get().reason == "当初"
+
+
+def test_the_database_refuses_negative_money(project):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Project.objects.filter(pk=project.pk).update(settled_yen=-1)
