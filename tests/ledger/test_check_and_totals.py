@@ -3,7 +3,6 @@
 from decimal import Decimal
 from io import StringIO
 
-import pytest
 from django.core.management import call_command
 
 from machi.ledger.actions import set_figures

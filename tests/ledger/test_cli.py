@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-
 from tests.conftest import DATASET
 
 MACHI = str(Path(sys.executable).parent / "machi")
@@ -29,7 +28,9 @@ def test_the_command_line_imports_refuses_and_exports(tmp_path):
     assert "変更なし 73 件" in run("demo", env=env).stdout
 
     bad = tmp_path / "bad.csv"
-    bad.write_text((DATASET / "ledger.csv").read_text(encoding="utf-8").replace(",1798\n", ",1,798x\n"), encoding="utf-8")
+    bad.write_text(
+        (DATASET / "ledger.csv").read_text(encoding="utf-8").replace(",1798\n", ",1,798x\n"), encoding="utf-8"
+    )
     refused = run("ledger", "import", str(bad), env=env)
     assert refused.returncode != 0
     assert "bad.csv 2行目" in refused.stderr and "何も書き込んでいません" in refused.stderr
@@ -46,7 +47,9 @@ def test_the_command_line_imports_refuses_and_exports(tmp_path):
 
 def test_a_dry_run_prints_what_would_change(kumamoto, tmp_path):
     changed = tmp_path / "revised.csv"
-    changed.write_text((DATASET / "ledger.csv").read_text(encoding="utf-8").replace(",1798\n", ",1700\n"), encoding="utf-8")
+    changed.write_text(
+        (DATASET / "ledger.csv").read_text(encoding="utf-8").replace(",1798\n", ",1700\n"), encoding="utf-8"
+    )
     out = StringIO()
     call_command("ledger", "import", str(changed), "--dry-run", stdout=out, stderr=StringIO())
     assert "決算額 1,798 → 1,700" in out.getvalue()

@@ -19,7 +19,12 @@ def test_a_change_records_who_when_why_before_and_after(project, django_user_mod
     before = timezone.now()
     changes = set_figures(project, revised_yen=1_800_000, reason="2月補正", actor=staff)
     (change,) = changes
-    assert (change.stage, change.old_yen, change.new_yen, change.reason) == ("revised", None, 1_800_000, "2月補正")
+    assert (change.stage, change.old_yen, change.new_yen, change.reason) == (
+        "revised",
+        None,
+        1_800_000,
+        "2月補正",
+    )
     assert change.changed_by == staff
     assert change.changed_at >= before and change.changed_at.tzinfo is not None
     project.refresh_from_db()
@@ -35,7 +40,10 @@ def test_setting_the_same_value_leaves_no_entry(project):
 def test_going_back_to_none_is_a_change_too(project):
     set_figures(project, initial_yen=0, reason="当初")
     set_figures(project, initial_yen=None, reason="予算計上なしに訂正")
-    assert list(FigureChange.objects.for_project(project).values_list("old_yen", "new_yen")) == [(None, 0), (0, None)]
+    assert list(FigureChange.objects.for_project(project).values_list("old_yen", "new_yen")) == [
+        (None, 0),
+        (0, None),
+    ]
 
 
 def test_a_change_needs_a_reason_and_sane_yen(project):

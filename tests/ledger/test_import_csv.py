@@ -8,7 +8,7 @@ from machi.ledger.models import FigureChange, Programme, Project, Ward
 
 HEADER = "fiscal_year,ward_code,ward,pillar,no,name,status,description,initial,revised,settled\n"
 GOOD = HEADER + (
-    "2022,431010,中央区,地域活動の負担軽減,1,デジタル化実証実験事業,新規,オンライン予約,\"1,000\",\"1,800\",\"1,798\"\n"
+    '2022,431010,中央区,地域活動の負担軽減,1,デジタル化実証実験事業,新規,オンライン予約,"1,000","1,800","1,798"\n'
     "2022,431010,中央区,その他,12,企業資源活用によるまちづくり事業,,マッチング,―,―,―\n"
     "2022,431010,中央区,その他,14,地域コミュニティづくり支援補助金,,補助金,3100,1720,1567\n"
 )
@@ -42,7 +42,11 @@ def test_it_imports_the_canonical_csv_in_thousands_of_yen(tmp_path):
     report = import_path(write(tmp_path, GOOD))
     assert report.created == 3
     project = Project.objects.get(no=1)
-    assert (project.initial_yen, project.revised_yen, project.settled_yen) == (1_000_000, 1_800_000, 1_798_000)
+    assert (project.initial_yen, project.revised_yen, project.settled_yen) == (
+        1_000_000,
+        1_800_000,
+        1_798_000,
+    )
     assert project.status == "新規"
     assert project.pillar.name == "地域活動の負担軽減"
     assert Project.objects.get(no=12).initial_yen is None
@@ -99,9 +103,13 @@ def test_a_changed_figure_becomes_a_history_entry_naming_the_import(tmp_path):
 def test_a_dry_run_reports_the_changes_and_writes_nothing(tmp_path):
     import_path(write(tmp_path, GOOD))
     before = ledger_state()
-    report = import_path(write(tmp_path, GOOD.replace("3100,1720,1567", "3100,1720,1600"), name="b.csv"), dry_run=True)
+    report = import_path(
+        write(tmp_path, GOOD.replace("3100,1720,1567", "3100,1720,1600"), name="b.csv"), dry_run=True
+    )
     assert report.dry_run and report.figure_changes == 1
-    assert any("地域コミュニティづくり支援補助金" in line and "1,567 → 1,600" in line for line in report.lines)
+    assert any(
+        "地域コミュニティづくり支援補助金" in line and "1,567 → 1,600" in line for line in report.lines
+    )
     assert ledger_state() == before
 
 
@@ -149,7 +157,10 @@ def test_it_refuses_an_unknown_ward_without_a_code(tmp_path):
 
 @pytest.mark.django_db
 def test_it_refuses_duplicate_numbers_and_names(tmp_path):
-    duplicated = GOOD + "2022,431010,中央区,その他,14,別の事業,,説明,1,1,1\n2022,431010,中央区,その他,20,デジタル化実証実験事業,,説明,1,1,1\n"
+    duplicated = (
+        GOOD
+        + "2022,431010,中央区,その他,14,別の事業,,説明,1,1,1\n2022,431010,中央区,その他,20,デジタル化実証実験事業,,説明,1,1,1\n"
+    )
     error = refused(write(tmp_path, duplicated))
     messages = " ".join(p.message for p in error.problems)
     assert "No.14 が重複" in messages and "事業名「デジタル化実証実験事業」が重複" in messages
@@ -185,7 +196,9 @@ def test_it_refuses_binary_junk(tmp_path):
 @pytest.mark.django_db
 def test_it_refuses_text_in_an_unknown_encoding(tmp_path):
     path = tmp_path / "latin.csv"
-    path.write_bytes(HEADER.encode() + "2022,431010,中央区,柱,1,".encode("utf-16") + b"\xff\xfe\x81\x00,,,1,1,1\n")
+    path.write_bytes(
+        HEADER.encode() + "2022,431010,中央区,柱,1,".encode("utf-16") + b"\xff\xfe\x81\x00,,,1,1,1\n"
+    )
     assert "文字コード" in str(refused(path)) or "バイナリ" in str(refused(path))
 
 

@@ -3,9 +3,9 @@
 import json
 
 import pytest
+from tests.conftest import DATASET
 
 from machi.ledger.models import FigureChange, Pillar, Programme, Project
-from tests.conftest import DATASET
 
 META = json.loads((DATASET / "dataset.json").read_text(encoding="utf-8"))
 PRINTED = {p["ward_code"]: p for p in META["programmes"]}
@@ -36,9 +36,7 @@ def test_minami_groups_match_their_printed_subtotals(kumamoto):
 
 def test_the_city_has_73_projects_in_five_wards(kumamoto):
     assert Programme.objects.for_year(2022).count() == 5
-    counts = {
-        p.ward.name: p.project_count for p in Programme.objects.for_year(2022).with_totals()
-    }
+    counts = {p.ward.name: p.project_count for p in Programme.objects.for_year(2022).with_totals()}
     assert counts == {"中央区": 15, "東区": 21, "西区": 10, "南区": 18, "北区": 9}
     assert all(p.allocation_yen == 19_000_000 for p in Programme.objects.all())
     city = Project.objects.for_year(2022).totals()
@@ -63,13 +61,19 @@ def test_statuses_are_read_from_the_marks(kumamoto):
         Project.objects.filter(programme__ward__name="中央区", status="新規").values_list("no", flat=True)
     )
     assert new_in_chuo == {1, 3, 7, 9, 13}
-    assert set(Project.objects.filter(programme__ward__name="西区", status="拡充").values_list("no", flat=True)) == {6, 10}
+    assert set(
+        Project.objects.filter(programme__ward__name="西区", status="拡充").values_list("no", flat=True)
+    ) == {6, 10}
 
 
 def test_loading_keeps_each_figure_as_history(kumamoto):
     project = Project.objects.get(programme__ward__name="中央区", no=1)
     stages = {c.stage: (c.old_yen, c.new_yen) for c in FigureChange.objects.for_project(project)}
-    assert stages == {"initial": (None, 1_000_000), "revised": (None, 1_800_000), "settled": (None, 1_798_000)}
+    assert stages == {
+        "initial": (None, 1_000_000),
+        "revised": (None, 1_800_000),
+        "settled": (None, 1_798_000),
+    }
     assert all("kumamoto-fy2022" in c.reason for c in FigureChange.objects.for_project(project))
 
 

@@ -40,9 +40,7 @@ def parse_amount(value, *, unit: int = THOUSAND_YEN) -> int | None:
     if text.startswith("="):
         raise AmountError(f"数式は読み込めません（値を入力してください）: {raw!r}")
     negative = False
-    if text[:1] in NEGATIVE_MARKS or raw.strip()[:1] in NEGATIVE_MARKS:
-        negative, text = True, text[1:]
-    elif text.startswith("-"):
+    if text[:1] in NEGATIVE_MARKS or raw.strip()[:1] in NEGATIVE_MARKS or text.startswith("-"):
         negative, text = True, text[1:]
     for suffix, suffix_unit in (("千円", THOUSAND_YEN), ("円", YEN)):
         if text.endswith(suffix):

@@ -33,8 +33,10 @@ def clean_display(text: str | None) -> str:
     if text is None:
         return ""
     lines = [line.strip() for line in str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    return "".join(lines).strip() if all(_is_cjk_line(line) for line in lines if line) else " ".join(
-        line for line in lines if line
+    return (
+        "".join(lines).strip()
+        if all(_is_cjk_line(line) for line in lines if line)
+        else " ".join(line for line in lines if line)
     )
 
 

@@ -17,7 +17,13 @@ from machi.ledger.importers.rows import LedgerImportError, LedgerRow, Problem
 from machi.ledger.models import FigureChange, Pillar, Programme, Project, Stage, Theme, Ward
 
 FIGURE_LABELS = {"initial_yen": "当初予算", "revised_yen": "2月補正後", "settled_yen": "決算額"}
-ATTRIBUTE_LABELS = {"no": "No.", "name": "事業名", "description": "事業内容", "status": "区分", "pillar_id": "柱"}
+ATTRIBUTE_LABELS = {
+    "no": "No.",
+    "name": "事業名",
+    "description": "事業内容",
+    "status": "区分",
+    "pillar_id": "柱",
+}
 
 
 def set_figures(project: Project, *, reason: str, actor=None, **figures: int | None) -> list[FigureChange]:
@@ -115,14 +121,14 @@ def _apply(rows: list[LedgerRow], report: ImportReport, *, actor) -> list[Proble
         ward = wards.get(id(row))
         if ward is not None:
             groups.setdefault((ward.pk, row.fiscal_year), []).append(row)
-    for (ward_pk, fiscal_year), group in groups.items():
+    for group in groups.values():
         _check_duplicates(group, problems)
         for row in group:
             for field_name in FIGURE_LABELS:
                 value = getattr(row, field_name)
                 if value is not None and value < 0:
                     column = field_name.removesuffix("_yen")
-                    problems.append(Problem(row.where.sheet, row.where.row, column, "事業の金額は負にできません"))
+                    problems.append(Problem.at(row.where, column, "事業の金額は負にできません"))
     if problems:
         return problems
     for (ward_pk, fiscal_year), group in groups.items():
@@ -142,30 +148,43 @@ def _resolve_wards(rows: list[LedgerRow], problems: list[Problem]) -> dict[int, 
             try:
                 code = lgcode.validate(row.ward_code)
             except ValueError as error:
-                problems.append(Problem(where.sheet, where.row, "ward_code", str(error)))
+                problems.append(Problem.at(where, "ward_code", str(error)))
                 continue
             ward = by_code.get(code)
             if ward is None:
                 if not row.ward:
-                    problems.append(Problem(where.sheet, where.row, "ward", "新しい区には区名が必要です"))
+                    problems.append(Problem.at(where, "ward", "新しい区には区名が必要です"))
                     continue
                 if normalize(row.ward) in by_name:
                     problems.append(
-                        Problem(where.sheet, where.row, "ward_code",
-                                f"区「{row.ward}」の団体コードは {by_name[normalize(row.ward)].code} です")
-                    )  # fmt: skip
+                        Problem.at(
+                            where,
+                            "ward_code",
+                            f"区「{row.ward}」の団体コードは {by_name[normalize(row.ward)].code} です",
+                        )
+                    )
                     continue
                 ward = Ward.objects.create(code=code, name=row.ward)
                 by_code[code] = by_name[normalize(row.ward)] = ward
             elif row.ward and normalize(row.ward) != normalize(ward.name):
                 problems.append(
-                    Problem(where.sheet, where.row, "ward", f"団体コード {code} は「{ward.name}」です（「{row.ward}」ではありません）")
-                )  # fmt: skip
+                    Problem.at(
+                        where,
+                        "ward",
+                        f"団体コード {code} は「{ward.name}」です（「{row.ward}」ではありません）",
+                    )
+                )
                 continue
         else:
             ward = by_name.get(normalize(row.ward))
             if ward is None:
-                problems.append(Problem(where.sheet, where.row, "ward", f"区「{row.ward}」が登録されていません（団体コードを指定してください）"))  # fmt: skip
+                problems.append(
+                    Problem.at(
+                        where,
+                        "ward",
+                        f"区「{row.ward}」が登録されていません（団体コードを指定してください）",
+                    )
+                )
                 continue
         resolved[id(row)] = ward
     return resolved
@@ -178,12 +197,24 @@ def _check_duplicates(group: list[LedgerRow], problems: list[Problem]) -> None:
         if row.no is not None:
             if row.no in seen_no:
                 first = seen_no[row.no].where
-                problems.append(Problem(row.where.sheet, row.where.row, "no", f"No.{row.no} が重複しています（{first.sheet} {first.row}行目と同じ）"))  # fmt: skip
+                problems.append(
+                    Problem.at(
+                        row.where,
+                        "no",
+                        f"No.{row.no} が重複しています（{first.sheet} {first.row}行目と同じ）",
+                    )
+                )
             seen_no.setdefault(row.no, row)
         key = name_key(row.name)
         if key in seen_name:
             first = seen_name[key].where
-            problems.append(Problem(row.where.sheet, row.where.row, "name", f"事業名「{row.name}」が重複しています（{first.sheet} {first.row}行目と同じ）"))  # fmt: skip
+            problems.append(
+                Problem.at(
+                    row.where,
+                    "name",
+                    f"事業名「{row.name}」が重複しています（{first.sheet} {first.row}行目と同じ）",
+                )
+            )
         seen_name.setdefault(key, row)
 
 
@@ -214,7 +245,10 @@ def _apply_programme(programme: Programme, group: list[LedgerRow], report: Impor
             set_figures(project, reason=reason, actor=actor, **figures)
             report.created += 1
             report.figure_changes += sum(v is not None for v in figures.values())
-            report.lines.append(f"+ {title}: " + " / ".join(f"{FIGURE_LABELS[f]} {format_thousands(v)}" for f, v in figures.items()))  # fmt: skip
+            report.lines.append(
+                f"+ {title}: "
+                + " / ".join(f"{FIGURE_LABELS[f]} {format_thousands(v)}" for f, v in figures.items())
+            )
             matched.add(project.pk)
             continue
         matched.add(project.pk)
@@ -228,20 +262,25 @@ def _apply_programme(programme: Programme, group: list[LedgerRow], report: Impor
         visible_attrs = [a for a in changed_attrs if a != "position"]
         if changes or visible_attrs:
             report.updated += 1
-            details = [f"{FIGURE_LABELS[c.stage + '_yen']} {format_thousands(c.old_yen)} → {format_thousands(c.new_yen)}" for c in changes]  # fmt: skip
+            details = [
+                f"{FIGURE_LABELS[c.stage + '_yen']} {format_thousands(c.old_yen)} → {format_thousands(c.new_yen)}"
+                for c in changes
+            ]
             details += [f"{ATTRIBUTE_LABELS[a]}を変更" for a in visible_attrs]
             report.lines.append(f"~ {title}: " + "、".join(details))
         else:
             report.unchanged += 1
     for project in existing:
         if project.pk not in matched:
-            report.warnings.append(f"{label} No.{project.no or '－'} {project.name}: ファイルにないため変更していません")
+            report.warnings.append(
+                f"{label} No.{project.no or '－'} {project.name}: ファイルにないため変更していません"
+            )
 
 
 def _ensure_pillars(programme: Programme, names: list[str]) -> dict[str, Pillar]:
     """The programme's pillars by name; names not yet known are appended in file order."""
     pillars = {p.name: p for p in Pillar.objects.filter(programme=programme)}
-    position = (Pillar.objects.filter(programme=programme).aggregate(m=Max("position"))["m"] or 0)
+    position = Pillar.objects.filter(programme=programme).aggregate(m=Max("position"))["m"] or 0
     for name in names:
         if name not in pillars:
             position += 1

@@ -136,9 +136,13 @@ class Project(models.Model):
         verbose_name = _("事業")
         verbose_name_plural = _("事業")
         constraints = [
-            models.UniqueConstraint(fields=["programme", "name_key"], name="project_name_unique_in_programme"),
             models.UniqueConstraint(
-                fields=["programme", "no"], condition=Q(no__isnull=False), name="project_no_unique_in_programme"
+                fields=["programme", "name_key"], name="project_name_unique_in_programme"
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "no"],
+                condition=Q(no__isnull=False),
+                name="project_no_unique_in_programme",
             ),
             *(
                 models.CheckConstraint(
@@ -166,7 +170,11 @@ class Project(models.Model):
 
     @property
     def settled_exceeds_revised(self) -> bool:
-        return self.settled_yen is not None and self.revised_yen is not None and self.settled_yen > self.revised_yen
+        return (
+            self.settled_yen is not None
+            and self.revised_yen is not None
+            and self.settled_yen > self.revised_yen
+        )
 
 
 class Stage(models.TextChoices):

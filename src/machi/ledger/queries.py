@@ -39,8 +39,10 @@ class ProjectQuerySet(models.QuerySet):
 
     def for_listing(self):
         """What a list page or the API shows, in a fixed number of queries."""
-        return self.select_related("programme__ward", "pillar").prefetch_related("themes").order_by(
-            "programme__ward__code", "programme__fiscal_year", "position", "no", "id"
+        return (
+            self.select_related("programme__ward", "pillar")
+            .prefetch_related("themes")
+            .order_by("programme__ward__code", "programme__fiscal_year", "position", "no", "id")
         )
 
     def settled_above_revised(self):

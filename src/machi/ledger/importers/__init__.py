@@ -20,7 +20,9 @@ def read_path(path: Path) -> ReadResult:
 
         result = read_xlsx(path)
     else:
-        raise LedgerImportError([Problem(path.name, None, None, "CSV（.csv）か Excel（.xlsx）のファイルを指定してください")])
+        raise LedgerImportError(
+            [Problem(path.name, None, None, "CSV（.csv）か Excel（.xlsx）のファイルを指定してください")]
+        )
     if result.problems:
         raise LedgerImportError(result.problems)
     return result

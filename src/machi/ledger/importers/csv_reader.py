@@ -34,14 +34,20 @@ REQUIRED = ("fiscal_year", "ward", "name", "initial", "revised", "settled")
 def decode(data: bytes, source: str) -> str:
     """UTF-8 first (a BOM is dropped), then CP932; anything else is refused."""
     if b"\x00" in data[:65536]:
-        raise LedgerImportError([Problem(source, None, None, "テキストのCSVではありません（バイナリデータです）")])
+        raise LedgerImportError(
+            [Problem(source, None, None, "テキストのCSVではありません（バイナリデータです）")]
+        )
     for encoding in ("utf-8-sig", "cp932"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
     raise LedgerImportError(
-        [Problem(source, None, None, "文字コードを判別できません（UTF-8 または Shift_JIS で保存してください）")]
+        [
+            Problem(
+                source, None, None, "文字コードを判別できません（UTF-8 または Shift_JIS で保存してください）"
+            )
+        ]
     )
 
 
@@ -57,7 +63,9 @@ def read_csv_bytes(data: bytes, source: str) -> ReadResult:
     if not header:
         raise LedgerImportError([Problem(source, None, None, "空のファイルです")])
     if len(header) > MAX_COLUMNS:
-        raise LedgerImportError([Problem(source, 1, None, f"列が多すぎます（{len(header)}列、上限 {MAX_COLUMNS}列）")])
+        raise LedgerImportError(
+            [Problem(source, 1, None, f"列が多すぎます（{len(header)}列、上限 {MAX_COLUMNS}列）")]
+        )
     columns: dict[str, int] = {}
     for index, label in enumerate(header):
         column = column_for(label)
@@ -77,7 +85,9 @@ def read_csv_bytes(data: bytes, source: str) -> ReadResult:
     try:
         for line_no, record in enumerate(reader, start=2):
             if line_no > MAX_ROWS + 1:
-                raise LedgerImportError([Problem(source, line_no, None, f"行が多すぎます（上限 {MAX_ROWS}行）")])
+                raise LedgerImportError(
+                    [Problem(source, line_no, None, f"行が多すぎます（上限 {MAX_ROWS}行）")]
+                )
             if not any(cell.strip() for cell in record):
                 continue
             if len(record) > len(header):
@@ -88,7 +98,9 @@ def read_csv_bytes(data: bytes, source: str) -> ReadResult:
             if row is not None:
                 result.rows.append(row)
     except csv.Error as error:
-        raise LedgerImportError([Problem(source, reader.line_num, None, f"CSVとして読めません: {error}")]) from None
+        raise LedgerImportError(
+            [Problem(source, reader.line_num, None, f"CSVとして読めません: {error}")]
+        ) from None
     return result
 
 
@@ -144,6 +156,10 @@ def read_limited(path: Path) -> bytes:
     limit = settings.MACHI_MAX_IMPORT_BYTES
     if size > limit:
         raise LedgerImportError(
-            [Problem(path.name, None, None, f"ファイルが大きすぎます（{size:,} バイト、上限 {limit:,} バイト）")]
+            [
+                Problem(
+                    path.name, None, None, f"ファイルが大きすぎます（{size:,} バイト、上限 {limit:,} バイト）"
+                )
+            ]
         )
     return path.read_bytes()

@@ -30,7 +30,9 @@ def import_dataset(folder: Path, *, source: str, actor=None, dry_run: bool = Fal
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise LedgerImportError([Problem(meta_path.name, None, None, f"JSONとして読めません: {error}")]) from None
+        raise LedgerImportError(
+            [Problem(meta_path.name, None, None, f"JSONとして読めません: {error}")]
+        ) from None
     result = read_csv(csv_path)
     if result.problems:
         raise LedgerImportError(result.problems)
@@ -66,7 +68,9 @@ def _apply_wards_and_programmes(meta: dict, source: str) -> None:
                 pillars=[(p["name"], p.get("description", "")) for p in programme.get("pillars", [])],
             )
     except (KeyError, TypeError, ValueError, Ward.DoesNotExist) as error:
-        raise LedgerImportError([Problem(source, None, None, f"区・年度の定義が不正です: {error!r}")]) from None
+        raise LedgerImportError(
+            [Problem(source, None, None, f"区・年度の定義が不正です: {error!r}")]
+        ) from None
 
 
 def _apply_themes(meta: dict, source: str) -> None:

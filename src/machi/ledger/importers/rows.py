@@ -86,6 +86,10 @@ class Problem:
     column: str | None
     message: str
 
+    @classmethod
+    def at(cls, where: "Where", column: str | None, message: str) -> "Problem":
+        return cls(where.sheet, where.row, column, message)
+
     def __str__(self) -> str:
         place = [self.sheet]
         if self.row is not None:

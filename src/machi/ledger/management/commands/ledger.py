@@ -16,11 +16,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True, parser_class=type(parser))
-        importing = actions.add_parser("import", help="CSV / XLSX / データセットのフォルダを取り込む（全件か無か）")
+        importing = actions.add_parser(
+            "import", help="CSV / XLSX / データセットのフォルダを取り込む（全件か無か）"
+        )
         importing.add_argument("path", type=Path)
         importing.add_argument("--dry-run", action="store_true", help="変更内容を表示するだけで書き込まない")
 
-        exporting = actions.add_parser("export", help="台帳を CSV（標準形式）または XLSX（区の様式）で出力する")
+        exporting = actions.add_parser(
+            "export", help="台帳を CSV（標準形式）または XLSX（区の様式）で出力する"
+        )
         exporting.add_argument("--year", required=True, help="年度（2022、令和4年度 など）")
         exporting.add_argument("--ward", help="区名または団体コード（省略時は全区）")
         exporting.add_argument("--format", choices=["csv", "xlsx"], default="csv")
@@ -38,7 +42,9 @@ class Command(BaseCommand):
         except LedgerImportError as error:
             for problem in error.problems:
                 self.stderr.write(str(problem))
-            raise CommandError(f"{len(error.problems)} 件の問題があるため取り込みませんでした（何も書き込んでいません）") from None
+            raise CommandError(
+                f"{len(error.problems)} 件の問題があるため取り込みませんでした（何も書き込んでいません）"
+            ) from None
         for line in report.lines:
             self.stdout.write(line)
         for warning in report.warnings:
