@@ -21,7 +21,7 @@ def test_the_embedded_database_is_sqlite_in_wal_mode_with_immediate_transactions
         [str(Path(sys.executable).parent / "machi"), "shell", "-c", probe], capture_output=True, text=True, env=env
     )
     assert shell.returncode == 0, shell.stderr
-    assert shell.stdout.split() == ["wal", "IMMEDIATE", str(tmp_path / "machi.sqlite3")]
+    assert shell.stdout.splitlines()[-1].split() == ["wal", "IMMEDIATE", str(tmp_path / "machi.sqlite3")]
 
 
 def test_database_url_selects_postgresql(monkeypatch):
