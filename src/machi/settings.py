@@ -80,7 +80,7 @@ TEMPLATES = [
 
 def _database() -> dict:
     default_sqlite = f"sqlite:///{PROJECT_DIR / 'machi.sqlite3'}"
-    config = dj_database_url.parse(os.environ.get("DATABASE_URL", default_sqlite), conn_max_age=60)
+    config = dj_database_url.parse(os.environ.get("DATABASE_URL") or default_sqlite, conn_max_age=60)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers work while one writer writes; IMMEDIATE takes the write
         # lock at BEGIN, so two writers queue instead of failing half-way.

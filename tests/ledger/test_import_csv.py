@@ -239,3 +239,27 @@ def test_one_bad_row_among_many_writes_nothing_at_all(tmp_path):
     error = refused(write(tmp_path, HEADER + rows + "2022,431010,中央区,柱,500,最後の事業,,説明,1,1,1x\n"))
     assert [p.row for p in error.problems] == [201]
     assert Project.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_two_projects_can_swap_numbers_in_one_import(tmp_path):
+    import_path(write(tmp_path, GOOD))
+    swapped = GOOD.replace(",12,企業資源", ",99,企業資源").replace(",14,地域コミュニティ", ",12,地域コミュニティ").replace(",99,企業資源", ",14,企業資源")
+    # Matched by name where the number moved: the file renumbers the two projects.
+    swapped_by_name = swapped.replace(",12,地域コミュニティ", ",,地域コミュニティ").replace(",14,企業資源", ",,企業資源")
+    import_path(write(tmp_path, swapped_by_name, name="a.csv"))
+    import_path(write(tmp_path, swapped, name="b.csv"))
+    assert dict(Project.objects.values_list("name", "no")) == {
+        "デジタル化実証実験事業": 1,
+        "企業資源活用によるまちづくり事業": 14,
+        "地域コミュニティづくり支援補助金": 12,
+    }
+
+
+@pytest.mark.django_db
+def test_a_name_held_by_a_project_missing_from_the_file_is_refused(tmp_path):
+    import_path(write(tmp_path, GOOD))
+    # No.1 renamed to the name of No.14, which the file no longer lists.
+    clash = HEADER + GOOD.splitlines(keepends=True)[1].replace("デジタル化実証実験事業", "地域コミュニティづくり支援補助金")
+    error = refused(write(tmp_path, clash, name="clash.csv"))
+    assert "ファイルにない事業" in str(error)

@@ -6,8 +6,9 @@ the change to the project's history in the same transaction.
 
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import Max
+from django.db import IntegrityError, transaction
+from django.db.models import CharField, Max, Value
+from django.db.models.functions import Cast, Concat
 
 from machi.core import lgcode
 from machi.core.fiscal import wareki
@@ -218,18 +219,39 @@ def _check_duplicates(group: list[LedgerRow], problems: list[Problem]) -> None:
         seen_name.setdefault(key, row)
 
 
+def _match_projects(group: list[LedgerRow], existing: list[Project]) -> list[Project | None]:
+    """Each row's project: by No. where the row has one, else by normalised name; None for a new one."""
+    by_no = {p.no: p for p in existing if p.no is not None}
+    by_name = {p.name_key: p for p in existing}
+    taken: set[int] = set()
+    matches: list[Project | None] = []
+    for row in group:
+        project = (by_no.get(row.no) if row.no is not None else None) or by_name.get(name_key(row.name))
+        if project is not None and project.pk in taken:
+            project = None
+        if project is not None:
+            taken.add(project.pk)
+        matches.append(project)
+    return matches
+
+
 def _apply_programme(programme: Programme, group: list[LedgerRow], report: ImportReport, *, actor) -> None:
     label = f"{programme.ward.name} {wareki(programme.fiscal_year)}"
     pillars = _ensure_pillars(programme, [row.pillar for row in group if row.pillar])
     existing = list(Project.objects.filter(programme=programme))
-    by_no = {p.no: p for p in existing if p.no is not None}
-    by_name = {p.name_key: p for p in existing}
-    matched: set[int] = set()
+    matches = _match_projects(group, existing)
+    # Projects renumbered or renamed by this file step aside first (a tab never occurs in a name key), so that two of them
+    # may swap numbers or names without tripping the uniqueness constraints half-way.
+    moving = [
+        p.pk
+        for row, p in zip(group, matches, strict=True)
+        if p and (p.no != row.no or p.name_key != name_key(row.name))
+    ]
+    Project.objects.filter(pk__in=moving).update(
+        no=None, name_key=Concat(Value("\tmoving-"), Cast("pk", CharField()))
+    )
     reason = f"取込: {report.source}"
-    for position, row in enumerate(group, start=1):
-        project = (by_no.get(row.no) if row.no is not None else None) or by_name.get(name_key(row.name))
-        if project is not None and project.pk in matched:
-            project = None  # two rows, one project: the database's unique name stops it below
+    for position, (row, project) in enumerate(zip(group, matches, strict=True), start=1):
         attributes = {
             "no": row.no,
             "name": row.name,
@@ -240,25 +262,32 @@ def _apply_programme(programme: Programme, group: list[LedgerRow], report: Impor
         }
         figures = {f: getattr(row, f) for f in FIGURE_LABELS}
         title = f"{label} No.{row.no or '－'} {row.name}"
-        if project is None:
-            project = Project.objects.create(programme=programme, **attributes)
-            set_figures(project, reason=reason, actor=actor, **figures)
-            report.created += 1
-            report.figure_changes += sum(v is not None for v in figures.values())
-            report.lines.append(
-                f"+ {title}: "
-                + " / ".join(f"{FIGURE_LABELS[f]} {format_thousands(v)}" for f, v in figures.items())
-            )
-            matched.add(project.pk)
-            continue
-        matched.add(project.pk)
-        changed_attrs = [k for k, v in attributes.items() if getattr(project, k) != v]
-        if changed_attrs:
-            for key in changed_attrs:
-                setattr(project, key, attributes[key])
-            project.save()
+        is_new = project is None
+        changed_attrs = [] if is_new else [k for k, v in attributes.items() if getattr(project, k) != v]
+        try:
+            if is_new:
+                project = Project.objects.create(programme=programme, **attributes)
+            elif changed_attrs:
+                for key in changed_attrs:
+                    setattr(project, key, attributes[key])
+                project.save()
+        except IntegrityError:
+            # Only a project missing from the file can still hold this No. or name; the
+            # whole import is rolled back by the error.
+            raise LedgerImportError(
+                [
+                    Problem.at(
+                        row.where, "name", f"{title}: ファイルにない事業が同じ No. または事業名を使っています"
+                    )
+                ]
+            ) from None
         changes = set_figures(project, reason=reason, actor=actor, **figures)
         report.figure_changes += len(changes)
+        if is_new:
+            report.created += 1
+            summary = " / ".join(f"{FIGURE_LABELS[f]} {format_thousands(v)}" for f, v in figures.items())
+            report.lines.append(f"+ {title}: {summary}")
+            continue
         visible_attrs = [a for a in changed_attrs if a != "position"]
         if changes or visible_attrs:
             report.updated += 1
@@ -270,6 +299,7 @@ def _apply_programme(programme: Programme, group: list[LedgerRow], report: Impor
             report.lines.append(f"~ {title}: " + "、".join(details))
         else:
             report.unchanged += 1
+    matched = {p.pk for p in matches if p is not None}
     for project in existing:
         if project.pk not in matched:
             report.warnings.append(

@@ -1,0 +1,80 @@
+"""Benchmark: importing and exporting a large ledger. Prints its figures; never a pass/fail test.
+
+A generated city of 20 wards × 5 years × 60 projects (6,000 rows) in the canonical
+CSV: first import, re-import of the same file (no change), re-import with 10 % of
+the settled figures changed, a dry run, and the CSV export. Runs on a fresh SQLite
+file unless DATABASE_URL is set (use a scratch database: it is migrated and filled).
+
+    .venv/bin/python bench/ledger_import.py
+"""
+
+import csv
+import io
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+WARDS, YEARS, PROJECTS = 20, 5, 60
+
+
+def main() -> None:
+    scratch = Path(tempfile.mkdtemp(prefix="machi-bench-"))
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{scratch / 'bench.sqlite3'}")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "machi.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from machi.core import lgcode
+    from machi.ledger.exporters.csv_export import export_csv
+    from machi.ledger.importers import import_path
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(2022)
+    codes = [f"{n}{lgcode.check_digit(n)}" for n in (f"{49100 + i:05d}" for i in range(WARDS))]
+    rows = []
+    for code in codes:
+        for year in range(2018, 2018 + YEARS):
+            for no in range(1, PROJECTS + 1):
+                initial = rng.randrange(50, 3000)
+                revised = initial + rng.randrange(-50, 50)
+                rows.append([year, code, f"区{code}", f"柱{(no - 1) // 12 + 1}", no, f"事業{no}", "", "説明", initial, revised, revised - rng.randrange(0, 40)])
+    header = ["fiscal_year", "ward_code", "ward", "pillar", "no", "name", "status", "description", "initial", "revised", "settled"]
+
+    def write(path: Path, data) -> Path:
+        with path.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(header)
+            writer.writerows(data)
+        return path
+
+    first = write(scratch / "city.csv", rows)
+    changed_rows = [r[:10] + [r[10] + 1 if i % 10 == 0 else r[10]] for i, r in enumerate(rows)]
+    changed = write(scratch / "city-changed.csv", changed_rows)
+
+    def timed(label: str, action) -> None:
+        start = time.perf_counter()
+        result = action()
+        elapsed = time.perf_counter() - start
+        print(f"{label:<40} {elapsed:8.2f} s  {len(rows) / elapsed:10,.0f} rows/s   {result}")
+
+    engine = os.environ["DATABASE_URL"].split(":", 1)[0]
+    print(f"Machi ledger import benchmark: {len(rows):,} rows ({WARDS} wards × {YEARS} years × {PROJECTS} projects), {engine}")
+    timed("first import", lambda: import_path(first).summary())
+    timed("re-import, unchanged", lambda: import_path(first).summary())
+    timed("dry run, 10% settled changed", lambda: import_path(changed, dry_run=True).summary())
+    timed("re-import, 10% settled changed", lambda: import_path(changed).summary())
+    for year in (2018,):
+        buffer = io.StringIO()
+        timed(f"CSV export, FY{year} (all wards)", lambda: f"{export_csv(buffer, fiscal_year=year)} rows")
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory (max RSS): {peak_mib:.0f} MiB")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
