@@ -71,3 +71,11 @@ def test_the_database_refuses_negative_money(project):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Project.objects.filter(pk=project.pk).update(settled_yen=-1)
+
+
+def test_a_project_with_history_cannot_be_deleted(project):
+    from django.db.models import ProtectedError
+
+    set_figures(project, initial_yen=1_000_000, reason="当初")
+    with pytest.raises(ProtectedError):
+        project.delete()

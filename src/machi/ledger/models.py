@@ -201,7 +201,8 @@ class FigureChange(models.Model):
     update, delete() refuses always).
     """
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="figure_changes")
+    # PROTECT: a project whose money has a history is not deleted, it is kept with it.
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="figure_changes")
     stage = models.CharField(_("段階"), max_length=10, choices=Stage.choices)
     old_yen = models.BigIntegerField(_("変更前（円）"), null=True, blank=True)
     new_yen = models.BigIntegerField(_("変更後（円）"), null=True, blank=True)
