@@ -84,3 +84,9 @@ def test_unused_amount_is_revised_minus_settled():
     assert unused_amount(None, 1_000) == 1_000
     assert unused_amount(4_195_000, 1_469_000) == -2_726_000
     assert unused_amount(None, None) is None
+
+
+@pytest.mark.parametrize("written", ["99999999999999999999", 10**17, float("inf"), float("nan")])
+def test_it_refuses_amounts_beyond_any_budget(written):
+    with pytest.raises(AmountError):
+        parse_amount(written)

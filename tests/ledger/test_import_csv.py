@@ -263,3 +263,18 @@ def test_a_name_held_by_a_project_missing_from_the_file_is_refused(tmp_path):
     clash = HEADER + GOOD.splitlines(keepends=True)[1].replace("デジタル化実証実験事業", "地域コミュニティづくり支援補助金")
     error = refused(write(tmp_path, clash, name="clash.csv"))
     assert "ファイルにない事業" in str(error)
+
+
+@pytest.mark.django_db
+def test_a_status_marker_in_the_name_becomes_the_status(tmp_path):
+    import_path(write(tmp_path, GOOD.replace(",14,地域コミュニティづくり支援補助金,,", ",14,【拡充】地域コミュニティづくり支援補助金,,")))
+    grant = Project.objects.get(no=14)
+    assert (grant.name, grant.status) == ("地域コミュニティづくり支援補助金", "拡充")
+    error = refused(write(tmp_path, GOOD.replace(",1,デジタル化実証実験事業,新規,", ",1,デジタル化実証実験事業【拡充】,新規,"), name="b.csv"))
+    assert "食い違って" in str(error)
+
+
+@pytest.mark.django_db
+def test_it_refuses_an_amount_beyond_any_budget(tmp_path):
+    error = refused(write(tmp_path, GOOD.replace("3100,1720,1567", "99999999999999999999,1720,1567")))
+    assert [(p.row, p.column) for p in error.problems] == [(4, "initial")]

@@ -13,6 +13,7 @@ THOUSAND_YEN = 1000
 NONE_MARKS = frozenset({"", "-", "―", "－", "—", "–", "‐", "−", "ー", "ｰ"})
 NEGATIVE_MARKS = ("△", "▲")
 NONE_DISPLAY = "―"
+MAX_YEN = 10**15  # 1,000兆円: beyond any budget, well inside the database's 64-bit integers
 
 
 class AmountError(ValueError):
@@ -30,7 +31,7 @@ def parse_amount(value, *, unit: int = THOUSAND_YEN) -> int | None:
     if isinstance(value, bool):
         raise AmountError(f"金額ではありません: {value!r}")
     if isinstance(value, int):
-        return value * unit
+        return _to_yen(Decimal(value), unit, value)
     if isinstance(value, float):
         return _to_yen(Decimal(repr(value)), unit, value)
     raw = str(value)
@@ -62,7 +63,11 @@ def parse_amount(value, *, unit: int = THOUSAND_YEN) -> int | None:
 
 
 def _to_yen(number: Decimal, unit: int, original) -> int:
+    if not number.is_finite():
+        raise AmountError(f"金額を読み取れません: {original!r}")
     yen = number * unit
+    if abs(yen) > MAX_YEN:
+        raise AmountError(f"金額が大きすぎます: {original!r}")
     if yen != yen.to_integral_value():
         raise AmountError(f"1円未満の端数があります: {original!r}")
     return int(yen)

@@ -24,6 +24,7 @@ from machi.ledger.importers.rows import (
     column_for,
     parse_no,
     parse_status,
+    split_status_marker,
 )
 
 MAX_COLUMNS = 40
@@ -124,6 +125,16 @@ def _row(cells: dict[str, str], where: Where, problems: list[Problem]) -> Ledger
     take("description", lambda v: check_text(v, limit=4000).strip())
     for column in MONEY_COLUMNS:
         take(column, lambda v: parse_amount(v, unit=THOUSAND_YEN))
+    if values.get("name"):
+        values["name"], marker = split_status_marker(values["name"])
+        if marker and values.get("status") not in (None, "", marker):
+            problems.append(
+                Problem.at(
+                    where, "status", f"区分「{values['status']}」が事業名の【{marker}】と食い違っています"
+                )
+            )
+        elif marker and "status" in values:
+            values["status"] = marker
     if "name" in values and not values["name"]:
         problems.append(Problem(where.sheet, where.row, "name", "事業名が空です"))
     if "ward" in values and not values["ward"] and not values.get("ward_code"):

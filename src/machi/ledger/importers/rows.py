@@ -114,6 +114,21 @@ class LedgerImportError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+_STATUS_WORDS = "新規|継続|拡充"
+_STATUS_MARKER = re.compile(
+    rf"^\s*[【\[［(（]\s*({_STATUS_WORDS})\s*[】\]］)）]\s*|\s*[【\[［(（]\s*({_STATUS_WORDS})\s*[】\]］)）]\s*$"
+)
+
+
+def split_status_marker(name: str) -> tuple[str, str]:
+    """「【新規】事業名」 or 「事業名【拡充】」 → (事業名, status); ward offices mark status in the name."""
+    match = _STATUS_MARKER.search(name)
+    if not match:
+        return name, ""
+    status = match.group(1) or match.group(2)
+    return (name[: match.start()] + name[match.end() :]).strip(), status
+
+
 def parse_status(value) -> str:
     key = normalize(value).replace(" ", "").strip("【】[]（）()")
     if key not in STATUSES:
@@ -154,4 +169,4 @@ def check_text(value, *, limit: int) -> str:
         raise ValueError("制御文字が含まれています")
     if len(text) > limit:
         raise ValueError(f"{limit}文字を超えています（{len(text)}文字）")
-    return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
