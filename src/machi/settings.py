@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # serves the API docs (Swagger UI) from its own static files, not from a CDN
     "machi.core",
     "machi.accounts",
     "machi.ledger",

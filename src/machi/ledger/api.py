@@ -1,3 +1,235 @@
-from ninja import Router
+"""The ledger's JSON API (read only): wards, ward-year programmes, projects and their figure history.
+
+Amounts are integer yen; null means "not budgeted" (―) and is never 0. Derived
+figures (execution_rate, unused) are computed on the way out, as on the pages.
+Datetimes are ISO 8601 in Asia/Tokyo (+09:00). Every list runs a fixed number of
+queries, however many rows it returns.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import ValidationError
+
+from machi.core.fiscal import wareki
+from machi.core.text import normalize
+from machi.ledger.models import FigureChange, Pillar, Programme, Project, Ward
+from machi.ledger.queries import Totals
 
 router = Router(tags=["ledger"])
+
+Yen = Annotated[int | None, Field(description="円（整数）。null は予算の計上なし（0 とは異なる）")]
+ProjectStatus = Literal["新規", "継続", "拡充"]
+StageName = Literal["initial", "revised", "settled"]
+FiscalYear = Annotated[int, Field(description="年度（西暦、4月始まり）。2022 は令和4年度")]
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class WardOut(Schema):
+    code: str = Field(description="全国地方公共団体コード（検査数字つき6桁）")
+    name: str
+    name_en: str
+
+
+class PillarOut(Schema):
+    position: int
+    name: str
+    description: str
+
+
+class TotalsOut(Schema):
+    initial: Yen
+    revised: Yen
+    settled: Yen
+    execution_rate: float | None = Field(description="執行率 = 決算額 ÷ 2月補正後（比。0.95 は 95%）")
+    unused: Yen = Field(description="不用額 = 2月補正後 − 決算額（円）")
+
+
+class ProgrammeOut(Schema):
+    ward: str = Field(description="区名")
+    ward_code: str
+    fiscal_year: FiscalYear
+    fiscal_year_label: str = Field(description="和暦の年度（令和4年度）")
+    allocation: Yen = Field(description="配分額（円）")
+    vision: str = Field(description="めざす区の姿")
+    priorities: list[str] = Field(description="重点的取組・方針（1行に1項目）")
+    pillars: list[PillarOut] = Field(description="柱（基本方針）、表示順")
+    project_count: int
+    totals: TotalsOut = Field(description="事業の合計（― の事業は数えない）")
+
+
+class ProjectOut(Schema):
+    id: int
+    fiscal_year: FiscalYear
+    ward: str = Field(description="区名")
+    ward_code: str
+    no: int | None
+    name: str
+    status: ProjectStatus | None = Field(description="区分（新規・継続・拡充）。null は区分なし")
+    pillar: str | None = Field(description="柱の名前")
+    description: str
+    themes: list[str]
+    initial: Yen = Field(description="当初予算（円）")
+    revised: Yen = Field(description="2月補正後の予算現額（円）")
+    settled: Yen = Field(description="決算額（円）")
+    execution_rate: float | None = Field(description="執行率 = 決算額 ÷ 2月補正後（比）")
+    unused: Yen = Field(description="不用額 = 2月補正後 − 決算額（円）。負は決算額が上回ったこと")
+    settled_exceeds_revised: bool = Field(
+        description="決算額が2月補正後を上回る（流用などによる。誤りではない）"
+    )
+
+
+class FigureChangeOut(Schema):
+    stage: StageName = Field(description="initial 当初予算 / revised 2月補正後 / settled 決算額")
+    old: Yen
+    new: Yen
+    changed_at: dt.datetime = Field(description="変更日時（ISO 8601、+09:00）")
+    changed_by: str | None = Field(description="変更者のユーザー名。取込などで記録がなければ null")
+    reason: str
+
+
+class ProjectDetailOut(ProjectOut):
+    history: list[FigureChangeOut] = Field(description="金額の変更履歴（古い順、追記のみ）")
+
+
+@router.get("/wards", response=list[WardOut], summary="区の一覧")
+def list_wards(request):
+    return Ward.objects.order_by("code")
+
+
+@router.get(
+    "/programmes", response=list[ProgrammeOut], summary="区の年度計画（配分額・めざす区の姿・柱・合計）"
+)
+def list_programmes(
+    request,
+    year: Annotated[int | None, Query(description="年度（西暦）で絞り込む", ge=1900, le=2200)] = None,
+):
+    programmes = (
+        Programme.objects.with_totals()
+        .prefetch_related(Prefetch("pillars", queryset=Pillar.objects.order_by("position")))
+        .order_by("-fiscal_year", "ward__code")
+    )
+    if year is not None:
+        programmes = programmes.for_year(year)
+    return [_programme_out(p) for p in programmes]
+
+
+@router.get("/projects", response=list[ProjectOut], summary="事業の一覧と金額")
+def list_projects(
+    request,
+    year: Annotated[int | None, Query(description="年度（西暦）で絞り込む", ge=1900, le=2200)] = None,
+    ward: Annotated[
+        str | None, Query(description="区名（中央区）または団体コード（431010）で絞り込む", max_length=50)
+    ] = None,
+    theme: Annotated[str | None, Query(description="テーマ（防災、ICT …）で絞り込む", max_length=50)] = None,
+):
+    projects = Project.objects.for_listing()
+    if year is not None:
+        projects = projects.for_year(year)
+    if ward is not None:
+        projects = projects.filter(programme__ward=_ward_named(ward))
+    if theme is not None:
+        projects = projects.filter(themes__name=normalize(theme))
+    return [_project_out(p) for p in projects]
+
+
+@router.get(
+    "/projects/{project_id}",
+    response={200: ProjectDetailOut, 404: ErrorOut},
+    summary="事業の金額と変更履歴",
+)
+def get_project(request, project_id: int):
+    project = Project.objects.for_listing().filter(pk=project_id).first()
+    if project is None:
+        return Status(404, {"detail": f"事業が見つかりません（id: {project_id}）"})
+    history = FigureChange.objects.for_project(project)
+    return {**_project_out(project), "history": [_change_out(c) for c in history]}
+
+
+def _ward_named(text: str) -> Ward:
+    """A ward by its name or its code, as people type either (full-width digits too)."""
+    key = normalize(text)
+    ward = Ward.objects.filter(Q(name=key) | Q(code=key)).first()
+    if ward is None:
+        raise ValidationError(
+            [
+                {
+                    "type": "value_error",
+                    "loc": ["query", "ward"],
+                    "msg": f"区「{text}」は登録されていません（区名か6桁の団体コードを指定してください）",
+                }
+            ]
+        )
+    return ward
+
+
+def _rate(value: Decimal | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def _totals_out(totals) -> dict:
+    return {
+        "initial": totals.initial_yen,
+        "revised": totals.revised_yen,
+        "settled": totals.settled_yen,
+        "execution_rate": _rate(totals.execution_rate),
+        "unused": totals.unused_yen,
+    }
+
+
+def _programme_out(programme: Programme) -> dict:
+    totals = Totals(programme.total_initial_yen, programme.total_revised_yen, programme.total_settled_yen)
+    return {
+        "ward": programme.ward.name,
+        "ward_code": programme.ward.code,
+        "fiscal_year": programme.fiscal_year,
+        "fiscal_year_label": wareki(programme.fiscal_year),
+        "allocation": programme.allocation_yen,
+        "vision": programme.vision,
+        "priorities": [line.strip() for line in programme.priorities.splitlines() if line.strip()],
+        "pillars": [
+            {"position": p.position, "name": p.name, "description": p.description}
+            for p in programme.pillars.all()
+        ],
+        "project_count": programme.project_count,
+        "totals": _totals_out(totals),
+    }
+
+
+def _project_out(project: Project) -> dict:
+    return {
+        "id": project.pk,
+        "fiscal_year": project.programme.fiscal_year,
+        "ward": project.programme.ward.name,
+        "ward_code": project.programme.ward.code,
+        "no": project.no,
+        "name": project.name,
+        "status": project.status or None,
+        "pillar": project.pillar.name if project.pillar else None,
+        "description": project.description,
+        "themes": [theme.name for theme in project.themes.all()],
+        "initial": project.initial_yen,
+        "revised": project.revised_yen,
+        "settled": project.settled_yen,
+        "execution_rate": _rate(project.execution_rate),
+        "unused": project.unused_yen,
+        "settled_exceeds_revised": project.settled_exceeds_revised,
+    }
+
+
+def _change_out(change: FigureChange) -> dict:
+    return {
+        "stage": change.stage,
+        "old": change.old_yen,
+        "new": change.new_yen,
+        "changed_at": timezone.localtime(change.changed_at),
+        "changed_by": change.changed_by.get_username() if change.changed_by else None,
+        "reason": change.reason,
+    }

@@ -1,0 +1,51 @@
+"""Template filters that show the ledger's figures the way the ward's reports print them."""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext
+
+from machi.core import money
+from machi.core.fiscal import wareki as _wareki
+
+register = template.Library()
+
+
+@register.filter
+def thousands(yen: int | None) -> str:
+    """Yen shown in 千円: 19,000,000 → 19,000; None → ―; negative → △."""
+    return money.format_thousands(yen)
+
+
+@register.filter
+def rate(value) -> str:
+    """An execution rate (a Decimal ratio) as 92.3%, or ― where it has no meaning."""
+    return money.format_rate(value)
+
+
+@register.filter
+def figure(yen: int | None) -> str:
+    """`thousands` for a table cell: ― is spoken as なし, since a screen reader skips a dash."""
+    if yen is None:
+        return _none()
+    return money.format_thousands(yen)
+
+
+@register.filter
+def rate_figure(value) -> str:
+    if value is None:
+        return _none()
+    return money.format_rate(value)
+
+
+@register.filter
+def wareki(fiscal_year: int) -> str:
+    """2022 → 令和4年度."""
+    return _wareki(fiscal_year)
+
+
+def _none() -> str:
+    return format_html(
+        '<span aria-hidden="true">{}</span><span class="visually-hidden">{}</span>',
+        money.NONE_DISPLAY,
+        gettext("なし"),
+    )
