@@ -41,7 +41,7 @@ def main() -> None:
     for code in codes:
         for year in range(2018, 2018 + YEARS):
             for no in range(1, PROJECTS + 1):
-                initial = rng.randrange(50, 3000)
+                initial = rng.randrange(100, 3000)
                 revised = initial + rng.randrange(-50, 50)
                 rows.append(
                     [

@@ -40,28 +40,33 @@ def set_figures(project: Project, *, reason: str, actor=None, **figures: int | N
     for value in figures.values():
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
             raise ValueError("金額は0以上の整数（円）です")
-    changes = []
     with transaction.atomic():
-        project = Project.objects.select_for_update().get(pk=project.pk)
-        for field_name, new in figures.items():
-            old = getattr(project, field_name)
-            if old == new:
-                continue
-            setattr(project, field_name, new)
-            changes.append(
-                FigureChange(
-                    project=project,
-                    stage=Stage(field_name.removesuffix("_yen")),
-                    old_yen=old,
-                    new_yen=new,
-                    changed_by=actor,
-                    reason=reason,
-                )
-            )
-        if changes:
-            project.save(update_fields=list({c.stage + "_yen" for c in changes}))
-            for change in changes:
-                change.save()
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        changes = _write_figures(locked, reason=reason, actor=actor, figures=figures)
+    for field_name in figures:
+        setattr(project, field_name, getattr(locked, field_name))
+    return changes
+
+
+def _write_figures(project: Project, *, reason: str, actor, figures: dict) -> list[FigureChange]:
+    """Apply figures to a project whose row this transaction has locked; append the history."""
+    changes = [
+        FigureChange(
+            project=project,
+            stage=Stage(field_name.removesuffix("_yen")),
+            old_yen=getattr(project, field_name),
+            new_yen=new,
+            changed_by=actor,
+            reason=reason,
+        )
+        for field_name, new in figures.items()
+        if getattr(project, field_name) != new
+    ]
+    if changes:
+        for change in changes:
+            setattr(project, change.stage + "_yen", change.new_yen)
+        project.save(update_fields=[change.stage + "_yen" for change in changes])
+        FigureChange.objects.bulk_create(changes)
     return changes
 
 
@@ -238,7 +243,8 @@ def _match_projects(group: list[LedgerRow], existing: list[Project]) -> list[Pro
 def _apply_programme(programme: Programme, group: list[LedgerRow], report: ImportReport, *, actor) -> None:
     label = f"{programme.ward.name} {wareki(programme.fiscal_year)}"
     pillars = _ensure_pillars(programme, [row.pillar for row in group if row.pillar])
-    existing = list(Project.objects.filter(programme=programme))
+    # Locked for the rest of the import: the figures compared below stay the figures written over.
+    existing = list(Project.objects.select_for_update().filter(programme=programme))
     matches = _match_projects(group, existing)
     # Projects renumbered or renamed by this file step aside first (a tab never occurs in a name key), so that two of them
     # may swap numbers or names without tripping the uniqueness constraints half-way.
@@ -281,7 +287,7 @@ def _apply_programme(programme: Programme, group: list[LedgerRow], report: Impor
                     )
                 ]
             ) from None
-        changes = set_figures(project, reason=reason, actor=actor, **figures)
+        changes = _write_figures(project, reason=reason, actor=actor, figures=figures)
         report.figure_changes += len(changes)
         if is_new:
             report.created += 1
