@@ -258,3 +258,10 @@ def test_kumamoto_programmes_reconcile_with_the_printed_totals(client, kumamoto)
     )
     assert sum(p["project_count"] for p in programmes) == 73
     assert len(client.get("/api/projects?year=2022").json()) == 73
+
+
+def test_japanese_text_is_sent_as_utf8_not_escaped(client, ledger):
+    response = client.get("/api/wards")
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert "中央区".encode() in response.content
+    assert b"\\u" not in response.content
