@@ -55,6 +55,21 @@ def screenshot(page):
 @pytest.fixture
 def kumamoto(db):
     """The shipped Kumamoto FY2022 dataset, imported through the real importer."""
+    from machi.accounts.actors import SYSTEM
     from machi.ledger.importers import import_path
 
-    return import_path(DATASET, source="data/kumamoto-fy2022")
+    return import_path(DATASET, source="data/kumamoto-fy2022", actor=SYSTEM)
+
+
+@pytest.fixture
+def ward_staff(db, django_user_model):
+    """Make a member of staff of one or more wards: ward_staff("tanaka", ward, display_name=…)."""
+    from machi.accounts.models import RoleGrant
+
+    def make(username: str, *wards, **fields):
+        user = django_user_model.objects.create_user(username, is_staff=True, **fields)
+        for ward in wards:
+            RoleGrant.objects.create(user=user, role="ward-staff", ward=ward)
+        return user
+
+    return make

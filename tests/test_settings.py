@@ -18,7 +18,10 @@ def test_the_embedded_database_is_sqlite_in_wal_mode_with_immediate_transactions
         "print(c.fetchone()[0], connection.transaction_mode, connection.settings_dict['NAME'])"
     )
     shell = subprocess.run(
-        [str(Path(sys.executable).parent / "machi"), "shell", "-c", probe], capture_output=True, text=True, env=env
+        [str(Path(sys.executable).parent / "machi"), "shell", "-c", probe],
+        capture_output=True,
+        text=True,
+        env=env,
     )
     assert shell.returncode == 0, shell.stderr
     assert shell.stdout.splitlines()[-1].split() == ["wal", "IMMEDIATE", str(tmp_path / "machi.sqlite3")]

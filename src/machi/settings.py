@@ -45,7 +45,9 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs (Swagger UI) from its own static files, not from a CDN
     "machi.core",
     "machi.accounts",
+    "machi.audit",
     "machi.ledger",
+    "machi.facilities",
 ]
 
 MIDDLEWARE = [

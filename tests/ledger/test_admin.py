@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger import actions
 from machi.ledger.models import FigureChange, Project, Ward
 
@@ -17,12 +18,13 @@ def project(db):
         vision="",
         priorities="",
         pillars=[("負担軽減", "")],
+        actor=SYSTEM,
     )
     project = Project.objects.create(
         programme=programme, pillar=programme.pillars.get(), no=1, name="ICT化支援事業", status="新規"
     )
     actions.set_figures(
-        project, reason="取込", initial_yen=1_000_000, revised_yen=1_800_000, settled_yen=None
+        project, reason="取込", initial_yen=1_000_000, revised_yen=1_800_000, settled_yen=None, actor=SYSTEM
     )
     return project
 
@@ -230,6 +232,6 @@ def test_programme_admin_edits_pillars_inline(admin_client, project):
 
 
 def test_ward_and_theme_admins_list_their_rows(admin_client, project):
-    actions.tag_project(project, ["ICT"])
+    actions.tag_project(project, ["ICT"], actor=SYSTEM)
     assert "中央区" in admin_client.get(reverse("admin:ledger_ward_changelist")).content.decode()
     assert "ICT" in admin_client.get(reverse("admin:ledger_theme_changelist")).content.decode()

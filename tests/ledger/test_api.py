@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger import actions
 from machi.ledger.models import Project, Ward
 
@@ -21,22 +22,35 @@ def ledger(wards):
     chuo, higashi = wards
     programme = actions.save_programme_profile(
         ward=chuo, fiscal_year=2022, allocation_yen=19_000_000, vision="つながる、中央区。",
-        priorities="地域活動の負担軽減\n\n生きがいとしての地域活動\n", pillars=[("負担軽減", "ICTの活用"), ("ささえあい", "")],
+        priorities="地域活動の負担軽減\n\n生きがいとしての地域活動\n", pillars=[("負担軽減", "ICTの活用"), ("ささえあい", "")], actor=SYSTEM
     )  # fmt: skip
     first, second = programme.pillars.order_by("position")
     zero = Project.objects.create(
         programme=programme, pillar=first, no=1, name="ICT化支援事業", status="新規"
     )
-    actions.set_figures(zero, reason="当初予算", initial_yen=1_000_000, revised_yen=1_800_000, settled_yen=0)
-    actions.tag_project(zero, ["ICT", "交流"])
+    actions.set_figures(
+        zero, reason="当初予算", initial_yen=1_000_000, revised_yen=1_800_000, settled_yen=0, actor=SYSTEM
+    )
+    actions.tag_project(zero, ["ICT", "交流"], actor=SYSTEM)
     none = Project.objects.create(programme=programme, pillar=second, no=2, name="見守り事業")
     for year in (2021, 2022):
         east = actions.save_programme_profile(
-            ward=higashi, fiscal_year=year, allocation_yen=None, vision="", priorities="", pillars=[]
+            ward=higashi,
+            fiscal_year=year,
+            allocation_yen=None,
+            vision="",
+            priorities="",
+            pillars=[],
+            actor=SYSTEM,
         )
         project = Project.objects.create(programme=east, no=1, name=f"東区{year}事業", status="継続")
         actions.set_figures(
-            project, reason="当初予算", initial_yen=500_000, revised_yen=400_000, settled_yen=450_000
+            project,
+            reason="当初予算",
+            initial_yen=500_000,
+            revised_yen=400_000,
+            settled_yen=450_000,
+            actor=SYSTEM,
         )
     return {"zero": zero, "none": none}
 
@@ -86,7 +100,13 @@ def test_programmes_filter_by_year(client, ledger):
 
 def test_programme_without_allocation_or_projects_gives_null_not_zero(client, wards):
     actions.save_programme_profile(
-        ward=wards[0], fiscal_year=2023, allocation_yen=None, vision="", priorities="", pillars=[]
+        ward=wards[0],
+        fiscal_year=2023,
+        allocation_yen=None,
+        vision="",
+        priorities="",
+        pillars=[],
+        actor=SYSTEM,
     )
     [programme] = client.get("/api/programmes").json()
     assert programme["allocation"] is None
@@ -176,7 +196,7 @@ def test_projects_list_uses_a_fixed_number_of_queries(client, ledger, django_ass
     programme = ledger["zero"].programme
     for no in range(10, 50):
         project = Project.objects.create(programme=programme, no=no, name=f"事業{no}")
-        actions.tag_project(project, ["防災"])
+        actions.tag_project(project, ["防災"], actor=SYSTEM)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(client.get("/api/projects").json()) == 44
 
@@ -186,9 +206,9 @@ def test_programmes_list_uses_a_fixed_number_of_queries(client, ledger, django_a
         assert len(client.get("/api/programmes").json()) == 3
 
 
-def test_project_detail_gives_its_history_with_who_when_why(client, ledger, django_user_model):
+def test_project_detail_gives_its_history_with_who_when_why(client, ledger, ward_staff):
     project = ledger["zero"]
-    staff = django_user_model.objects.create_user("tanaka")
+    staff = ward_staff("tanaka", project.programme.ward)
     actions.set_figures(project, reason="決算の確定", actor=staff, settled_yen=1_750_000)
     response = client.get(f"/api/projects/{project.pk}")
     assert response.status_code == 200

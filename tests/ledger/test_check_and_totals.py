@@ -5,6 +5,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger.actions import set_figures
 from machi.ledger.models import Project
 from machi.ledger.queries import ledger_check, programme_sheet
@@ -34,7 +35,7 @@ def test_the_check_flags_overspends_and_allocation_gaps_per_ward(kumamoto):
     assert all(not findings[w] for w in ("中央区", "東区", "西区", "北区"))
 
     project = Project.objects.get(programme__ward__name="北区", no=9)
-    set_figures(project, initial_yen=410_000, revised_yen=None, reason="テスト")
+    set_figures(project, initial_yen=410_000, revised_yen=None, reason="テスト", actor=SYSTEM)
     kinds = sorted(f.kind for f in ledger_check(2022)["北区"])
     assert kinds == ["allocation", "settled_without_revised"]
     assert "差 100 千円" in ledger_check(2022)["北区"][0].message

@@ -12,7 +12,9 @@ PO = Path(machi.__file__).parent / "locale" / "en" / "LC_MESSAGES" / "django.po"
 def test_every_message_has_an_english_translation():
     with PO.open("rb") as f:
         catalog = read_po(f)
-    untranslated = [m.id for m in catalog if m.id and not (m.string if isinstance(m.string, str) else all(m.string))]
+    untranslated = [
+        m.id for m in catalog if m.id and not (m.string if isinstance(m.string, str) else all(m.string))
+    ]
     assert untranslated == []
     assert not [m.id for m in catalog if m.id and m.fuzzy]
 

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from tests.conftest import DATASET
 from tests.ledger.xlsx_factory import counts, make_wards
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger.actions import import_ledger
 from machi.ledger.exporters.csv_export import export_csv
 from machi.ledger.exporters.xlsx_export import NUMBER_FORMAT, export_xlsx
@@ -66,7 +67,7 @@ def small_ledger(csv_body: str) -> None:
     header = ",".join(CANONICAL_COLUMNS) + "\n"
     result = read_csv_bytes((header + csv_body).encode(), "small.csv")
     assert not result.problems, result.problems
-    import_ledger(result.rows, source="small.csv")
+    import_ledger(result.rows, source="small.csv", actor=SYSTEM)
 
 
 # -- the CSV
@@ -209,7 +210,7 @@ def test_a_ward_with_figures_below_a_thousand_yen_is_written_in_yen(tmp_path):
 
     assert sheet["G2"].value == "（単位：円）"
     assert [c.value for c in sheet[5]][4:] == [1_234_500, 1_000_000, 999_999]
-    assert not import_path(path).changed_anything
+    assert not import_path(path, actor=SYSTEM).changed_anything
 
 
 def test_it_refuses_to_write_a_year_without_programmes(kumamoto, tmp_path):
@@ -231,7 +232,7 @@ def test_re_importing_a_wards_export_changes_nothing(kumamoto, tmp_path, ward, s
     else:
         export_xlsx(path, fiscal_year=2022, ward=ward)
 
-    report = import_path(path)
+    report = import_path(path, actor=SYSTEM)
 
     assert not report.changed_anything, report.lines
     assert report.unchanged == Project.objects.filter(programme__ward__name=ward).count()
@@ -244,7 +245,7 @@ def test_a_csv_saved_again_in_shift_jis_or_with_a_bom_re_imports_unchanged(kumam
     path = tmp_path / "ledger.csv"
     path.write_bytes(csv_text().encode(encoding))
 
-    report = import_path(path)
+    report = import_path(path, actor=SYSTEM)
 
     assert not report.changed_anything
     assert ledger() == state
@@ -254,7 +255,7 @@ def exported_kumamoto(tmp_path: Path, suffix: str) -> tuple[list, dict, list, Pa
     """Import the dataset, record it and export it, then roll it all back: the ledger is empty again."""
     path = tmp_path / f"kumamoto{suffix}"
     with transaction.atomic():
-        import_path(DATASET)
+        import_path(DATASET, actor=SYSTEM)
         state, order = ledger(), pillar_order()
         wards = list(Ward.objects.values_list("code", "name"))
         if suffix == ".csv":
@@ -270,7 +271,7 @@ def exported_kumamoto(tmp_path: Path, suffix: str) -> tuple[list, dict, list, Pa
 def test_the_csv_export_rebuilds_the_whole_ledger_in_an_empty_database(tmp_path):
     state, order, wards, path = exported_kumamoto(tmp_path, ".csv")
 
-    report = import_path(path)
+    report = import_path(path, actor=SYSTEM)
 
     assert report.created == 73
     assert ledger() == state
@@ -283,7 +284,7 @@ def test_the_xlsx_export_rebuilds_the_whole_ledger_in_an_empty_database(tmp_path
     for code, name in wards:
         Ward.objects.create(code=code, name=name)
 
-    report = import_path(path)
+    report = import_path(path, actor=SYSTEM)
 
     assert report.created == 73
     assert ledger() == state
@@ -307,9 +308,9 @@ def test_unusual_projects_survive_the_round_trip(tmp_path, suffix):
                 export_csv(stream, fiscal_year=2022)
         else:
             export_xlsx(path, fiscal_year=2022)
-        assert not import_path(path).changed_anything
+        assert not import_path(path, actor=SYSTEM).changed_anything
         transaction.set_rollback(True)
     make_wards()
 
-    assert import_path(path).created == 3
+    assert import_path(path, actor=SYSTEM).created == 3
     assert (ledger(), pillar_order()) == (state, order)

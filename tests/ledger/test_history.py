@@ -3,6 +3,7 @@
 import pytest
 from django.utils import timezone
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger.actions import set_figures
 from machi.ledger.models import AppendOnlyError, FigureChange, Programme, Project, Ward
 
@@ -14,8 +15,8 @@ def project(db):
     return Project.objects.create(programme=programme, no=1, name="デジタル化実証実験事業")
 
 
-def test_a_change_records_who_when_why_before_and_after(project, django_user_model):
-    staff = django_user_model.objects.create_user("tanaka")
+def test_a_change_records_who_when_why_before_and_after(project, ward_staff):
+    staff = ward_staff("tanaka", project.programme.ward)
     before = timezone.now()
     changes = set_figures(project, revised_yen=1_800_000, reason="2月補正", actor=staff)
     (change,) = changes
@@ -32,14 +33,14 @@ def test_a_change_records_who_when_why_before_and_after(project, django_user_mod
 
 
 def test_setting_the_same_value_leaves_no_entry(project):
-    set_figures(project, initial_yen=1_000_000, reason="当初")
-    assert set_figures(project, initial_yen=1_000_000, reason="当初") == []
+    set_figures(project, initial_yen=1_000_000, reason="当初", actor=SYSTEM)
+    assert set_figures(project, initial_yen=1_000_000, reason="当初", actor=SYSTEM) == []
     assert FigureChange.objects.count() == 1
 
 
 def test_going_back_to_none_is_a_change_too(project):
-    set_figures(project, initial_yen=0, reason="当初")
-    set_figures(project, initial_yen=None, reason="予算計上なしに訂正")
+    set_figures(project, initial_yen=0, reason="当初", actor=SYSTEM)
+    set_figures(project, initial_yen=None, reason="予算計上なしに訂正", actor=SYSTEM)
     assert list(FigureChange.objects.for_project(project).values_list("old_yen", "new_yen")) == [
         (None, 0),
         (0, None),
@@ -48,16 +49,16 @@ def test_going_back_to_none_is_a_change_too(project):
 
 def test_a_change_needs_a_reason_and_sane_yen(project):
     with pytest.raises(ValueError, match="理由"):
-        set_figures(project, initial_yen=1, reason=" ")
+        set_figures(project, initial_yen=1, reason=" ", actor=SYSTEM)
     with pytest.raises(ValueError, match="0以上の整数"):
-        set_figures(project, initial_yen=-1, reason="x")
+        set_figures(project, initial_yen=-1, reason="x", actor=SYSTEM)
     with pytest.raises(ValueError, match="0以上の整数"):
-        set_figures(project, initial_yen=1.5, reason="x")
+        set_figures(project, initial_yen=1.5, reason="x", actor=SYSTEM)
     assert FigureChange.objects.count() == 0
 
 
 def test_history_rows_cannot_be_rewritten_or_deleted(project):
-    (change,) = set_figures(project, initial_yen=1_000_000, reason="当初")
+    (change,) = set_figures(project, initial_yen=1_000_000, reason="当初", actor=SYSTEM)
     change.reason = "書き換え"
     with pytest.raises(AppendOnlyError):
         change.save()
@@ -76,6 +77,6 @@ def test_the_database_refuses_negative_money(project):
 def test_a_project_with_history_cannot_be_deleted(project):
     from django.db.models import ProtectedError
 
-    set_figures(project, initial_yen=1_000_000, reason="当初")
+    set_figures(project, initial_yen=1_000_000, reason="当初", actor=SYSTEM)
     with pytest.raises(ProtectedError):
         project.delete()

@@ -2,6 +2,7 @@
 
 import pytest
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger.importers import import_path
 from machi.ledger.importers.rows import LedgerImportError
 from machi.ledger.models import FigureChange, Programme, Project, Ward
@@ -32,14 +33,14 @@ def ledger_state():
 def refused(path) -> LedgerImportError:
     before = ledger_state()
     with pytest.raises(LedgerImportError) as caught:
-        import_path(path)
+        import_path(path, actor=SYSTEM)
     assert ledger_state() == before, "a refused import must write nothing"
     return caught.value
 
 
 @pytest.mark.django_db
 def test_it_imports_the_canonical_csv_in_thousands_of_yen(tmp_path):
-    report = import_path(write(tmp_path, GOOD))
+    report = import_path(write(tmp_path, GOOD), actor=SYSTEM)
     assert report.created == 3
     project = Project.objects.get(no=1)
     assert (project.initial_yen, project.revised_yen, project.settled_yen) == (
@@ -56,7 +57,7 @@ def test_it_imports_the_canonical_csv_in_thousands_of_yen(tmp_path):
 @pytest.mark.django_db
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
 def test_it_reads_utf8_with_or_without_bom_and_shift_jis(tmp_path, encoding):
-    import_path(write(tmp_path, GOOD, encoding=encoding))
+    import_path(write(tmp_path, GOOD, encoding=encoding), actor=SYSTEM)
     assert set(Project.objects.values_list("name", flat=True)) == {
         "デジタル化実証実験事業",
         "企業資源活用によるまちづくり事業",
@@ -68,7 +69,7 @@ def test_it_reads_utf8_with_or_without_bom_and_shift_jis(tmp_path, encoding):
 def test_it_reads_full_width_digits_wareki_years_and_japanese_headers(tmp_path):
     text = "年度,区,柱,No.,事業名,区分,事業内容,当初予算,2月補正後,決算額\n令和４年度,中央区,柱,１,事業Ａ,【新規】,説明,１，０００,△０,―\n"
     Ward.objects.create(code="431010", name="中央区")
-    import_path(write(tmp_path, text))
+    import_path(write(tmp_path, text), actor=SYSTEM)
     project = Project.objects.get()
     assert (project.no, project.name, project.status) == (1, "事業Ａ", "新規")
     assert (project.initial_yen, project.revised_yen, project.settled_yen) == (1_000_000, 0, None)
@@ -78,18 +79,18 @@ def test_it_reads_full_width_digits_wareki_years_and_japanese_headers(tmp_path):
 @pytest.mark.django_db
 def test_reimporting_the_same_file_changes_nothing(tmp_path):
     path = write(tmp_path, GOOD)
-    import_path(path)
+    import_path(path, actor=SYSTEM)
     before = ledger_state()
-    report = import_path(path)
+    report = import_path(path, actor=SYSTEM)
     assert (report.created, report.updated, report.unchanged, report.figure_changes) == (0, 0, 3, 0)
     assert ledger_state() == before
 
 
 @pytest.mark.django_db
 def test_a_changed_figure_becomes_a_history_entry_naming_the_import(tmp_path):
-    import_path(write(tmp_path, GOOD))
+    import_path(write(tmp_path, GOOD), actor=SYSTEM)
     changed = GOOD.replace('"1,798"', '"1,700"')
-    report = import_path(write(tmp_path, changed, name="settlement-2023-05.csv"))
+    report = import_path(write(tmp_path, changed, name="settlement-2023-05.csv"), actor=SYSTEM)
     assert report.updated == 1 and report.figure_changes == 1
     assert any("決算額 1,798 → 1,700" in line for line in report.lines)
     project = Project.objects.get(no=1)
@@ -101,10 +102,12 @@ def test_a_changed_figure_becomes_a_history_entry_naming_the_import(tmp_path):
 
 @pytest.mark.django_db
 def test_a_dry_run_reports_the_changes_and_writes_nothing(tmp_path):
-    import_path(write(tmp_path, GOOD))
+    import_path(write(tmp_path, GOOD), actor=SYSTEM)
     before = ledger_state()
     report = import_path(
-        write(tmp_path, GOOD.replace("3100,1720,1567", "3100,1720,1600"), name="b.csv"), dry_run=True
+        write(tmp_path, GOOD.replace("3100,1720,1567", "3100,1720,1600"), name="b.csv"),
+        dry_run=True,
+        actor=SYSTEM,
     )
     assert report.dry_run and report.figure_changes == 1
     assert any(
@@ -115,9 +118,9 @@ def test_a_dry_run_reports_the_changes_and_writes_nothing(tmp_path):
 
 @pytest.mark.django_db
 def test_it_never_deletes_projects_missing_from_the_file(tmp_path):
-    import_path(write(tmp_path, GOOD))
+    import_path(write(tmp_path, GOOD), actor=SYSTEM)
     only_two = "".join(GOOD.splitlines(keepends=True)[:3])
-    report = import_path(write(tmp_path, only_two, name="partial.csv"))
+    report = import_path(write(tmp_path, only_two, name="partial.csv"), actor=SYSTEM)
     assert Project.objects.count() == 3
     assert any("地域コミュニティづくり支援補助金" in w for w in report.warnings)
 
@@ -228,7 +231,7 @@ def test_it_refuses_an_empty_file_and_other_extensions(tmp_path):
 @pytest.mark.django_db
 def test_unknown_columns_are_ignored_with_a_warning(tmp_path):
     text = GOOD.replace("settled\n", "settled,担当課\n", 1).replace("1567\n", "1567,まちづくり推進課\n")
-    report = import_path(write(tmp_path, text))
+    report = import_path(write(tmp_path, text), actor=SYSTEM)
     assert report.created == 3
     assert any("担当課" in w for w in report.warnings)
 
@@ -243,12 +246,18 @@ def test_one_bad_row_among_many_writes_nothing_at_all(tmp_path):
 
 @pytest.mark.django_db
 def test_two_projects_can_swap_numbers_in_one_import(tmp_path):
-    import_path(write(tmp_path, GOOD))
-    swapped = GOOD.replace(",12,企業資源", ",99,企業資源").replace(",14,地域コミュニティ", ",12,地域コミュニティ").replace(",99,企業資源", ",14,企業資源")
+    import_path(write(tmp_path, GOOD), actor=SYSTEM)
+    swapped = (
+        GOOD.replace(",12,企業資源", ",99,企業資源")
+        .replace(",14,地域コミュニティ", ",12,地域コミュニティ")
+        .replace(",99,企業資源", ",14,企業資源")
+    )
     # Matched by name where the number moved: the file renumbers the two projects.
-    swapped_by_name = swapped.replace(",12,地域コミュニティ", ",,地域コミュニティ").replace(",14,企業資源", ",,企業資源")
-    import_path(write(tmp_path, swapped_by_name, name="a.csv"))
-    import_path(write(tmp_path, swapped, name="b.csv"))
+    swapped_by_name = swapped.replace(",12,地域コミュニティ", ",,地域コミュニティ").replace(
+        ",14,企業資源", ",,企業資源"
+    )
+    import_path(write(tmp_path, swapped_by_name, name="a.csv"), actor=SYSTEM)
+    import_path(write(tmp_path, swapped, name="b.csv"), actor=SYSTEM)
     assert dict(Project.objects.values_list("name", "no")) == {
         "デジタル化実証実験事業": 1,
         "企業資源活用によるまちづくり事業": 14,
@@ -258,19 +267,35 @@ def test_two_projects_can_swap_numbers_in_one_import(tmp_path):
 
 @pytest.mark.django_db
 def test_a_name_held_by_a_project_missing_from_the_file_is_refused(tmp_path):
-    import_path(write(tmp_path, GOOD))
+    import_path(write(tmp_path, GOOD), actor=SYSTEM)
     # No.1 renamed to the name of No.14, which the file no longer lists.
-    clash = HEADER + GOOD.splitlines(keepends=True)[1].replace("デジタル化実証実験事業", "地域コミュニティづくり支援補助金")
+    clash = HEADER + GOOD.splitlines(keepends=True)[1].replace(
+        "デジタル化実証実験事業", "地域コミュニティづくり支援補助金"
+    )
     error = refused(write(tmp_path, clash, name="clash.csv"))
     assert "ファイルにない事業" in str(error)
 
 
 @pytest.mark.django_db
 def test_a_status_marker_in_the_name_becomes_the_status(tmp_path):
-    import_path(write(tmp_path, GOOD.replace(",14,地域コミュニティづくり支援補助金,,", ",14,【拡充】地域コミュニティづくり支援補助金,,")))
+    import_path(
+        write(
+            tmp_path,
+            GOOD.replace(
+                ",14,地域コミュニティづくり支援補助金,,", ",14,【拡充】地域コミュニティづくり支援補助金,,"
+            ),
+        ),
+        actor=SYSTEM,
+    )
     grant = Project.objects.get(no=14)
     assert (grant.name, grant.status) == ("地域コミュニティづくり支援補助金", "拡充")
-    error = refused(write(tmp_path, GOOD.replace(",1,デジタル化実証実験事業,新規,", ",1,デジタル化実証実験事業【拡充】,新規,"), name="b.csv"))
+    error = refused(
+        write(
+            tmp_path,
+            GOOD.replace(",1,デジタル化実証実験事業,新規,", ",1,デジタル化実証実験事業【拡充】,新規,"),
+            name="b.csv",
+        )
+    )
     assert "食い違って" in str(error)
 
 

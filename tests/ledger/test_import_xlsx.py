@@ -12,6 +12,7 @@ from tests.ledger.xlsx_factory import (
     write_xlsx,
 )
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger.importers import import_path
 from machi.ledger.models import Pillar, Programme, Project
 
@@ -22,7 +23,7 @@ def test_it_records_the_settled_figures_of_a_ward_office_sheet(tmp_path):
     seed_ledger()
     path = write_xlsx(tmp_path / "中央区.xlsx", {"中央区": good_rows()})
 
-    report = import_path(path)
+    report = import_path(path, actor=SYSTEM)
 
     assert (report.created, report.updated, report.figure_changes) == (0, 4, 4)
     assert [settled(no) for no in (1, 2, 3, 4)] == [2_870_000, 981_000, 690_000, 899_000]
@@ -33,7 +34,7 @@ def test_it_builds_programme_pillars_and_projects_in_an_empty_ledger(tmp_path):
     make_wards()
     path = write_xlsx(tmp_path / "中央区.xlsx", {"中央区": good_rows()})
 
-    report = import_path(path)
+    report = import_path(path, actor=SYSTEM)
 
     assert report.created == 4
     programme = Programme.objects.get()
@@ -52,10 +53,10 @@ def test_it_builds_programme_pillars_and_projects_in_an_empty_ledger(tmp_path):
 def test_importing_the_same_sheet_again_changes_nothing(tmp_path):
     make_wards()
     path = write_xlsx(tmp_path / "中央区.xlsx", {"中央区": good_rows()})
-    import_path(path)
+    import_path(path, actor=SYSTEM)
     before = counts()
 
-    again = import_path(path)
+    again = import_path(path, actor=SYSTEM)
 
     assert not again.changed_anything
     assert again.unchanged == 4
@@ -67,7 +68,7 @@ def test_it_reads_each_sheet_as_its_own_ward_and_year(tmp_path):
     east = good_rows("令和４年度　東区まちづくり推進経費")
     path = write_xlsx(tmp_path / "二区.xlsx", {"中央区": good_rows(), "東区": east})
 
-    report = import_path(path)
+    report = import_path(path, actor=SYSTEM)
 
     assert report.created == 8
     assert set(Programme.objects.values_list("ward__name", "fiscal_year")) == {
@@ -105,7 +106,7 @@ def test_a_dry_run_reports_the_changes_and_writes_nothing(tmp_path):
     before = counts()
     path = write_xlsx(tmp_path / "中央区.xlsx", {"中央区": good_rows()})
 
-    report = import_path(path, dry_run=True)
+    report = import_path(path, dry_run=True, actor=SYSTEM)
 
     assert report.figure_changes == 4
     assert counts() == before
@@ -116,7 +117,7 @@ def test_an_empty_sheet_beside_the_ledger_is_skipped_with_a_warning(tmp_path):
     seed_ledger()
     path = write_xlsx(tmp_path / "中央区.xlsx", {"中央区": good_rows(), "Sheet2": [[], [None, "  "]]})
 
-    report = import_path(path)
+    report = import_path(path, actor=SYSTEM)
 
     assert report.figure_changes == 4
     assert "Sheet2: 空のシートは読み飛ばしました" in report.warnings

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from tests.ledger.xlsx_factory import assert_refused, good_rows, put, seed_ledger, write_xlsx
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger.importers import import_path
 from machi.ledger.models import Project
 
@@ -23,7 +24,7 @@ def test_it_reads_amounts_written_as_text(tmp_path):
     rows[5][4:7] = [1000.0, "1000", "９８１"]
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert figures(1) == (3_000_000, 3_000_000, 2_870_000)
     assert figures(2) == (1_000_000, 1_000_000, 981_000)
@@ -37,7 +38,7 @@ def test_it_reads_every_dash_and_an_empty_cell_as_none(tmp_path, none):
     rows[10][6], rows[11][6] = 899, 4750  # 小計 and 合計 of 決算額 without No.3
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert figures(3) == (700_000, 700_000, None)
 
@@ -47,7 +48,7 @@ def test_it_keeps_a_fraction_of_a_thousand_as_yen(tmp_path):
     rows = put(put(put(good_rows(), "G5", 2870.5), "G7", "3,851.5"), "G12", 5440.5)
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert figures(1)[2] == 2_870_500
 

@@ -4,6 +4,7 @@ import pytest
 from openpyxl import Workbook
 from tests.ledger.xlsx_factory import assert_refused, good_rows, make_wards, put, seed_ledger, write_xlsx
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger.importers import import_path
 from machi.ledger.models import Project
 
@@ -46,7 +47,7 @@ def test_a_formula_outside_the_ledger_columns_is_ignored(tmp_path):
     rows = put(put(good_rows(), "H3", "執行率"), "H5", "=G5/F5")
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    report = import_path(path)
+    report = import_path(path, actor=SYSTEM)
 
     assert report.figure_changes == 4
     assert any("執行率" in warning for warning in report.warnings)
@@ -70,7 +71,7 @@ def test_text_typed_with_a_leading_apostrophe_is_read_as_text(tmp_path):
     make_wards()
     path = _with_text_cell(tmp_path, "=ICT相談の窓口", quote_prefix=True)
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert Project.objects.get(no=1).description == "=ICT相談の窓口"
 

@@ -11,6 +11,7 @@ from tests.ledger.xlsx_factory import (
     write_xlsx,
 )
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger.importers import import_path
 from machi.ledger.models import Project
 
@@ -27,7 +28,7 @@ def test_it_finds_the_header_below_notes_and_away_from_column_a(tmp_path):
     rows[2:2] = [["※ 令和5年3月31日現在"], [], ["決算の状況"]]
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": shifted(rows, 2)})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert settled(4) == 899_000
 
@@ -46,7 +47,7 @@ def test_it_knows_the_labels_ward_offices_use(tmp_path, labels):
     rows[2] = labels
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert settled(1) == 2_870_000
     assert Project.objects.get(no=1).description == "ICT各種相談や体験を提供する。"
@@ -63,7 +64,7 @@ def test_it_reads_a_header_over_two_rows(tmp_path):
         tmp_path / "book.xlsx", {"中央区": rows}, merges={"中央区": ["E3:F3", "A3:A4", "C3:C4"]}
     )
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     project = Project.objects.get(no=2)
     assert (project.initial_yen, project.revised_yen, project.settled_yen) == (1_000_000, 1_000_000, 981_000)
@@ -77,7 +78,7 @@ def test_it_reads_columns_in_any_order(tmp_path):
     rows[2] = [HEADER[i] for i in order]
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert settled(3) == 690_000
 
@@ -88,7 +89,7 @@ def test_it_ignores_unknown_columns_and_says_so(tmp_path):
     rows[2][7] = "備考"
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    report = import_path(path)
+    report = import_path(path, actor=SYSTEM)
 
     assert settled(1) == 2_870_000
     assert "中央区: 不明な列「備考」（H列）は無視しました" in report.warnings
@@ -99,7 +100,7 @@ def test_it_warns_that_descriptions_are_empty_without_their_column(tmp_path):
     rows = [line[:3] + line[4:] for line in good_rows()]
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    report = import_path(path)
+    report = import_path(path, actor=SYSTEM)
 
     assert Project.objects.get(no=1).description == ""
     assert "中央区: 事業内容の列がないため、事業内容は空として取り込みます" in report.warnings

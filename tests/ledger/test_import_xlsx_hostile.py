@@ -7,6 +7,7 @@ import zipfile
 import pytest
 from tests.ledger.xlsx_factory import assert_refused, good_rows, put, rewrite_part, seed_ledger, write_xlsx
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger.importers import import_path
 from machi.ledger.importers.xlsx_reader import MAX_COLUMNS, MAX_ROWS
 
@@ -176,7 +177,7 @@ def test_a_refusal_is_a_list_of_problems_not_a_traceback(tmp_path):
 
     assert assert_refused(path, UNREADABLE) == [f"book.xlsx: {UNREADABLE}"]
     with pytest.raises(Exception) as refused:
-        import_path(path)
+        import_path(path, actor=SYSTEM)
     assert type(refused.value).__name__ == "LedgerImportError"
 
 

@@ -3,6 +3,7 @@
 import pytest
 from tests.ledger.xlsx_factory import assert_refused, good_rows, make_wards, put, seed_ledger, write_xlsx
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger.importers import import_path
 from machi.ledger.models import Project
 
@@ -14,7 +15,7 @@ def test_a_japanese_name_broken_over_lines_is_joined_without_spaces(tmp_path):
     rows = put(good_rows(), "C5", "中央区地域ICT推進拠点事\n業")
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    report = import_path(path)
+    report = import_path(path, actor=SYSTEM)
 
     assert Project.objects.get(no=1).name == "中央区地域ICT推進拠点事業"
     assert not any("事業名を変更" in line for line in report.lines)
@@ -25,7 +26,7 @@ def test_an_english_name_broken_over_lines_keeps_a_space(tmp_path):
     rows = put(good_rows(), "C6", "Machi School\nProject")
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert Project.objects.get(no=2).name == "Machi School Project"
 
@@ -40,7 +41,7 @@ def test_a_project_over_two_merged_rows_reads_as_one(tmp_path):
     merges = ["A6:A7", "B6:B7", "C6:C7", "E6:E7", "F6:F7", "G6:G7"]
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows}, merges={"中央区": merges})
 
-    report = import_path(path)
+    report = import_path(path, actor=SYSTEM)
 
     project = Project.objects.get(no=2)
     assert project.name == "中央区まちづくりスクール事業"
@@ -52,7 +53,7 @@ def test_a_title_merged_across_the_sheet_is_read_from_its_first_cell(tmp_path):
     make_wards()
     path = write_xlsx(tmp_path / "book.xlsx", {"Sheet1": good_rows()}, merges={"Sheet1": ["A1:G1"]})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert Project.objects.filter(programme__ward__name="中央区").count() == 4
 

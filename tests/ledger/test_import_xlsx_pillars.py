@@ -14,6 +14,7 @@ from tests.ledger.xlsx_factory import (
     write_xlsx,
 )
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger.importers import import_path
 from machi.ledger.models import Project
 
@@ -44,7 +45,7 @@ def test_projects_belong_to_the_heading_above_them(tmp_path):
     make_wards()
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": good_rows()})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert pillars() == {
         1: "地域活動の負担軽減",
@@ -61,7 +62,7 @@ def test_a_heading_written_in_the_no_column_across_merged_cells_counts(tmp_path)
     rows[7] = ["おたがいさまで\n支えあう地域づくり"]
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows}, merges={"中央区": ["A4:D4", "A8:D8"]})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert pillars()[1] == "地域活動の負担軽減"
     assert pillars()[4] == "おたがいさまで支えあう地域づくり"
@@ -73,7 +74,7 @@ def test_projects_above_the_first_heading_have_no_pillar(tmp_path):
     del rows[3]
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert pillars()[1] == ""
     assert pillars()[3] == "おたがいさまで支えあう地域づくり"
@@ -83,7 +84,7 @@ def test_it_accepts_group_figures_printed_on_the_heading_when_they_add_up(tmp_pa
     make_wards()
     path = write_xlsx(tmp_path / "南区.xlsx", {"南区": minami_rows()})
 
-    report = import_path(path)
+    report = import_path(path, actor=SYSTEM)
 
     assert report.created == 4
     assert pillars()[2] == "人材の育成によるまちづくり"
@@ -107,7 +108,7 @@ def test_a_pillar_column_names_each_rows_pillar(tmp_path):
     rows[4].append("ICTの活用")
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert pillars()[1] == "ICTの活用"
     assert pillars()[2] == "地域活動の負担軽減"

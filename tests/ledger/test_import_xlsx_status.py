@@ -3,6 +3,7 @@
 import pytest
 from tests.ledger.xlsx_factory import assert_refused, good_rows, make_wards, put, seed_ledger, write_xlsx
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger.importers import import_path
 from machi.ledger.models import Project
 
@@ -18,7 +19,7 @@ def test_it_reads_the_status_column(tmp_path):
     rows = put(put(put(good_rows(), "B5", "新規"), "B6", "拡充"), "B9", "継続")
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert [statuses()[no][0] for no in (1, 2, 3, 4)] == ["新規", "拡充", "継続", ""]
 
@@ -37,7 +38,7 @@ def test_it_takes_a_marker_out_of_the_name(tmp_path, written, status):
     seed_ledger()
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": put(good_rows(), "C5", written)})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert statuses()[1] == (status, "中央区地域ICT推進拠点事業")
 
@@ -47,7 +48,7 @@ def test_a_marker_that_agrees_with_the_column_is_accepted(tmp_path):
     rows = put(put(good_rows(), "B5", "新規"), "C5", "【新規】中央区地域ICT推進拠点事業")
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert statuses()[1] == ("新規", "中央区地域ICT推進拠点事業")
 

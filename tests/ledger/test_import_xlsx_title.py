@@ -3,6 +3,7 @@
 import pytest
 from tests.ledger.xlsx_factory import assert_refused, good_rows, make_wards, put, seed_ledger, write_xlsx
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger.importers import import_path
 from machi.ledger.models import Programme
 
@@ -26,7 +27,7 @@ def test_it_reads_the_year_and_ward_from_the_title(tmp_path, title, fiscal_year)
     make_wards()
     path = write_xlsx(tmp_path / "book.xlsx", {"Sheet1": good_rows(title)})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert list(Programme.objects.values_list("ward__name", "fiscal_year")) == [("中央区", fiscal_year)]
 
@@ -35,7 +36,7 @@ def test_it_takes_the_ward_from_the_sheet_name_when_the_title_has_none(tmp_path)
     make_wards()
     path = write_xlsx(tmp_path / "book.xlsx", {"南区": good_rows("令和4年度 まちづくり推進経費")})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert list(Programme.objects.values_list("ward__name", flat=True)) == ["南区"]
 
@@ -47,7 +48,7 @@ def test_it_finds_a_title_below_blank_rows_and_away_from_column_a(tmp_path):
     rows.insert(0, [])
     path = write_xlsx(tmp_path / "book.xlsx", {"Sheet1": rows})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert list(Programme.objects.values_list("ward__name", flat=True)) == ["東区"]
 

@@ -3,6 +3,7 @@
 import pytest
 from tests.ledger.xlsx_factory import assert_refused, good_rows, put, seed_ledger, settled, write_xlsx
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger.importers import import_path
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,7 @@ def test_sums_that_add_up_are_accepted_and_not_imported_as_projects(tmp_path):
     seed_ledger()
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": good_rows()})
 
-    report = import_path(path)
+    report = import_path(path, actor=SYSTEM)
 
     assert report.updated == 4 and report.created == 0
 
@@ -70,7 +71,7 @@ def test_a_blank_sum_cell_states_nothing(tmp_path):
     rows = put(put(good_rows(), "G7", None), "G12", "")
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert settled(1) == 2_870_000
 
@@ -91,7 +92,7 @@ def test_a_dash_sum_over_projects_without_figures_is_accepted(tmp_path):
     put(rows, "G12", 1589)
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert settled(1) is None and settled(3) == 690_000
 
@@ -101,6 +102,6 @@ def test_a_sheet_without_any_sums_is_accepted(tmp_path):
     rows = [line for line in good_rows() if line[2:3] not in (["小計"], ["合計"])]
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert settled(4) == 899_000

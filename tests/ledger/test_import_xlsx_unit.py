@@ -12,6 +12,7 @@ from tests.ledger.xlsx_factory import (
     write_xlsx,
 )
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger.importers import import_path
 from machi.ledger.models import Project
 
@@ -24,7 +25,7 @@ def test_it_reads_thousands_of_yen_under_any_spelling_of_the_note(tmp_path, note
     rows = put(good_rows(), "G2", note)
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    report = import_path(path)
+    report = import_path(path, actor=SYSTEM)
 
     assert settled(1) == 2_870_000
     assert not any("単位" in w for w in report.warnings)
@@ -42,7 +43,7 @@ def test_it_reads_yen_when_the_note_says_yen(tmp_path):
     put(rows, "G12", "5,440,123")
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    import_path(path)
+    import_path(path, actor=SYSTEM)
 
     assert Project.objects.get(no=1).settled_yen == 2_870_123
     assert Project.objects.get(no=2).initial_yen == 1_000_000
@@ -55,7 +56,7 @@ def test_a_note_in_the_title_row_counts(tmp_path):
     rows[1] = []
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    report = import_path(path)
+    report = import_path(path, actor=SYSTEM)
 
     assert settled(2) == 981_000
     assert not any("単位" in w for w in report.warnings)
@@ -68,7 +69,7 @@ def test_a_unit_in_the_amount_headers_counts(tmp_path):
     rows[2] = [*HEADER[:4], "当初予算（千円）", "2月補正後（千円）", "決算額（千円）"]
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    report = import_path(path)
+    report = import_path(path, actor=SYSTEM)
 
     assert settled(1) == 2_870_000
     assert not any("単位" in w for w in report.warnings)
@@ -80,7 +81,7 @@ def test_without_a_note_it_reads_thousands_and_warns(tmp_path):
     rows[1] = []
     path = write_xlsx(tmp_path / "book.xlsx", {"中央区": rows})
 
-    report = import_path(path)
+    report = import_path(path, actor=SYSTEM)
 
     assert settled(1) == 2_870_000
     assert "中央区: 単位の記載（単位：千円 など）がないため、千円として読みました" in report.warnings

@@ -5,6 +5,7 @@ import json
 import pytest
 from tests.conftest import DATASET
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger.models import FigureChange, Pillar, Programme, Project
 
 META = json.loads((DATASET / "dataset.json").read_text(encoding="utf-8"))
@@ -81,7 +82,7 @@ def test_loading_it_again_changes_nothing(kumamoto):
     from machi.ledger.importers import import_path
 
     history = FigureChange.objects.count()
-    again = import_path(DATASET, source="again")
+    again = import_path(DATASET, source="again", actor=SYSTEM)
     assert not again.changed_anything
     assert again.unchanged == 73
     assert FigureChange.objects.count() == history

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger import actions
 from machi.ledger.models import Project, Ward
 
@@ -30,9 +31,9 @@ def add_project(
         description=f"{name}の内容",
     )
     if figures:
-        actions.set_figures(project, reason=reason, **figures)
+        actions.set_figures(project, reason=reason, **figures, actor=SYSTEM)
     if themes:
-        actions.tag_project(project, list(themes))
+        actions.tag_project(project, list(themes), actor=SYSTEM)
     project.refresh_from_db()
     return project
 
@@ -50,6 +51,7 @@ def chuo(db):
         vision="新たな出会いと未来創造の都会～つながる、中央区。～",
         priorities="地域活動の負担軽減\n生きがいとしての地域活動",
         pillars=[("地域活動の負担軽減", "ICTの活用推進"), ("おたがいさまでささえあう地域づくり", "")],
+        actor=SYSTEM,
     )
     first, second = programme.pillars.order_by("position")
     add_project(
@@ -74,6 +76,7 @@ def higashi(chuo):
         vision="",
         priorities="",
         pillars=[("基本方針", "")],
+        actor=SYSTEM,
     )
     add_project(
         programme, no=1, name="東区の事業", pillar=programme.pillars.get(),
@@ -221,9 +224,9 @@ def test_project_page_shows_its_figures(client, chuo):
     assert "決算額が2月補正後の予算額を上回っています" in text
 
 
-def test_project_page_shows_the_full_history_who_when_why(client, chuo, django_user_model):
+def test_project_page_shows_the_full_history_who_when_why(client, chuo, ward_staff):
     project = chuo.projects.get(no=2)
-    staff = django_user_model.objects.create_user("tanaka", display_name="田中（中央区）")
+    staff = ward_staff("tanaka", project.programme.ward, display_name="田中（中央区）")
     actions.set_figures(project, reason="2月補正で減額", actor=staff, revised_yen=1_800_000)
     text = visible_text(client.get(reverse("ledger:project", kwargs={"project_id": project.pk})))
     # oldest first: the three figures entered, then the revision
@@ -242,7 +245,7 @@ def test_project_page_of_a_project_never_budgeted_shows_dashes_and_no_history(cl
 def test_project_page_uses_a_fixed_number_of_queries(client, chuo, django_assert_max_num_queries):
     project = chuo.projects.get(no=1)
     for value in range(1, 20):
-        actions.set_figures(project, reason=f"修正{value}", settled_yen=value * 1000)
+        actions.set_figures(project, reason=f"修正{value}", settled_yen=value * 1000, actor=SYSTEM)
     with django_assert_max_num_queries(4):
         client.get(reverse("ledger:project", kwargs={"project_id": project.pk}))
 

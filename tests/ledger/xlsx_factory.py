@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger.actions import import_ledger
 from machi.ledger.importers import import_path
 from machi.ledger.importers.csv_reader import read_csv_bytes
@@ -46,7 +47,7 @@ def seed_ledger() -> None:
     make_wards()
     result = read_csv_bytes(SEED_CSV.encode(), "seed.csv")
     assert not result.problems
-    import_ledger(result.rows, source="seed.csv")
+    import_ledger(result.rows, source="seed.csv", actor=SYSTEM)
 
 
 def good_rows(title: str = TITLE) -> list[list]:
@@ -96,7 +97,7 @@ def assert_refused(path: Path, *fragments: str) -> list[str]:
     """Importing `path` is refused, every fragment is in some problem, and the ledger is untouched."""
     before = counts()
     with pytest.raises(LedgerImportError) as refused:
-        import_path(path)
+        import_path(path, actor=SYSTEM)
     assert counts() == before
     messages = [str(problem) for problem in refused.value.problems]
     for fragment in fragments:

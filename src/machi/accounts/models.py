@@ -1,16 +1,199 @@
+"""People, their roles scoped to wards and centres, community groups, and API tokens."""
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+
+from machi.accounts.queries import RoleGrantQuerySet
 
 
 class User(AbstractUser):
     """Machi's user from the first migration, so people, roles and scopes can grow on it."""
 
+    class Language(models.TextChoices):
+        JA = "ja", "日本語"
+        EN = "en", "English"
+
     display_name = models.CharField(_("表示名"), max_length=100, blank=True)
+    name_kana = models.CharField(_("氏名（かな）"), max_length=100, blank=True)
+    phone = models.CharField(_("電話番号"), max_length=20, blank=True)
+    school_district = models.CharField(_("校区"), max_length=50, blank=True)
+    preferred_language = models.CharField(
+        _("表示言語"), max_length=5, choices=Language.choices, default=Language.JA
+    )
+    email_verified_at = models.DateTimeField(_("メール確認日時"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("利用者")
         verbose_name_plural = _("利用者")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), condition=~Q(email=""), name="user_email_unique_ci"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+
+class Role(models.TextChoices):
+    CITY_ADMIN = "city-admin", _("市の管理者")
+    WARD_STAFF = "ward-staff", _("区職員")
+    CENTRE_MANAGER = "centre-manager", _("センター管理者")
+
+
+class RoleGrant(models.Model):
+    """A role a person holds, with its scope: every ward, one ward, or one centre."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(_("役割"), max_length=20, choices=Role.choices)
+    ward = models.ForeignKey(
+        "ledger.Ward", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("区")
+    )
+    centre = models.ForeignKey(
+        "facilities.Centre", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("センター")
+    )
+    granted_at = models.DateTimeField(_("付与日時"), auto_now_add=True)
+
+    objects = RoleGrantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("役割")
+        verbose_name_plural = _("役割")
+        constraints = [
+            # The scope a role needs, and no other: the database refuses a ward-staff grant without a ward.
+            models.CheckConstraint(
+                condition=(Q(role="city-admin") & Q(ward__isnull=True) & Q(centre__isnull=True))
+                | (Q(role="ward-staff") & Q(ward__isnull=False) & Q(centre__isnull=True))
+                | (Q(role="centre-manager") & Q(ward__isnull=True) & Q(centre__isnull=False)),
+                name="role_scope_matches_role",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"], condition=Q(role="city-admin"), name="one_city_admin_grant"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "ward"], condition=Q(role="ward-staff"), name="one_ward_staff_grant_per_ward"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "centre"],
+                condition=Q(role="centre-manager"),
+                name="one_centre_manager_grant_per_centre",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.ward or self.centre or _("全区")
+        return f"{self.user} {self.get_role_display()}（{scope}）"
+
+
+class CommunityGroup(models.Model):
+    """団体: a neighbourhood association, a district council, an NPO, a circle or a company.
+
+    Approval is a gate: an approved group gains rights (group bookings, grant
+    applications), so ward staff review every registration.
+    """
+
+    class Kind(models.TextChoices):
+        NEIGHBOURHOOD = "jichikai", _("自治会")
+        DISTRICT_COUNCIL = "kouku", _("校区自治協議会")
+        NPO = "npo", _("NPO")
+        CIRCLE = "circle", _("サークル")
+        COMPANY = "company", _("企業")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("審査中")
+        APPROVED = "approved", _("承認")
+        DECLINED = "declined", _("不承認")
+
+    name = models.CharField(_("団体名"), max_length=200)
+    name_kana = models.CharField(_("団体名（かな）"), max_length=200, blank=True)
+    kind = models.CharField(_("種別"), max_length=20, choices=Kind.choices)
+    ward = models.ForeignKey(
+        "ledger.Ward", on_delete=models.PROTECT, related_name="groups", verbose_name=_("区")
+    )
+    school_district = models.CharField(_("校区"), max_length=50, blank=True)
+    representative = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="represented_groups",
+        verbose_name=_("代表者"),
+    )
+    status = models.CharField(_("状態"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decline_reason = models.TextField(_("不承認の理由"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviewed_groups",
+        verbose_name=_("審査者"),
+    )
+    reviewed_at = models.DateTimeField(_("審査日時"), null=True, blank=True)
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["ward__code", "name"]
+        verbose_name = _("団体")
+        verbose_name_plural = _("団体")
+        constraints = [
+            models.UniqueConstraint(fields=["ward", "name"], name="group_name_unique_in_ward"),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(decline_reason=""), name="declined_group_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMember(models.Model):
+    """A member on a group's list (a name, and the person's account where they have one)."""
+
+    group = models.ForeignKey(CommunityGroup, on_delete=models.CASCADE, related_name="members")
+    name = models.CharField(_("氏名"), max_length=100)
+    name_kana = models.CharField(_("氏名（かな）"), max_length=100, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="memberships"
+    )
+
+    class Meta:
+        ordering = ["group", "id"]
+        verbose_name = _("構成員")
+        verbose_name_plural = _("構成員")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "user"], condition=Q(user__isnull=False), name="member_once_per_group"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its SHA-256 digest is stored; the token is shown once, at creation."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("名前"), max_length=100, blank=True)
+    prefix = models.CharField(_("先頭の文字"), max_length=16)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最終利用日時"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("失効日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("APIトークン")
+        verbose_name_plural = _("APIトークン")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

@@ -10,6 +10,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import CharField, Max, Value
 from django.db.models.functions import Cast, Concat
 
+from machi.accounts.actions import NotAllowed, require_city_admin, require_ward
+from machi.accounts.actors import actor_user
+from machi.audit.actions import record
 from machi.core import lgcode
 from machi.core.fiscal import wareki
 from machi.core.money import format_thousands
@@ -27,10 +30,11 @@ ATTRIBUTE_LABELS = {
 }
 
 
-def set_figures(project: Project, *, reason: str, actor=None, **figures: int | None) -> list[FigureChange]:
+def set_figures(project: Project, *, actor, reason: str, **figures: int | None) -> list[FigureChange]:
     """Change any of initial_yen, revised_yen, settled_yen; each real change is kept in the history.
 
-    A figure given with its current value is no change and leaves no entry.
+    Only staff of the project's ward (or a city administrator, or the system
+    operator) may. A figure given with its current value is no change and leaves no entry.
     """
     unknown = set(figures) - set(FIGURE_LABELS)
     if unknown:
@@ -41,8 +45,18 @@ def set_figures(project: Project, *, reason: str, actor=None, **figures: int | N
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
             raise ValueError("金額は0以上の整数（円）です")
     with transaction.atomic():
-        locked = Project.objects.select_for_update().get(pk=project.pk)
+        locked = Project.objects.select_for_update().select_related("programme__ward").get(pk=project.pk)
+        require_ward(actor, locked.programme.ward, "事業の金額")
+        before = _project_snapshot(locked)
         changes = _write_figures(locked, reason=reason, actor=actor, figures=figures)
+        if changes:
+            record(
+                actor=actor,
+                action="ledger.set_figures",
+                obj=locked,
+                before=before,
+                after=_project_snapshot(locked),
+            )
     for field_name in figures:
         setattr(project, field_name, getattr(locked, field_name))
     return changes
@@ -56,7 +70,7 @@ def _write_figures(project: Project, *, reason: str, actor, figures: dict) -> li
             stage=Stage(field_name.removesuffix("_yen")),
             old_yen=getattr(project, field_name),
             new_yen=new,
-            changed_by=actor,
+            changed_by=actor_user(actor),
             reason=reason,
         )
         for field_name, new in figures.items()
@@ -97,14 +111,15 @@ class _DryRunRollback(Exception):
     pass
 
 
-def import_ledger(rows: list[LedgerRow], *, source: str, actor=None, dry_run: bool = False) -> ImportReport:
+def import_ledger(rows: list[LedgerRow], *, source: str, actor, dry_run: bool = False) -> ImportReport:
     """Write a file's rows to the ledger, all or nothing.
 
     Rows are matched to projects by (ward, year, No.) where a No. is given, else by
     the normalised name. A changed figure becomes a history entry whose reason names
     the import. Projects missing from the file are left as they are (and named in a
     warning): an import never deletes. With dry_run, the same work runs and is
-    rolled back, so what it reports is exactly what would happen.
+    rolled back, so what it reports is exactly what would happen. Every ward in the
+    file must be in the actor's scope; a ward out of scope is a problem like any other.
     """
     report = ImportReport(source=source, dry_run=dry_run)
     try:
@@ -121,7 +136,7 @@ def import_ledger(rows: list[LedgerRow], *, source: str, actor=None, dry_run: bo
 
 def _apply(rows: list[LedgerRow], report: ImportReport, *, actor) -> list[Problem]:
     problems: list[Problem] = []
-    wards = _resolve_wards(rows, problems)
+    wards = _resolve_wards(rows, problems, actor=actor)
     groups: dict[tuple[int, int], list[LedgerRow]] = {}
     for row in rows:
         ward = wards.get(id(row))
@@ -143,11 +158,16 @@ def _apply(rows: list[LedgerRow], report: ImportReport, *, actor) -> list[Proble
     return problems
 
 
-def _resolve_wards(rows: list[LedgerRow], problems: list[Problem]) -> dict[int, Ward]:
-    """Each row's ward, by its code (checked, check digit included) or else by its name."""
+def _resolve_wards(rows: list[LedgerRow], problems: list[Problem], *, actor) -> dict[int, Ward]:
+    """Each row's ward, by its code (checked, check digit included) or else by its name.
+
+    A ward outside the actor's scope, or a new ward from anyone but a city
+    administrator, is reported once, at its first row.
+    """
     by_code = {w.code: w for w in Ward.objects.all()}
     by_name = {normalize(w.name): w for w in by_code.values()}
     resolved: dict[int, Ward] = {}
+    refused: set[str] = set()
     for row in rows:
         where = row.where
         if row.ward_code:
@@ -169,6 +189,13 @@ def _resolve_wards(rows: list[LedgerRow], problems: list[Problem]) -> dict[int, 
                             f"区「{row.ward}」の団体コードは {by_name[normalize(row.ward)].code} です",
                         )
                     )
+                    continue
+                try:
+                    require_city_admin(actor, f"区「{row.ward}」の新規登録")
+                except NotAllowed as error:
+                    if code not in refused:
+                        problems.append(Problem.at(where, "ward_code", str(error)))
+                    refused.add(code)
                     continue
                 ward = Ward.objects.create(code=code, name=row.ward)
                 by_code[code] = by_name[normalize(row.ward)] = ward
@@ -192,6 +219,13 @@ def _resolve_wards(rows: list[LedgerRow], problems: list[Problem]) -> dict[int, 
                     )
                 )
                 continue
+        try:
+            require_ward(actor, ward, "台帳")
+        except NotAllowed as error:
+            if ward.code not in refused:
+                problems.append(Problem.at(where, "ward", str(error)))
+            refused.add(ward.code)
+            continue
         resolved[id(row)] = ward
     return resolved
 
@@ -222,6 +256,18 @@ def _check_duplicates(group: list[LedgerRow], problems: list[Problem]) -> None:
                 )
             )
         seen_name.setdefault(key, row)
+
+
+def _project_snapshot(project: Project) -> dict:
+    """What the audit log keeps of a project: its identity, attributes and figures."""
+    return {
+        "no": project.no,
+        "name": project.name,
+        "status": project.status,
+        "pillar_id": project.pillar_id,
+        "description": project.description,
+        **{f: getattr(project, f) for f in FIGURE_LABELS},
+    }
 
 
 def _match_projects(group: list[LedgerRow], existing: list[Project]) -> list[Project | None]:
@@ -270,6 +316,7 @@ def _apply_programme(programme: Programme, group: list[LedgerRow], report: Impor
         title = f"{label} No.{row.no or '－'} {row.name}"
         is_new = project is None
         changed_attrs = [] if is_new else [k for k, v in attributes.items() if getattr(project, k) != v]
+        before = None if is_new else _project_snapshot(project)
         try:
             if is_new:
                 project = Project.objects.create(programme=programme, **attributes)
@@ -289,6 +336,14 @@ def _apply_programme(programme: Programme, group: list[LedgerRow], report: Impor
             ) from None
         changes = _write_figures(project, reason=reason, actor=actor, figures=figures)
         report.figure_changes += len(changes)
+        if is_new or changes or [a for a in changed_attrs if a != "position"]:
+            record(
+                actor=actor,
+                action="ledger.import",
+                obj=project,
+                before=before,
+                after=_project_snapshot(project),
+            )
         if is_new:
             report.created += 1
             summary = " / ".join(f"{FIGURE_LABELS[f]} {format_thousands(v)}" for f, v in figures.items())
@@ -326,6 +381,7 @@ def _ensure_pillars(programme: Programme, names: list[str]) -> dict[str, Pillar]
 
 def save_programme_profile(
     *,
+    actor,
     ward: Ward,
     fiscal_year: int,
     allocation_yen: int | None,
@@ -337,8 +393,12 @@ def save_programme_profile(
 
     Pillars keep their identity by name; their order becomes the order given.
     """
+    require_ward(actor, ward, "年度計画")
     with transaction.atomic():
-        programme, _ = Programme.objects.select_for_update().get_or_create(ward=ward, fiscal_year=fiscal_year)
+        programme, created = Programme.objects.select_for_update().get_or_create(
+            ward=ward, fiscal_year=fiscal_year
+        )
+        before = None if created else _programme_snapshot(programme)
         programme.allocation_yen = allocation_yen
         programme.vision = vision
         programme.priorities = priorities
@@ -354,10 +414,36 @@ def save_programme_profile(
             pillar.position = position
             pillar.description = description
             pillar.save()
+        after = _programme_snapshot(programme)
+        if after != before:
+            record(
+                actor=actor, action="ledger.save_programme_profile", obj=programme, before=before, after=after
+            )
     return programme
 
 
-def tag_project(project: Project, theme_names: list[str]) -> None:
+def _programme_snapshot(programme: Programme) -> dict:
+    return {
+        "allocation_yen": programme.allocation_yen,
+        "vision": programme.vision,
+        "priorities": programme.priorities,
+        "pillars": list(programme.pillars.order_by("position").values_list("name", flat=True)),
+    }
+
+
+def tag_project(project: Project, theme_names: list[str], *, actor) -> None:
     """Set a project's themes, creating a theme the first time it is named."""
-    themes = [Theme.objects.get_or_create(name=normalize(name))[0] for name in theme_names]
-    project.themes.set(themes)
+    require_ward(actor, project.programme.ward, "事業のテーマ")
+    with transaction.atomic():
+        before = sorted(project.themes.values_list("name", flat=True))
+        themes = [Theme.objects.get_or_create(name=normalize(name))[0] for name in theme_names]
+        project.themes.set(themes)
+        after = sorted(t.name for t in themes)
+        if after != before:
+            record(
+                actor=actor,
+                action="ledger.tag_project",
+                obj=project,
+                before={"themes": before},
+                after={"themes": after},
+            )

@@ -28,7 +28,7 @@ def read_path(path: Path) -> ReadResult:
     return result
 
 
-def import_path(path, *, source: str | None = None, actor=None, dry_run: bool = False):
+def import_path(path, *, actor, source: str | None = None, dry_run: bool = False):
     """Import a file or a dataset folder (dataset.json + ledger.csv), all or nothing."""
     from machi.ledger import actions
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from machi.accounts.actions import require_city_admin
 from machi.core.money import THOUSAND_YEN, parse_amount
 from machi.core.text import name_key
 from machi.ledger import actions
@@ -22,7 +23,7 @@ class _Rollback(Exception):
     pass
 
 
-def import_dataset(folder: Path, *, source: str, actor=None, dry_run: bool = False):
+def import_dataset(folder: Path, *, source: str, actor, dry_run: bool = False):
     meta_path, csv_path = folder / "dataset.json", folder / "ledger.csv"
     for path in (meta_path, csv_path):
         if not path.exists():
@@ -39,10 +40,10 @@ def import_dataset(folder: Path, *, source: str, actor=None, dry_run: bool = Fal
     report = None
     try:
         with transaction.atomic():
-            _apply_wards_and_programmes(meta, meta_path.name)
+            _apply_wards_and_programmes(meta, meta_path.name, actor=actor)
             report = actions.import_ledger(result.rows, source=source, actor=actor)
             report.warnings[:0] = result.warnings
-            _apply_themes(meta, meta_path.name)
+            _apply_themes(meta, meta_path.name, actor=actor)
             if dry_run:
                 report.dry_run = True
                 raise _Rollback
@@ -51,8 +52,11 @@ def import_dataset(folder: Path, *, source: str, actor=None, dry_run: bool = Fal
     return report
 
 
-def _apply_wards_and_programmes(meta: dict, source: str) -> None:
+def _apply_wards_and_programmes(meta: dict, source: str, *, actor) -> None:
+    """Wards (a city administrator's to define) and each programme's profile."""
     try:
+        if meta["wards"]:
+            require_city_admin(actor, "区の定義の取込")
         for ward in meta["wards"]:
             Ward.objects.update_or_create(
                 code=ward["code"],
@@ -60,6 +64,7 @@ def _apply_wards_and_programmes(meta: dict, source: str) -> None:
             )
         for programme in meta["programmes"]:
             actions.save_programme_profile(
+                actor=actor,
                 ward=Ward.objects.get(code=programme["ward_code"]),
                 fiscal_year=int(programme["fiscal_year"]),
                 allocation_yen=parse_amount(programme.get("allocation"), unit=THOUSAND_YEN),
@@ -73,7 +78,7 @@ def _apply_wards_and_programmes(meta: dict, source: str) -> None:
         ) from None
 
 
-def _apply_themes(meta: dict, source: str) -> None:
+def _apply_themes(meta: dict, source: str, *, actor) -> None:
     problems = []
     for entry in meta.get("themes", []):
         projects = Project.objects.filter(
@@ -85,6 +90,6 @@ def _apply_themes(meta: dict, source: str) -> None:
         if project is None:
             problems.append(Problem(source, None, None, f"テーマの対象事業がありません: {entry['name']}"))
             continue
-        actions.tag_project(project, entry["themes"])
+        actions.tag_project(project, entry["themes"], actor=actor)
     if problems:
         raise LedgerImportError(problems)

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from machi.accounts.actors import SYSTEM
 from machi.ledger.importers import import_path
 from machi.ledger.importers.rows import LedgerImportError
 
@@ -13,7 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         dataset = settings.MACHI_DATA_DIR / "kumamoto-fy2022"
         try:
-            report = import_path(dataset, source="data/kumamoto-fy2022")
+            report = import_path(dataset, source="data/kumamoto-fy2022", actor=SYSTEM)
         except LedgerImportError as error:
             raise CommandError(f"デモデータを読み込めません:\n{error}") from None
         self.stdout.write(report.summary())

@@ -5,6 +5,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from machi.accounts.actions import NotAllowed
+from machi.accounts.actors import SYSTEM
+from machi.accounts.management import acting_user
 from machi.core.fiscal import parse_fiscal_year, wareki
 from machi.ledger.importers import import_path
 from machi.ledger.importers.rows import LedgerImportError
@@ -21,6 +24,9 @@ class Command(BaseCommand):
         )
         importing.add_argument("path", type=Path)
         importing.add_argument("--dry-run", action="store_true", help="変更内容を表示するだけで書き込まない")
+        importing.add_argument(
+            "--user", help="この利用者として取り込む（その権限の範囲の区だけ）。省略時はシステム運用者として"
+        )
 
         exporting = actions.add_parser(
             "export", help="台帳を CSV（標準形式）または XLSX（区の様式）で出力する"
@@ -36,9 +42,12 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         return getattr(self, f"handle_{action}")(**options)
 
-    def handle_import(self, *, path: Path, dry_run: bool, **_):
+    def handle_import(self, *, path: Path, dry_run: bool, user: str | None, **_):
+        actor = SYSTEM if user is None else acting_user(user)
         try:
-            report = import_path(path, source=path.name, dry_run=dry_run)
+            report = import_path(path, source=path.name, actor=actor, dry_run=dry_run)
+        except NotAllowed as error:
+            raise CommandError(f"{error}（何も書き込んでいません）") from None
         except LedgerImportError as error:
             for problem in error.problems:
                 self.stderr.write(str(problem))

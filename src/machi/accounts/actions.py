@@ -1,0 +1,319 @@
+"""Every write about people: sign-up, verification, profiles, roles, groups, tokens.
+
+Scope is enforced here, not in templates: each action that touches a ward's data
+asks `require_ward`, so the web, the API and the command line are held to the same
+rule. Every action is audited.
+"""
+
+import hashlib
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from machi.accounts.actors import SYSTEM, SystemActor
+from machi.accounts.models import ApiToken, CommunityGroup, GroupMember, Role, RoleGrant
+from machi.accounts.queries import can_manage_ward, is_city_admin
+from machi.audit.actions import record
+
+User = get_user_model()
+PROFILE_FIELDS = ("display_name", "name_kana", "email", "phone", "school_district", "preferred_language")
+EMAIL_VERIFICATION_SALT = "machi.accounts.verify-email"
+EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3  # three days
+TOKEN_PREFIX = "machi_"
+
+
+class NotAllowed(PermissionDenied):
+    """Refused for lack of scope; the message says what and where, in Japanese."""
+
+
+def require_ward(actor, ward, what: str = "データ") -> None:
+    if isinstance(actor, SystemActor):
+        return
+    if actor is None or not can_manage_ward(actor, ward.pk):
+        raise NotAllowed(f"{ward.name}の{what}を変更する権限がありません")
+
+
+def require_city_admin(actor, what: str) -> None:
+    if isinstance(actor, SystemActor) or is_city_admin(actor):
+        return
+    raise NotAllowed(f"{what}は市の管理者だけが行えます")
+
+
+# --- People ---------------------------------------------------------------------------
+
+
+def create_user(
+    *,
+    actor,
+    username: str,
+    email: str,
+    password: str | None,
+    role: str = "resident",
+    wards=(),
+    centres=(),
+) -> "User":
+    """A person with a role (staff and managers get their scope); the password is validated."""
+    require_city_admin(actor, "利用者の作成")
+    if role in (Role.WARD_STAFF, Role.CENTRE_MANAGER) and not (wards if role == Role.WARD_STAFF else centres):
+        raise ValidationError("区職員には区を、センター管理者にはセンターを指定してください")
+    with transaction.atomic():
+        user = User(username=username, email=email, is_active=True, email_verified_at=timezone.now())
+        if password is None:
+            user.set_unusable_password()
+        else:
+            validate_password(password, user)
+            user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save()
+        if role == Role.CITY_ADMIN:
+            RoleGrant.objects.create(user=user, role=role)
+        for ward in wards if role == Role.WARD_STAFF else ():
+            RoleGrant.objects.create(user=user, role=role, ward=ward)
+        for centre in centres if role == Role.CENTRE_MANAGER else ():
+            RoleGrant.objects.create(user=user, role=role, centre=centre)
+        if role in (Role.CITY_ADMIN, Role.WARD_STAFF):
+            user.is_staff = True  # may open the admin; what they see there is still scoped
+            user.save(update_fields=["is_staff"])
+        record(actor=actor, action="accounts.create_user", obj=user, before=None, after=_user_snapshot(user))
+    return user
+
+
+def sign_up(*, email: str, password: str, display_name: str, name_kana: str = "") -> "User":
+    """A resident's own account, inactive until they follow the link mailed to them."""
+    with transaction.atomic():
+        user = User(
+            username=email.strip().lower(),
+            email=email.strip().lower(),
+            display_name=display_name,
+            name_kana=name_kana,
+            is_active=False,
+        )
+        validate_password(password, user)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save()
+        record(actor=user, action="accounts.sign_up", obj=user, before=None, after=_user_snapshot(user))
+    return user
+
+
+def email_verification_token(user) -> str:
+    return signing.dumps({"user": user.pk, "email": user.email}, salt=EMAIL_VERIFICATION_SALT)
+
+
+def verify_email(token: str) -> "User":
+    """Activate the account the token was made for; a token for an old address or past three days fails."""
+    try:
+        data = signing.loads(token, salt=EMAIL_VERIFICATION_SALT, max_age=EMAIL_VERIFICATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ValidationError("確認用リンクの有効期限が切れています。もう一度登録してください。") from None
+    except signing.BadSignature:
+        raise ValidationError("確認用リンクが正しくありません。") from None
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=data["user"], email=data["email"]).first()
+        if user is None:
+            raise ValidationError("確認用リンクが正しくありません。")
+        if user.email_verified_at is None:
+            before = _user_snapshot(user)
+            user.email_verified_at = timezone.now()
+            user.is_active = True
+            user.save(update_fields=["email_verified_at", "is_active"])
+            record(
+                actor=user,
+                action="accounts.verify_email",
+                obj=user,
+                before=before,
+                after=_user_snapshot(user),
+            )
+    return user
+
+
+def update_profile(*, actor, user, **fields) -> "User":
+    """A person edits their own profile; a city administrator may edit anyone's."""
+    if actor != user:
+        require_city_admin(actor, "他の利用者のプロフィールの変更")
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown profile fields: {sorted(unknown)}")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        before = _user_snapshot(user)
+        for name, value in fields.items():
+            setattr(user, name, value)
+        if "email" in fields and fields["email"].lower() != (before["email"] or "").lower():
+            user.email = fields["email"].lower()
+            user.email_verified_at = None  # a new address is confirmed again
+        user.full_clean(exclude=["password"])
+        user.save()
+        after = _user_snapshot(user)
+        if after != before:
+            record(actor=actor, action="accounts.update_profile", obj=user, before=before, after=after)
+    return user
+
+
+def grant_role(*, actor, user, role: str, ward=None, centre=None) -> RoleGrant:
+    require_city_admin(actor, "役割の付与")
+    with transaction.atomic():
+        grant = RoleGrant.objects.create(user=user, role=role, ward=ward, centre=centre)
+        record(actor=actor, action="accounts.grant_role", obj=user, before=None, after={"grant": str(grant)})
+    return grant
+
+
+def revoke_role(*, actor, grant: RoleGrant) -> None:
+    require_city_admin(actor, "役割の取り消し")
+    with transaction.atomic():
+        record(
+            actor=actor,
+            action="accounts.revoke_role",
+            obj=grant.user,
+            before={"grant": str(grant)},
+            after=None,
+        )
+        grant.delete()
+
+
+def _user_snapshot(user) -> dict:
+    return {
+        "username": user.username,
+        "is_active": user.is_active,
+        "email_verified": user.email_verified_at is not None,
+        **{name: getattr(user, name) for name in PROFILE_FIELDS},
+    }
+
+
+# --- Groups ---------------------------------------------------------------------------
+
+
+def register_group(
+    *, actor, name: str, name_kana: str, kind: str, ward, school_district: str = "", members=()
+):
+    """A person registers a group they represent; it waits for ward staff to review it."""
+    if isinstance(actor, SystemActor) or not actor.is_authenticated:
+        raise NotAllowed("団体の登録にはログインが必要です")
+    if not actor.email_verified:
+        raise NotAllowed("メールアドレスの確認が済んでから団体を登録してください")
+    with transaction.atomic():
+        group = CommunityGroup(
+            name=name,
+            name_kana=name_kana,
+            kind=kind,
+            ward=ward,
+            school_district=school_district,
+            representative=actor,
+        )
+        group.full_clean()
+        group.save()
+        GroupMember.objects.create(group=group, name=str(actor), name_kana=actor.name_kana, user=actor)
+        for member_name, member_kana in members:
+            GroupMember.objects.create(group=group, name=member_name, name_kana=member_kana)
+        record(
+            actor=actor,
+            action="accounts.register_group",
+            obj=group,
+            before=None,
+            after=_group_snapshot(group),
+        )
+    return group
+
+
+def review_group(*, actor, group: CommunityGroup, approve: bool, reason: str = "") -> CommunityGroup:
+    """Ward staff of the group's ward approve it, or decline it with a reason."""
+    require_ward(actor, group.ward, "団体")
+    if not approve and not reason.strip():
+        raise ValidationError("不承認の理由を入力してください")
+    with transaction.atomic():
+        group = CommunityGroup.objects.select_for_update().get(pk=group.pk)
+        if group.status != CommunityGroup.Status.PENDING:
+            raise ValidationError(f"この団体はすでに審査済みです（{group.get_status_display()}）")
+        before = _group_snapshot(group)
+        group.status = CommunityGroup.Status.APPROVED if approve else CommunityGroup.Status.DECLINED
+        group.decline_reason = "" if approve else reason.strip()
+        group.reviewed_by = None if isinstance(actor, SystemActor) else actor
+        group.reviewed_at = timezone.now()
+        group.save()
+        record(
+            actor=actor,
+            action="accounts.review_group",
+            obj=group,
+            before=before,
+            after=_group_snapshot(group),
+        )
+    return group
+
+
+def _group_snapshot(group) -> dict:
+    return {
+        "name": group.name,
+        "kind": group.kind,
+        "ward": group.ward.name,
+        "status": group.status,
+        "decline_reason": group.decline_reason,
+        "representative": group.representative.get_username(),
+    }
+
+
+# --- API tokens -----------------------------------------------------------------------
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(*, actor, user, name: str = "") -> tuple[ApiToken, str]:
+    """A new personal token for `user`; the plain token is returned once and never stored."""
+    if actor != user:
+        require_city_admin(actor, "他の利用者のトークンの作成")
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(user=user, name=name, prefix=plain[:12], digest=_digest(plain))
+        record(
+            actor=actor,
+            action="accounts.create_token",
+            obj=token,
+            before=None,
+            after={"prefix": token.prefix},
+        )
+    return token, plain
+
+
+def revoke_token(*, actor, token: ApiToken) -> ApiToken:
+    """Its owner or a city administrator revokes a token; a revoked token stays listed, unusable."""
+    if actor != token.user:
+        require_city_admin(actor, "他の利用者のトークンの失効")
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            record(
+                actor=actor,
+                action="accounts.revoke_token",
+                obj=token,
+                before={"active": True},
+                after={"active": False},
+            )
+    return token
+
+
+def user_for_token(plain: str):
+    """The active user a bearer token belongs to, or None. Marks the token used."""
+    if not plain or not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
+        return None
+    token = (
+        ApiToken.objects.select_related("user").filter(digest=_digest(plain), revoked_at__isnull=True).first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(
+            last_used_at=now
+        )  # at most once a minute: no write per call
+    return token.user
+
+
+__all__ = ["SYSTEM", "NotAllowed", "require_ward"]
