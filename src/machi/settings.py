@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "ninja",  # serves the API docs (Swagger UI) from its own static files, not from a CDN
     "machi.core",
     "machi.accounts",
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,7 +62,55 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a login while the account and address are locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock-out after repeated failures: 5 failed logins for one username from one address
+# lock that pair for 15 minutes (locking the username alone would let anyone lock anyone out).
+AXES_FAILURE_LIMIT = int(os.environ.get("MACHI_LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("MACHI_PROXY_COUNT", 0))
+AXES_VERBOSE = False
+
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:profile"
+LOGOUT_REDIRECT_URL = "ledger:index"
+
+# Mail: printed to the console in development; SMTP from the environment in production.
+EMAIL_BACKEND = os.environ.get("MACHI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("MACHI_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("MACHI_EMAIL_PORT", 25))
+DEFAULT_FROM_EMAIL = os.environ.get("MACHI_DEFAULT_FROM_EMAIL", "machi@localhost")
+
+# Content-Security-Policy: only our own scripts, styles and images; no inline script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # the API's session clients read it to send X-CSRFToken
 
 ROOT_URLCONF = "machi.urls"
 WSGI_APPLICATION = "machi.wsgi.application"
@@ -119,6 +170,19 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = PROJECT_DIR / "var" / "static"
+# Static files are served by WhiteNoise from STATIC_ROOT (after `machi collectstatic`); in
+# development straight from the apps, so nothing needs collecting first.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 
 # Uploads larger than this are refused before they are read (see ledger.importers).
