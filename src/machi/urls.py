@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("machi.accounts.urls")),
     path("", include("machi.ledger.urls")),
 ]
