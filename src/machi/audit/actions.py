@@ -8,6 +8,7 @@ from machi.audit.models import AuditEntry
 
 def record(*, actor: Actor, action: str, obj, before: dict | None, after: dict | None) -> AuditEntry:
     return AuditEntry.objects.create(
+        ward_id=ward_id_of(obj),
         actor=actor_user(actor),
         actor_label=actor_label(actor),
         action=action,
@@ -19,6 +20,18 @@ def record(*, actor: Actor, action: str, obj, before: dict | None, after: dict |
     )
 
 
-def snapshot(obj, fields) -> dict:
-    """The named fields of an object, as JSON-ready values (foreign keys by id)."""
-    return {name: getattr(obj, name) for name in fields}
+def ward_id_of(obj) -> int | None:
+    """The ward an object belongs to: itself, or through its ward, programme or project."""
+    from machi.ledger.models import Ward
+
+    if isinstance(obj, Ward):
+        return obj.pk
+    for path in ("ward_id", "programme.ward_id", "project.programme.ward_id"):
+        target = obj
+        for part in path.split("."):
+            target = getattr(target, part, None)
+            if target is None:
+                break
+        if target is not None:
+            return target
+    return None

@@ -38,6 +38,10 @@ class AuditEntry(models.Model):
     object_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, verbose_name=_("対象の種類"))
     object_id = models.CharField(_("対象ID"), max_length=64)
     object_repr = models.CharField(_("対象"), max_length=300)
+    # The ward the object belongs to, where it belongs to one: ward staff browse their wards' entries.
+    ward = models.ForeignKey(
+        "ledger.Ward", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("区")
+    )
     before = models.JSONField(_("変更前"), null=True, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(_("変更後"), null=True, blank=True, encoder=DjangoJSONEncoder)
 

@@ -15,6 +15,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from machi.accounts.admin_scope import CityAdminOnlyAdmin, WardScopedAdmin
+from machi.accounts.queries import can_manage_ward, is_staff_anywhere
 from machi.core.fiscal import wareki
 from machi.core.money import THOUSAND_YEN, AmountError, format_thousands, parse_amount
 from machi.core.text import name_key, normalize
@@ -81,13 +83,16 @@ class ChangeFiscalYearFilter(FiscalYearFilter):
 
 
 @admin.register(Ward)
-class WardAdmin(admin.ModelAdmin):
+class WardAdmin(CityAdminOnlyAdmin):
     list_display = ("code", "name", "name_en", "city_name")
     search_fields = ("name", "name_en", "code")
 
+    def save_model(self, request, obj, form, change):
+        actions.save_ward(actor=request.user, ward=obj)
+
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(CityAdminOnlyAdmin):
     list_display = ("name", "name_en", "project_count")
     search_fields = ("name", "name_en")
 
@@ -100,10 +105,27 @@ class ThemeAdmin(admin.ModelAdmin):
 
 
 class PillarInline(admin.TabularInline):
+    """Pillars edited with their programme, by whoever may change the programme."""
+
     model = Pillar
     fields = ("position", "name", "description")
     extra = 0
     ordering = ("position",)
+
+    def _may(self, request, obj) -> bool:
+        return is_staff_anywhere(request.user) and (obj is None or can_manage_ward(request.user, obj.ward_id))
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request, obj)
 
 
 class ProgrammeAdminForm(forms.ModelForm):
@@ -116,7 +138,8 @@ class ProgrammeAdminForm(forms.ModelForm):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(WardScopedAdmin):
+    ward_path = "ward"
     form = ProgrammeAdminForm
     list_display = ("__str__", "ward", "fiscal_year_display", "allocation_thousands", "project_count")
     list_filter = ("ward", FiscalYearFilter)
@@ -137,6 +160,17 @@ class ProgrammeAdmin(admin.ModelAdmin):
         if obj is not None and obj.projects.exists():
             return False
         return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        actions.save_programme(actor=request.user, programme=obj)
+
+    def save_formset(self, request, form, formset, change):
+        """Pillars go through the actions too: scoped and audited one by one."""
+        pillars = formset.save(commit=False)
+        for pillar in formset.deleted_objects:
+            actions.delete_pillar(actor=request.user, pillar=pillar)
+        for pillar in pillars:
+            actions.save_pillar(actor=request.user, pillar=pillar)
 
     @admin.display(description=_("年度"), ordering="fiscal_year")
     def fiscal_year_display(self, obj) -> str:
@@ -203,7 +237,8 @@ class ProjectAdminForm(forms.ModelForm):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(WardScopedAdmin):
+    ward_path = "programme__ward"
     form = ProjectAdminForm
     list_display = (
         "ward_name", "fiscal_year_display", "no", "name", "status",
@@ -245,19 +280,15 @@ class ProjectAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         """Everything but the figures is saved as usual; the figures go through set_figures."""
         figures = form.changed_figures()
-        if change:
-            # Save only the other fields: a figure written meanwhile by someone else stays theirs.
-            fields = [
-                f.name for f in obj._meta.concrete_fields if not f.primary_key and f.name not in FIGURE_FIELDS
-            ]
-            obj.save(update_fields=fields)
-        else:
-            for field in FIGURE_FIELDS:
-                setattr(obj, field, None)
-            obj.save()
+        # The other fields only: a figure written meanwhile by someone else stays theirs.
+        actions.save_project(actor=request.user, project=obj)
         if figures:
             actions.set_figures(obj, reason=form.cleaned_data["change_reason"], actor=request.user, **figures)
             obj.refresh_from_db(fields=list(FIGURE_FIELDS))
+
+    def save_related(self, request, form, formsets, change):
+        """Themes go through tag_project (scoped, audited); the project has no other relations here."""
+        actions.tag_project(form.instance, [t.name for t in form.cleaned_data["themes"]], actor=request.user)
 
     def get_actions(self, request):
         # Deleting a project would take its history with it.
@@ -331,7 +362,8 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(FigureChange)
-class FigureChangeAdmin(admin.ModelAdmin):
+class FigureChangeAdmin(WardScopedAdmin):
+    ward_path = "project__programme__ward"
     """The history of every figure, to read and search. Append-only: no add, change or delete here."""
 
     list_display = (

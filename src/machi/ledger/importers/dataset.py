@@ -8,9 +8,9 @@ allocation, each project's themes) lives in dataset.json beside it.
 import json
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from machi.accounts.actions import require_city_admin
 from machi.core.money import THOUSAND_YEN, parse_amount
 from machi.core.text import name_key
 from machi.ledger import actions
@@ -55,13 +55,11 @@ def import_dataset(folder: Path, *, source: str, actor, dry_run: bool = False):
 def _apply_wards_and_programmes(meta: dict, source: str, *, actor) -> None:
     """Wards (a city administrator's to define) and each programme's profile."""
     try:
-        if meta["wards"]:
-            require_city_admin(actor, "区の定義の取込")
-        for ward in meta["wards"]:
-            Ward.objects.update_or_create(
-                code=ward["code"],
-                defaults={k: ward.get(k, "") for k in ("name", "name_en", "city_name", "city_code")},
-            )
+        for entry in meta["wards"]:
+            ward = Ward.objects.filter(code=entry["code"]).first() or Ward(code=entry["code"])
+            for name in ("name", "name_en", "city_name", "city_code"):
+                setattr(ward, name, entry.get(name, ""))
+            actions.save_ward(actor=actor, ward=ward)
         for programme in meta["programmes"]:
             actions.save_programme_profile(
                 actor=actor,
@@ -72,7 +70,7 @@ def _apply_wards_and_programmes(meta: dict, source: str, *, actor) -> None:
                 priorities="\n".join(programme.get("priorities", [])),
                 pillars=[(p["name"], p.get("description", "")) for p in programme.get("pillars", [])],
             )
-    except (KeyError, TypeError, ValueError, Ward.DoesNotExist) as error:
+    except (KeyError, TypeError, ValueError, ValidationError, Ward.DoesNotExist) as error:
         raise LedgerImportError(
             [Problem(source, None, None, f"区・年度の定義が不正です: {error!r}")]
         ) from None
