@@ -525,12 +525,17 @@ def save_project(*, actor, project: Project) -> Project:
         if project.pillar_id is not None and project.pillar.programme_id != project.programme_id:
             raise ValidationError({"pillar": "この柱は選んだ区・年度のものではありません。"})
         before = None if stored is None else _project_snapshot(stored)
-        if stored is None:
-            for field_name in FIGURE_LABELS:
-                setattr(project, field_name, None)
-            project.save()
-        else:
-            project.save(update_fields=[*PROJECT_FIELDS, "name_key"])
+        try:
+            with transaction.atomic():
+                if stored is None:
+                    for field_name in FIGURE_LABELS:
+                        setattr(project, field_name, None)
+                    project.save()
+                else:
+                    project.save(update_fields=[*PROJECT_FIELDS, "name_key"])
+        except IntegrityError:
+            raise ValidationError("同じ区・年度に、同じ No. または事業名の事業がすでにあります") from None
+        if stored is not None:
             for field_name in FIGURE_LABELS:
                 setattr(project, field_name, getattr(stored, field_name))
         after = _project_snapshot(project)
