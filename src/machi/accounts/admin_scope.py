@@ -48,20 +48,26 @@ class WardScopedAdmin(admin.ModelAdmin):
         ward_id = self._ward_id(obj)
         return is_city_admin(request.user) if ward_id is None else can_manage_ward(request.user, ward_id)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        """Choices limited to the wards in scope (a ward-staff member cannot pick another ward's programme)."""
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def get_form(self, request, obj=None, **kwargs):
+        """Choices limited to the wards in scope (ward staff cannot pick another ward's programme)."""
+        form = super().get_form(request, obj, **kwargs)
         wards = staff_ward_ids(request.user)
-        if wards is not None and field is not None:
-            path = {
-                "ward": "pk",
-                "programme": "ward",
-                "pillar": "programme__ward",
-                "project": "programme__ward",
-            }
-            if db_field.name in path:
-                field.queryset = field.queryset.filter(**{f"{path[db_field.name]}__in": wards})
-        return field
+        if wards is None:
+            return form
+
+        class ScopedForm(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                for name, path in SCOPED_CHOICES.items():
+                    field = self.fields.get(name)
+                    if field is not None and hasattr(field, "queryset"):
+                        field.queryset = field.queryset.filter(**{f"{path}__in": wards})
+
+        return ScopedForm
+
+
+# Form fields whose choices belong to a ward, and the path from a choice to its ward.
+SCOPED_CHOICES = {"ward": "pk", "programme": "ward", "pillar": "programme__ward", "project": "programme__ward"}
 
 
 class CityAdminOnlyAdmin(admin.ModelAdmin):
