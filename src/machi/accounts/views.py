@@ -1,0 +1,414 @@
+"""The account pages: sign-up and the address check, login, the profile, groups and their review, tokens.
+
+The views are thin: a form checks what was typed, an action in actions.py writes
+(and says no: NotAllowed becomes the 403 page), and a mail reports it. Which wards a
+member of staff sees is asked of queries.py, the same question the actions ask.
+"""
+
+from datetime import timedelta
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from machi.accounts import actions, emails, forms
+from machi.accounts.models import ApiToken, CommunityGroup, User
+from machi.accounts.queries import is_city_admin, is_staff_anywhere, staff_ward_ids
+
+RECENT_REVIEW_DAYS = 90
+
+
+def forbidden(request, message: str):
+    return render(request, "accounts/forbidden.html", {"message": message}, status=403)
+
+
+def _with_language_cookie(response, language: str):
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+    )
+    return response
+
+
+# --- Sign-up and the address check -----------------------------------------------------
+
+
+@never_cache
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("accounts:profile")
+    form = forms.SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = actions.sign_up(
+                email=data["email"],
+                password=data["password1"],
+                display_name=data["display_name"],
+                name_kana=data["name_kana"],
+            )
+        except ValidationError as error:
+            forms.add_action_errors(form, error)
+        else:
+            emails.send_verification(request, user)
+            return redirect("accounts:signup_done")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def signup_done(request):
+    return render(request, "accounts/signup_done.html")
+
+
+@never_cache
+def verify(request, token: str):
+    try:
+        user = actions.verify_email(token)
+    except ValidationError as error:
+        return render(request, "accounts/verify_failed.html", {"message": error.messages[0]}, status=400)
+    return render(request, "accounts/verify_done.html", {"verified_user": user})
+
+
+@never_cache
+def resend_verification(request):
+    """Send the address check again: to one's own new address, or to an account not yet activated.
+
+    The answer is the same whether or not such an account exists, so the page tells no one
+    which addresses are registered.
+    """
+    user = request.user
+    if user.is_authenticated:
+        if request.method == "POST" and not user.email_verified and user.email:
+            emails.send_verification(request, user)
+            messages.success(request, _("確認用のメールを %(email)s に送りました。") % {"email": user.email})
+        return redirect("accounts:profile")
+    form = forms.ResendVerificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        waiting = User.objects.filter(
+            email__iexact=form.cleaned_data["email"], is_active=False, email_verified_at__isnull=True
+        ).first()
+        if waiting is not None:
+            emails.send_verification(request, waiting)
+        return render(request, "accounts/resend_done.html", {"email": form.cleaned_data["email"]})
+    return render(request, "accounts/resend_verification.html", {"form": form})
+
+
+# --- Login, logout, passwords ----------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login (django-axes counts its failures); the page then speaks the person's language."""
+
+    form_class = forms.LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        return _with_language_cookie(response, form.get_user().preferred_language)
+
+
+class LogoutView(auth_views.LogoutView):
+    http_method_names = ["post", "options"]
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = forms.PasswordResetForm
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/emails/password_reset.txt"
+    subject_template_name = "accounts/emails/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = forms.SetPasswordForm
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = forms.PasswordChangeForm
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:profile")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("パスワードを変更しました。"))
+        return response
+
+
+# --- Profile ---------------------------------------------------------------------------
+
+
+def _profile_initial(user) -> dict:
+    return {name: getattr(user, name) for name in actions.PROFILE_FIELDS}
+
+
+@login_required
+def profile(request):
+    user = request.user
+    form = forms.ProfileForm(request.POST or None, user=user, initial=_profile_initial(user))
+    if request.method == "POST" and form.is_valid():
+        old_email = user.email
+        try:
+            user = actions.update_profile(actor=user, user=user, **form.cleaned_data)
+        except ValidationError as error:
+            forms.add_action_errors(form, error)
+        else:
+            if user.email != old_email and user.email:
+                emails.send_verification(request, user)
+                messages.success(
+                    request,
+                    _("保存しました。新しいメールアドレス %(email)s に確認用のメールを送りました。")
+                    % {"email": user.email},
+                )
+            else:
+                messages.success(request, _("保存しました。"))
+            return _with_language_cookie(redirect("accounts:profile"), user.preferred_language)
+    grants = user.role_grants.select_related("ward", "centre").order_by("role", "ward__code", "centre__name")
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "grants": grants,
+            "groups": _my_groups(user),
+            "is_staff_anywhere": is_staff_anywhere(user),
+            "is_city_admin": is_city_admin(user),
+        },
+    )
+
+
+# --- Groups ----------------------------------------------------------------------------
+
+
+def _my_groups(user):
+    return (
+        CommunityGroup.objects.filter(Q(representative=user) | Q(members__user=user))
+        .distinct()
+        .select_related("ward")
+        .annotate(member_count=Count("members", distinct=True))
+        .order_by("-created_at")
+    )
+
+
+@login_required
+def groups(request):
+    return render(request, "accounts/groups.html", {"groups": _my_groups(request.user)})
+
+
+@login_required
+def group_new(request):
+    if not request.user.email_verified:
+        return render(request, "accounts/verify_required.html", status=403)
+    form = forms.GroupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            group = actions.register_group(
+                actor=request.user,
+                name=data["name"],
+                name_kana=data["name_kana"],
+                kind=data["kind"],
+                ward=data["ward"],
+                school_district=data["school_district"],
+                members=data["members"],
+            )
+        except actions.NotAllowed as refusal:
+            return forbidden(request, str(refusal))
+        except ValidationError as error:
+            forms.add_action_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("「%(name)s」を登録しました。%(ward)sの職員が審査します。結果はメールでお知らせします。")
+                % {"name": group.name, "ward": group.ward.name},
+            )
+            return redirect("accounts:groups")
+    return render(request, "accounts/group_new.html", {"form": form})
+
+
+def staff_required(view):
+    """Ward staff and city administrators only; the view gets `wards`, their scope (None: every ward)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        wards = staff_ward_ids(request.user)
+        if wards is not None and not wards:
+            return forbidden(request, _("このページは区の職員だけが利用できます。"))
+        return view(request, *args, wards=wards, **kwargs)
+
+    return wrapper
+
+
+def _in_scope(queryset, wards):
+    return queryset if wards is None else queryset.filter(ward_id__in=wards)
+
+
+@staff_required
+def staff_groups(request, wards):
+    scoped = _in_scope(
+        CommunityGroup.objects.select_related("ward", "representative", "reviewed_by").annotate(
+            member_count=Count("members")
+        ),
+        wards,
+    )
+    since = timezone.now() - timedelta(days=RECENT_REVIEW_DAYS)
+    return render(
+        request,
+        "accounts/staff_groups.html",
+        {
+            "pending": scoped.filter(status=CommunityGroup.Status.PENDING).order_by("created_at"),
+            "recent": scoped.exclude(status=CommunityGroup.Status.PENDING)
+            .filter(reviewed_at__gte=since)
+            .order_by("-reviewed_at")[:50],
+            "recent_days": RECENT_REVIEW_DAYS,
+            "all_wards": wards is None,
+        },
+    )
+
+
+@staff_required
+def staff_group_review(request, group_id: int, wards):
+    group = get_object_or_404(
+        CommunityGroup.objects.select_related("ward", "representative", "reviewed_by"), pk=group_id
+    )
+    if wards is not None and group.ward_id not in wards:
+        return forbidden(request, _("%(ward)sの団体を審査する権限がありません。") % {"ward": group.ward.name})
+    form = forms.ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            group = actions.review_group(
+                actor=request.user, group=group, approve=approve, reason=form.cleaned_data["reason"]
+            )
+        except actions.NotAllowed as refusal:
+            return forbidden(request, str(refusal))
+        except ValidationError as error:
+            forms.add_action_errors(form, error)
+        else:
+            emails.send_group_decision(request, group)
+            messages.success(
+                request,
+                (_("「%(name)s」を承認しました。") if approve else _("「%(name)s」を不承認にしました。"))
+                % {"name": group.name},
+            )
+            return redirect("accounts:staff_groups")
+    return render(
+        request,
+        "accounts/staff_group_review.html",
+        {"group": group, "members": group.members.select_related("user"), "form": form},
+    )
+
+
+# --- API tokens ------------------------------------------------------------------------
+
+
+@login_required
+def tokens(request):
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"tokens": ApiToken.objects.filter(user=request.user), "form": forms.TokenForm()},
+    )
+
+
+@never_cache
+@login_required
+@require_POST
+def token_create(request):
+    form = forms.TokenForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "accounts/tokens.html",
+            {"tokens": ApiToken.objects.filter(user=request.user), "form": form},
+            status=400,
+        )
+    token, plain = actions.create_token(actor=request.user, user=request.user, name=form.cleaned_data["name"])
+    # Shown on this response only: it is not stored, and the page is not cached.
+    return render(request, "accounts/token_created.html", {"token": token, "plain": plain})
+
+
+@login_required
+def token_revoke(request, token_id: int):
+    """GET asks to confirm (a revoked token cannot be brought back); POST revokes."""
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    if request.method != "POST":
+        return render(request, "accounts/token_revoke.html", {"token": token})
+    actions.revoke_token(actor=request.user, token=token)
+    messages.success(request, _("トークン %(prefix)s… を失効させました。") % {"prefix": token.prefix})
+    return redirect("accounts:tokens")
+
+
+def city_admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not is_city_admin(request.user):
+            return forbidden(request, _("このページは市の管理者だけが利用できます。"))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@city_admin_required
+def staff_tokens(request):
+    query = request.GET.get("q", "").strip()
+    found = ApiToken.objects.select_related("user").order_by("revoked_at", "-created_at")
+    if query:
+        found = found.filter(
+            Q(user__username__icontains=query)
+            | Q(user__email__icontains=query)
+            | Q(user__display_name__icontains=query)
+            | Q(prefix__startswith=query)
+        )
+    return render(request, "accounts/staff_tokens.html", {"tokens": found[:200], "query": query})
+
+
+@login_required
+def staff_token_revoke(request, token_id: int):
+    token = get_object_or_404(ApiToken.objects.select_related("user"), pk=token_id)
+    if request.method != "POST":
+        if not is_city_admin(request.user):
+            return forbidden(request, _("このページは市の管理者だけが利用できます。"))
+        return render(
+            request,
+            "accounts/token_revoke.html",
+            {"token": token, "show_owner": True, "query": request.GET.get("q", "")},
+        )
+    try:
+        actions.revoke_token(actor=request.user, token=token)
+    except actions.NotAllowed as refusal:
+        return forbidden(request, str(refusal))
+    messages.success(
+        request,
+        _("%(user)s さんのトークン %(prefix)s… を失効させました。")
+        % {"user": token.user, "prefix": token.prefix},
+    )
+    query = request.POST.get("q", "").strip()
+    return redirect(reverse("accounts:staff_tokens") + (f"?{urlencode({'q': query})}" if query else ""))
