@@ -110,7 +110,9 @@ def verify_email(token: str) -> "User":
     try:
         data = signing.loads(token, salt=EMAIL_VERIFICATION_SALT, max_age=EMAIL_VERIFICATION_MAX_AGE)
     except signing.SignatureExpired:
-        raise ValidationError("確認用リンクの有効期限が切れています。もう一度登録してください。") from None
+        raise ValidationError(
+            "確認用リンクの有効期限が切れています。確認用のメールをもう一度送ってください。"
+        ) from None
     except signing.BadSignature:
         raise ValidationError("確認用リンクが正しくありません。") from None
     with transaction.atomic():
