@@ -149,6 +149,8 @@ def update_profile(*, actor, user, **fields) -> "User":
         if "email" in fields and fields["email"].lower() != (before["email"] or "").lower():
             user.email = fields["email"].lower()
             user.email_verified_at = None  # a new address is confirmed again
+            if user.username == (before["email"] or "").lower():
+                user.username = user.email  # signed up with the address: the old one stops logging in
         user.full_clean(exclude=["password"])
         user.save()
         after = _user_snapshot(user)

@@ -30,7 +30,12 @@ class User(AbstractUser):
         verbose_name = _("利用者")
         verbose_name_plural = _("利用者")
         constraints = [
-            models.UniqueConstraint(Lower("email"), condition=~Q(email=""), name="user_email_unique_ci"),
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~Q(email=""),
+                name="user_email_unique_ci",
+                violation_error_message=_("このメールアドレスはすでに登録されています"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -141,7 +146,13 @@ class CommunityGroup(models.Model):
         verbose_name = _("団体")
         verbose_name_plural = _("団体")
         constraints = [
-            models.UniqueConstraint(fields=["ward", "name"], name="group_name_unique_in_ward"),
+            # A declined registration does not hold its name: the group may apply again.
+            models.UniqueConstraint(
+                fields=["ward", "name"],
+                condition=~Q(status="declined"),
+                name="group_name_unique_in_ward",
+                violation_error_message=_("この区には同じ名前の団体がすでに登録されています"),
+            ),
             models.CheckConstraint(
                 condition=~Q(status="declined") | ~Q(decline_reason=""), name="declined_group_has_reason"
             ),
