@@ -194,6 +194,9 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Allows the domain onto the browsers' HTTPS-only preload list; it takes effect only once
+    # the city submits the domain, which is the operator's decision (hstspreload.org).
+    SECURE_HSTS_PRELOAD = True
     SECURE_SSL_REDIRECT = os.environ.get("MACHI_SSL_REDIRECT", "1") == "1"
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -177,8 +177,10 @@ def test_projects_filter_by_theme(client, ledger):
 
 def test_projects_refuse_an_unknown_ward_with_a_message(client, ledger):
     response = client.get("/api/projects?ward=中區")
-    assert response.status_code == 422
-    [error] = response.json()["detail"]
+    assert response.status_code == 400
+    body = response.json()
+    assert "区「中區」は登録されていません" in body["detail"]
+    [error] = body["errors"]
     assert error["loc"] == ["query", "ward"]
     assert "区「中區」は登録されていません" in error["msg"]
 
@@ -243,7 +245,8 @@ def test_unknown_project_is_404_with_a_japanese_message(client, db):
 
 def test_project_id_that_is_not_a_number_is_refused(client, db):
     response = client.get("/api/projects/abc")
-    assert response.status_code == 422
+    assert response.status_code == 400
+    assert "「project_id」" in response.json()["detail"]
 
 
 def test_openapi_lists_the_ledger_paths_with_typed_schemas(client, db):

@@ -1,4 +1,8 @@
-"""The ledger's JSON API (read only): wards, ward-year programmes, projects and their figure history.
+"""The ledger's JSON API: wards, ward-year programmes, projects and their figure history.
+
+Reads are public. Figures change through PATCH /api/projects/{id}, for staff of the
+project's ward or a city administrator (the scope is checked in `set_figures`, as for
+the web and the command line), and each change lands in the project's history.
 
 Amounts are integer yen; null means "not budgeted" (―) and is never 0. Derived
 figures (execution_rate, unused) are computed on the way out, as on the pages.
@@ -12,11 +16,14 @@ from typing import Annotated, Literal
 
 from django.db.models import Prefetch, Q
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import ValidationError
+from pydantic import ConfigDict, StrictInt, StrictStr, field_validator, model_validator
 
+from machi.api_errors import AUTH_ERRORS, NO_CONTROL, ErrorOut, ValidationErrorOut
 from machi.core.fiscal import wareki
 from machi.core.text import normalize
+from machi.ledger.actions import set_figures
 from machi.ledger.models import FigureChange, Pillar, Programme, Project, Ward
 from machi.ledger.queries import Totals
 
@@ -26,10 +33,17 @@ Yen = Annotated[int | None, Field(description="円（整数）。null は予算�
 ProjectStatus = Literal["新規", "継続", "拡充"]
 StageName = Literal["initial", "revised", "settled"]
 FiscalYear = Annotated[int, Field(description="年度（西暦、4月始まり）。2022 は令和4年度")]
-
-
-class ErrorOut(Schema):
-    detail: str
+# The importers refuse amounts beyond this too: no ward budget comes near it, and it stays in a bigint.
+MAX_YEN = 10**15
+YenIn = Annotated[
+    StrictInt | None,
+    Field(ge=0, le=MAX_YEN, description="円（0以上の整数）。null は予算の計上なし。省略した金額は変わらない"),
+]
+# A search text: no control characters (PostgreSQL refuses NUL in a query).
+SearchText = Annotated[str, Field(max_length=50, pattern=NO_CONTROL)]
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="事業の id")]
+PUBLIC = None  # `auth=PUBLIC`: anyone may read; every other operation requires authentication
+_CONTROL = {chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)}
 
 
 class WardOut(Schema):
@@ -99,13 +113,16 @@ class ProjectDetailOut(ProjectOut):
     history: list[FigureChangeOut] = Field(description="金額の変更履歴（古い順、追記のみ）")
 
 
-@router.get("/wards", response=list[WardOut], summary="区の一覧")
+@router.get("/wards", auth=PUBLIC, response=list[WardOut], summary="区の一覧")
 def list_wards(request):
     return Ward.objects.order_by("code")
 
 
 @router.get(
-    "/programmes", response=list[ProgrammeOut], summary="区の年度計画（配分額・めざす区の姿・柱・合計）"
+    "/programmes",
+    auth=PUBLIC,
+    response={200: list[ProgrammeOut], 400: ValidationErrorOut},
+    summary="区の年度計画（配分額・めざす区の姿・柱・合計）",
 )
 def list_programmes(
     request,
@@ -121,14 +138,19 @@ def list_programmes(
     return [_programme_out(p) for p in programmes]
 
 
-@router.get("/projects", response=list[ProjectOut], summary="事業の一覧と金額")
+@router.get(
+    "/projects",
+    auth=PUBLIC,
+    response={200: list[ProjectOut], 400: ValidationErrorOut},
+    summary="事業の一覧と金額",
+)
 def list_projects(
     request,
     year: Annotated[int | None, Query(description="年度（西暦）で絞り込む", ge=1900, le=2200)] = None,
     ward: Annotated[
-        str | None, Query(description="区名（中央区）または団体コード（431010）で絞り込む", max_length=50)
+        SearchText | None, Query(description="区名（中央区）または団体コード（431010）で絞り込む")
     ] = None,
-    theme: Annotated[str | None, Query(description="テーマ（防災、ICT …）で絞り込む", max_length=50)] = None,
+    theme: Annotated[SearchText | None, Query(description="テーマ（防災、ICT …）で絞り込む")] = None,
 ):
     projects = Project.objects.for_listing()
     if year is not None:
@@ -142,13 +164,77 @@ def list_projects(
 
 @router.get(
     "/projects/{project_id}",
-    response={200: ProjectDetailOut, 404: ErrorOut},
+    auth=PUBLIC,
+    response={200: ProjectDetailOut, 400: ValidationErrorOut, 404: ErrorOut},
     summary="事業の金額と変更履歴",
 )
-def get_project(request, project_id: int):
+def get_project(request, project_id: RowId):
     project = Project.objects.for_listing().filter(pk=project_id).first()
     if project is None:
-        return Status(404, {"detail": f"事業が見つかりません（id: {project_id}）"})
+        return _not_found(project_id)
+    return _project_detail_out(project)
+
+
+class FiguresIn(Schema):
+    """The figures to change, and why. A figure left out is unchanged; null means "not budgeted"."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            # At least one figure: a body with only a reason changes nothing and is refused.
+            "anyOf": [{"required": ["initial"]}, {"required": ["revised"]}, {"required": ["settled"]}],
+            "examples": [{"settled": 1_750_000, "reason": "決算の確定"}],
+        },
+    )
+
+    initial: YenIn = Field(None, description="当初予算（円）")
+    revised: YenIn = Field(None, description="2月補正後の予算現額（円）")
+    settled: YenIn = Field(None, description="決算額（円）")
+    reason: StrictStr = Field(min_length=1, max_length=1000, description="変更の理由（履歴に残る）")
+
+    @field_validator("reason")
+    @classmethod
+    def reason_is_text(cls, value: str) -> str:
+        if _CONTROL & set(value):
+            raise ValueError("「reason」（変更の理由）に制御文字は使えません")
+        if not normalize(value):
+            raise ValueError("「reason」（変更の理由）を入力してください")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def some_figure_given(self):
+        if not self.model_fields_set & {"initial", "revised", "settled"}:
+            raise ValueError("変更する金額（initial・revised・settled）を1つ以上指定してください")
+        return self
+
+    def figures(self) -> dict[str, int | None]:
+        """The figures given (a null kept as null), as `set_figures` names them."""
+        given = self.model_fields_set & {"initial", "revised", "settled"}
+        return {f"{name}_yen": getattr(self, name) for name in sorted(given)}
+
+
+@router.patch(
+    "/projects/{project_id}",
+    response={200: ProjectDetailOut, 400: ValidationErrorOut, **AUTH_ERRORS, 404: ErrorOut},
+    summary="事業の金額を変更する（当初予算・2月補正後・決算額）",
+    description=(
+        "その事業の区の職員か市の管理者だけが変更できます（それ以外は 403）。"
+        "省略した金額は変わらず、null は「予算の計上なし」にします。変更は理由とともに履歴に追記されます。"
+    ),
+)
+def update_project_figures(request, project_id: RowId, payload: FiguresIn):
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:
+        return _not_found(project_id)
+    set_figures(project, actor=request.auth, reason=payload.reason, **payload.figures())
+    return _project_detail_out(Project.objects.for_listing().get(pk=project.pk))
+
+
+def _not_found(project_id: int) -> Status:
+    return Status(404, {"detail": f"事業が見つかりません（id: {project_id}）"})
+
+
+def _project_detail_out(project: Project) -> dict:
     history = FigureChange.objects.for_project(project)
     return {**_project_out(project), "history": [_change_out(c) for c in history]}
 

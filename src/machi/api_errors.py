@@ -1,0 +1,165 @@
+"""What the API answers when it refuses: one JSON shape, Japanese messages, documented statuses.
+
+Every refusal is `{"detail": "<Japanese message>"}`; a request that fails validation is a
+400 (not ninja's 422) whose `detail` names the field in Japanese, with the per-field
+`errors` beside it for programs. Endpoints list these statuses in their `response=` so
+the OpenAPI schema says what a client may receive (schemathesis checks it in CI).
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Field, NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+# Field names as people know them; the JSON name is always shown too, so a programmer can find it.
+FIELD_LABELS = {
+    "initial": "当初予算",
+    "revised": "2月補正後",
+    "settled": "決算額",
+    "reason": "変更の理由",
+    "year": "年度",
+    "ward": "区",
+    "theme": "テーマ",
+    "project_id": "事業の id",
+    "token_id": "トークンの id",
+    "name": "名前",
+}
+YEN_FIELDS = {"initial", "revised", "settled"}
+NOT_JSON = (
+    "本文を JSON として読めません（Content-Type: application/json で JSON オブジェクトを送ってください）"
+)
+# Text that may hold no control character (PostgreSQL refuses NUL): `pattern=NO_CONTROL`.
+NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
+UNAUTHENTICATED = "認証が必要です（Authorization: Bearer <トークン>、またはログインしたセッション）"
+
+
+class ErrorOut(Schema):
+    detail: str = Field(description="理由（日本語）")
+
+
+class FieldErrorOut(Schema):
+    loc: list[str | int] = Field(description="場所（body / query / path と項目名）")
+    type: str = Field(description="誤りの種類（pydantic の type）")
+    msg: str = Field(description="その項目の誤り（日本語）")
+
+
+class ValidationErrorOut(ErrorOut):
+    errors: list[FieldErrorOut] = Field(description="項目ごとの誤り")
+
+
+# The statuses every operation that requires authentication may answer with.
+AUTH_ERRORS = {401: ErrorOut, 403: ErrorOut}
+
+
+def field_message(error: dict) -> str:
+    """One pydantic/ninja error as a Japanese sentence that names the field."""
+    loc = [part for part in error.get("loc", ()) if isinstance(part, str | int)]
+    # loc is (source, [body parameter,] field…): the field is the last name after the source
+    # (and, in a body, after the parameter's own name); a loc that stops there is the whole body.
+    names = loc[2:] if loc[:1] == ["body"] else loc[1:]
+    field = str(names[-1]) if names else None
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    raw = str(error.get("msg", ""))
+    if field is None:
+        if kind in ("model_attributes_type", "dict_type", "model_type"):
+            return "本文は JSON オブジェクト（{…}）で送ってください"
+        if kind == "missing":
+            return "本文がありません（JSON オブジェクトを送ってください）"
+        return raw.removeprefix("Value error, ")
+    label = f"「{field}」（{FIELD_LABELS[field]}）" if field in FIELD_LABELS else f"「{field}」"
+    if field in YEN_FIELDS and kind.startswith(("int_", "greater_than", "less_than")):
+        limit = f"、{ctx['le']:,} 円まで" if kind == "less_than_equal" else ""
+        return f"{label}は0以上の整数（円）か null で指定してください（小数・文字列・真偽値は不可{limit}）"
+    messages = {
+        "missing": f"{label}は必須です",
+        "extra_forbidden": f"{label}という項目は受け付けていません",
+        "int_type": f"{label}は整数で指定してください",
+        "int_parsing": f"{label}は整数で指定してください",
+        "int_from_float": f"{label}は整数で指定してください",
+        "int_parsing_size": f"{label}の数が大きすぎます",
+        "greater_than_equal": f"{label}は{ctx.get('ge')}以上で指定してください",
+        "greater_than": f"{label}は{ctx.get('gt')}より大きい値で指定してください",
+        "less_than_equal": f"{label}は{ctx.get('le')}以下で指定してください",
+        "less_than": f"{label}は{ctx.get('lt')}未満で指定してください",
+        "string_type": f"{label}は文字列で指定してください",
+        "string_too_short": f"{label}を入力してください",
+        "string_too_long": f"{label}は{ctx.get('max_length')}文字以内で指定してください",
+        "literal_error": f"{label}の値が正しくありません（{ctx.get('expected', '')}）",
+        "string_pattern_mismatch": f"{label}の形式が正しくありません",
+    }
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == NO_CONTROL:
+        return f"{label}に制御文字は使えません"
+    if kind in messages:
+        return messages[kind]
+    if kind in ("value_error", "assertion_error"):
+        message = raw.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        return message if field in message or "「" in message else f"{label}: {message}"
+    return f"{label}: {raw}"
+
+
+def validation_error(request: HttpRequest, exc: ValidationError, api: NinjaAPI) -> HttpResponse:
+    errors = [
+        {
+            "loc": [part for part in error.get("loc", ()) if isinstance(part, str | int)],
+            "type": str(error.get("type", "")),
+            "msg": field_message(error),
+        }
+        for error in exc.errors
+    ]
+    messages = list(dict.fromkeys(error["msg"] for error in errors)) or ["入力が正しくありません"]
+    detail = (
+        messages[0]
+        if len(messages) == 1
+        else f"入力に誤りが {len(messages)} 件あります: " + " / ".join(messages)
+    )
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=400)
+
+
+def authentication_error(request: HttpRequest, exc: AuthenticationError, api: NinjaAPI) -> HttpResponse:
+    message = str(exc)
+    response = api.create_response(
+        request, {"detail": UNAUTHENTICATED if message == "Unauthorized" else message}, status=401
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="machi"'
+    return response
+
+
+def http_error(request: HttpRequest, exc: HttpError, api: NinjaAPI) -> HttpResponse:
+    message = str(exc)
+    if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+        error = {"loc": ["body"], "type": "json_invalid", "msg": NOT_JSON}
+        return api.create_response(request, {"detail": NOT_JSON, "errors": [error]}, status=400)
+    body = {"detail": message, "errors": []} if exc.status_code == 400 else {"detail": message}
+    return api.create_response(request, body, status=exc.status_code)
+
+
+def permission_denied(request: HttpRequest, exc: PermissionDenied, api: NinjaAPI) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or "この操作を行う権限がありません"}, status=403)
+
+
+def invalid_for_model(request: HttpRequest, exc: DjangoValidationError, api: NinjaAPI) -> HttpResponse:
+    """A rule an action enforces (django ValidationError): 400 with its own Japanese message."""
+    messages: list[Any] = exc.messages
+    return api.create_response(request, {"detail": " / ".join(messages), "errors": []}, status=400)
+
+
+def not_found(request: HttpRequest, exc: Http404, api: NinjaAPI) -> HttpResponse:
+    return api.create_response(request, {"detail": "見つかりません"}, status=404)
+
+
+def install(api: NinjaAPI) -> None:
+    """Register the handlers on the API (ninja's defaults answer in English, 422 for validation)."""
+    handlers = {
+        ValidationError: validation_error,
+        AuthenticationError: authentication_error,
+        HttpError: http_error,
+        PermissionDenied: permission_denied,
+        DjangoValidationError: invalid_for_model,
+        Http404: not_found,
+    }
+    for exc_class, handler in handlers.items():
+        api.add_exception_handler(exc_class, lambda request, exc, handler=handler: handler(request, exc, api))

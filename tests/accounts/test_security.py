@@ -1,0 +1,102 @@
+"""Deployment security: Django's deploy checks, protective headers, the API docs under the CSP, CSRF."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from machi.ledger.models import FigureChange
+
+MACHI = str(Path(sys.executable).parent / "machi")
+
+
+def test_the_deploy_checks_pass_with_production_settings(tmp_path):
+    # As production runs: without the test run's DJANGO_ALLOW_ASYNC_UNSAFE (tests/conftest.py).
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "MACHI_DEBUG")},
+        "MACHI_DEBUG": "0",
+        "MACHI_SECRET_KEY": secrets.token_urlsafe(64),
+        "MACHI_ALLOWED_HOSTS": "machi.example.jp",
+        "MACHI_HOME": str(tmp_path),
+    }
+    check = subprocess.run(
+        [MACHI, "check", "--deploy", "--fail-level", "WARNING"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "System check identified no issues" in check.stdout
+
+
+@pytest.mark.parametrize("path", ["/", "/api/projects", "/api/docs", "/api/openapi.json", "/accounts/login/"])
+def test_responses_carry_the_protective_headers(kumamoto, path):
+    response = Client().get(path)
+    assert response.status_code == 200
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_refusals_from_the_api_carry_them_too(db):
+    response = Client().patch("/api/projects/1", "{}", content_type="application/json")
+    assert response.status_code == 401
+    assert response["X-Frame-Options"] == "DENY" and response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_an_unsafe_api_call_through_the_session_without_csrf_is_refused(people):
+    project = people["nishi_project"]
+    before = FigureChange.objects.filter(project=project).count()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(people["city_admin"])
+    response = client.patch(
+        f"/api/projects/{project.pk}",
+        json.dumps({"settled": 1, "reason": "他のサイトから"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    assert FigureChange.objects.filter(project=project).count() == before
+    for method, path in [("post", "/api/me/tokens"), ("delete", "/api/me/tokens/1")]:
+        assert getattr(client, method)(path, "{}", content_type="application/json").status_code == 403
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_api_docs_work_under_the_content_security_policy(live_server, page, screenshot):
+    """Swagger UI draws every operation, with no CSP violation and nothing fetched from elsewhere."""
+    violations, foreign, errors = [], [], []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "request",
+        lambda request: None if request.url.startswith(live_server.url) else foreign.append(request.url),
+    )
+    page.add_init_script(
+        "window.cspViolations = []; document.addEventListener('securitypolicyviolation',"
+        " e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    response = page.goto(live_server.url + "/api/docs")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.wait_for_selector(".opblock-patch")
+    assert page.locator(".opblock").count() >= 9
+    page.locator(".opblock-patch .opblock-summary").click()
+    page.get_by_text("Try it out").click()
+    assert "settled" in page.locator(".opblock-patch textarea").input_value()
+    screenshot("api-docs")
+    assert page.evaluate("window.cspViolations") == []
+    assert violations == [] and errors == [] and foreign == []
