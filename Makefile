@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install lint bench clean
+.PHONY: run test fuzz-api install lint bench clean
 
 run: install
 	$(BIN)/machi migrate --noinput
@@ -14,6 +14,10 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# schemathesis against a running Machi (scratch SQLite database, demo data, a city-admin token).
+fuzz-api: install
+	.ci/fuzz-api
 
 install: $(VENV)/.installed
 
