@@ -13,6 +13,7 @@ run: install
 
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
 # schemathesis against a running Machi (scratch SQLite database, demo data, a city-admin token).

@@ -148,7 +148,9 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
-if (test_name := os.environ.get("MACHI_TEST_DATABASE_NAME")) and "sqlite" not in DATABASES["default"]["ENGINE"]:
+if (test_name := os.environ.get("MACHI_TEST_DATABASE_NAME")) and "sqlite" not in DATABASES["default"][
+    "ENGINE"
+]:
     # Lets two suites share one PostgreSQL server without dropping each other's test database.
     DATABASES["default"]["TEST"] = {"NAME": test_name}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

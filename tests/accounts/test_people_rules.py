@@ -25,16 +25,24 @@ def test_an_email_already_in_use_is_refused_with_a_clear_message(resident):
 def test_changing_the_address_one_signed_up_with_changes_the_login_name(resident):
     actions.update_profile(actor=resident, user=resident, email="new@example.jp")
     resident.refresh_from_db()
-    assert (resident.username, resident.email, resident.email_verified_at) == ("new@example.jp", "new@example.jp", None)
+    assert (resident.username, resident.email, resident.email_verified_at) == (
+        "new@example.jp",
+        "new@example.jp",
+        None,
+    )
 
 
 def test_a_declined_group_may_register_again_under_its_name(resident):
     resident.email_verified_at = timezone.now()
     resident.save()
     ward = Ward.objects.create(code="431036", name="西区")
-    first = actions.register_group(actor=resident, name="西区サークル", name_kana="", kind="circle", ward=ward)
+    first = actions.register_group(
+        actor=resident, name="西区サークル", name_kana="", kind="circle", ward=ward
+    )
     with pytest.raises(ValidationError, match="同じ名前の団体"):
         actions.register_group(actor=resident, name="西区サークル", name_kana="", kind="circle", ward=ward)
     actions.review_group(actor=SYSTEM, group=first, approve=False, reason="構成員名簿が未提出です")
-    again = actions.register_group(actor=resident, name="西区サークル", name_kana="", kind="circle", ward=ward)
+    again = actions.register_group(
+        actor=resident, name="西区サークル", name_kana="", kind="circle", ward=ward
+    )
     assert CommunityGroup.objects.get(pk=again.pk).status == "pending"

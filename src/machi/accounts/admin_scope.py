@@ -67,7 +67,12 @@ class WardScopedAdmin(admin.ModelAdmin):
 
 
 # Form fields whose choices belong to a ward, and the path from a choice to its ward.
-SCOPED_CHOICES = {"ward": "pk", "programme": "ward", "pillar": "programme__ward", "project": "programme__ward"}
+SCOPED_CHOICES = {
+    "ward": "pk",
+    "programme": "ward",
+    "pillar": "programme__ward",
+    "project": "programme__ward",
+}
 
 
 class CityAdminOnlyAdmin(admin.ModelAdmin):
