@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from machi.accounts.queries import RoleGrantQuerySet
+from machi.accounts.queries import CommunityGroupQuerySet, RoleGrantQuerySet
 
 
 class User(AbstractUser):
@@ -140,6 +140,8 @@ class CommunityGroup(models.Model):
     )
     reviewed_at = models.DateTimeField(_("審査日時"), null=True, blank=True)
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    objects = CommunityGroupQuerySet.as_manager()
 
     class Meta:
         ordering = ["ward__code", "name"]

@@ -1,12 +1,33 @@
 """Who may act where: the scope questions every write action asks."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 
 
 class RoleGrantQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(user=user)
+
+
+class CommunityGroupQuerySet(models.QuerySet):
+    def with_details(self):
+        return self.select_related("ward", "representative", "reviewed_by").annotate(
+            member_count=Count("members", distinct=True)
+        )
+
+    def of_person(self, user):
+        """The groups a person represents or is listed in."""
+        return self.filter(Q(representative=user) | Q(members__user=user)).distinct().order_by("-created_at")
+
+    def in_wards(self, ward_ids: set[int] | None):
+        """Within a staff scope as staff_ward_ids gives it (None: every ward)."""
+        return self if ward_ids is None else self.filter(ward_id__in=ward_ids)
+
+    def awaiting_review(self):
+        return self.filter(status="pending").order_by("created_at")
+
+    def reviewed_since(self, moment):
+        return self.exclude(status="pending").filter(reviewed_at__gte=moment).order_by("-reviewed_at")
 
 
 def is_city_admin(user) -> bool:

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -195,7 +195,7 @@ def profile(request):
         {
             "form": form,
             "grants": grants,
-            "groups": _my_groups(user),
+            "groups": CommunityGroup.objects.of_person(user).with_details(),
             "is_staff_anywhere": is_staff_anywhere(user),
             "is_city_admin": is_city_admin(user),
         },
@@ -205,19 +205,10 @@ def profile(request):
 # --- Groups ----------------------------------------------------------------------------
 
 
-def _my_groups(user):
-    return (
-        CommunityGroup.objects.filter(Q(representative=user) | Q(members__user=user))
-        .distinct()
-        .select_related("ward")
-        .annotate(member_count=Count("members", distinct=True))
-        .order_by("-created_at")
-    )
-
-
 @login_required
 def groups(request):
-    return render(request, "accounts/groups.html", {"groups": _my_groups(request.user)})
+    groups = CommunityGroup.objects.of_person(request.user).with_details()
+    return render(request, "accounts/groups.html", {"groups": groups})
 
 
 @login_required
@@ -265,27 +256,16 @@ def staff_required(view):
     return wrapper
 
 
-def _in_scope(queryset, wards):
-    return queryset if wards is None else queryset.filter(ward_id__in=wards)
-
-
 @staff_required
 def staff_groups(request, wards):
-    scoped = _in_scope(
-        CommunityGroup.objects.select_related("ward", "representative", "reviewed_by").annotate(
-            member_count=Count("members")
-        ),
-        wards,
-    )
+    scoped = CommunityGroup.objects.in_wards(wards).with_details()
     since = timezone.now() - timedelta(days=RECENT_REVIEW_DAYS)
     return render(
         request,
         "accounts/staff_groups.html",
         {
-            "pending": scoped.filter(status=CommunityGroup.Status.PENDING).order_by("created_at"),
-            "recent": scoped.exclude(status=CommunityGroup.Status.PENDING)
-            .filter(reviewed_at__gte=since)
-            .order_by("-reviewed_at")[:50],
+            "pending": scoped.awaiting_review(),
+            "recent": scoped.reviewed_since(since)[:50],
             "recent_days": RECENT_REVIEW_DAYS,
             "all_wards": wards is None,
         },
