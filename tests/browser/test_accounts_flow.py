@@ -8,41 +8,23 @@ test-artifacts/accounts-*.png for a person to look at.
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 from django.utils import timezone
+from tests.browser.support import VIEWPORTS, assert_accessible, assert_fits_the_screen
 
 from machi.accounts.models import CommunityGroup
 from machi.ledger.models import Ward
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 812}}
 PASSWORD = "kumamoto-castle-2022"
 
 
 @pytest.fixture
-def site(live_server, page, settings):
-    """The live server, sending mail to django.core.mail.outbox; the page may fetch nothing from elsewhere."""
+def site(local_site, settings):
+    """The live server, sending mail to django.core.mail.outbox."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    foreign = []
-    page.on(
-        "request",
-        lambda request: None if request.url.startswith(live_server.url) else foreign.append(request.url),
-    )
-    yield live_server.url
-    assert foreign == [], f"fetched from elsewhere: {foreign}"
-
-
-def assert_accessible(page):
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], results.generate_report()
-
-
-def assert_fits_the_screen(page):
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0
+    return local_site
 
 
 def check(page, screenshot, name, viewport):

@@ -4,35 +4,15 @@ Screenshots land in test-artifacts/ledger-*.png for a person to look at.
 """
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+from tests.browser.support import VIEWPORTS, assert_accessible, assert_fits_the_screen
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 812}}
-
 
 @pytest.fixture
-def site(live_server, kumamoto, page):
-    """The live server with the Kumamoto FY2022 data; the page may fetch nothing from anywhere else."""
-    foreign = []
-    page.on(
-        "request",
-        lambda request: None if request.url.startswith(live_server.url) else foreign.append(request.url),
-    )
-    yield live_server.url
-    assert foreign == [], f"fetched from elsewhere: {foreign}"
-
-
-def assert_accessible(page):
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], results.generate_report()
-
-
-def assert_fits_the_screen(page):
-    """Nothing wider than the screen: a phone reader never scrolls sideways to find a figure."""
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0
+def site(local_site, kumamoto):
+    """The live server with the Kumamoto FY2022 data."""
+    return local_site
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
