@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("machi.accounts.urls")),
+    path("reports/", include("machi.reports.urls")),
     path("", include("machi.ledger.urls")),
 ]
