@@ -127,32 +127,44 @@ class CheckFinding:
 
 
 def ledger_check(fiscal_year: int) -> dict[str, list[CheckFinding]]:
-    """The data checks per ward, for `machi ledger check` and the report pages.
+    """The data checks per ward, for `machi ledger check` and the report pages (see `programme_check`).
+
+    Two queries whatever the number of wards and projects.
+    """
+    from machi.ledger.models import Programme, Project
+
+    chosen = list(Programme.objects.for_year(fiscal_year).select_related("ward").order_by("ward__code"))
+    projects: dict[int, list] = {programme.pk: [] for programme in chosen}
+    for project in Project.objects.filter(programme__in=chosen).order_by("position", "no", "id"):
+        projects[project.programme_id].append(project)
+    return {programme.ward.name: programme_check(programme, projects[programme.pk]) for programme in chosen}
+
+
+def programme_check(programme, projects) -> list[CheckFinding]:
+    """The data checks of one ward-year, on its projects already in memory (no query):
 
     - the projects' initial budgets do not add up to the programme's allocation;
     - a settled figure above its revised budget (allowed: transfers happen; flagged);
     - a settled figure with no revised budget.
     """
     from machi.core.money import format_thousands
-    from machi.ledger.models import Programme, Project
 
-    findings: dict[str, list[CheckFinding]] = {}
-    for programme in Programme.objects.for_year(fiscal_year).with_totals().order_by("ward__code"):
-        ward = programme.ward.name
-        found = findings.setdefault(ward, [])
-        initial_total = programme.total_initial_yen or 0
-        if programme.allocation_yen is not None and initial_total != programme.allocation_yen:
-            found.append(
-                CheckFinding(
-                    ward,
-                    "allocation",
-                    f"当初予算の合計 {format_thousands(initial_total)} 千円が配分額 "
-                    f"{format_thousands(programme.allocation_yen)} 千円と一致しません"
-                    f"（差 {format_thousands(initial_total - programme.allocation_yen)} 千円）",
-                )
+    ward = programme.ward.name
+    projects = sorted(projects, key=lambda p: (p.position, p.no is None, p.no or 0, p.id or 0))
+    found: list[CheckFinding] = []
+    initial_total = sum(p.initial_yen for p in projects if p.initial_yen is not None)
+    if programme.allocation_yen is not None and initial_total != programme.allocation_yen:
+        found.append(
+            CheckFinding(
+                ward,
+                "allocation",
+                f"当初予算の合計 {format_thousands(initial_total)} 千円が配分額 "
+                f"{format_thousands(programme.allocation_yen)} 千円と一致しません"
+                f"（差 {format_thousands(initial_total - programme.allocation_yen)} 千円）",
             )
-        projects = Project.objects.filter(programme=programme).order_by("position", "no", "id")
-        for project in projects.settled_above_revised():
+        )
+    for project in projects:
+        if project.settled_exceeds_revised:
             found.append(
                 CheckFinding(
                     ward,
@@ -161,7 +173,8 @@ def ledger_check(fiscal_year: int) -> dict[str, list[CheckFinding]]:
                     f"2月補正後 {format_thousands(project.revised_yen)} 千円を上回っています",
                 )
             )
-        for project in projects.settled_without_revised():
+    for project in projects:
+        if project.settled_yen is not None and project.revised_yen is None:
             found.append(
                 CheckFinding(
                     ward,
@@ -170,4 +183,4 @@ def ledger_check(fiscal_year: int) -> dict[str, list[CheckFinding]]:
                     f"{format_thousands(project.settled_yen)} 千円があります",
                 )
             )
-    return findings
+    return found
