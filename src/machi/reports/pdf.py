@@ -10,6 +10,7 @@ published record, laid out like the city's own 報告書.
 """
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -388,7 +389,7 @@ def _projects_table(groups, totals: Totals, ward_name: str) -> Table:
         ("BACKGROUND", (0, row), (-1, row), TOTAL_BG),
         ("LINEABOVE", (0, row), (-1, row), 0.8, INK),
     ]
-    table = Table(rows, colWidths=_project_widths(), repeatRows=1, splitInRow=1)
+    table = Table(rows, colWidths=_project_widths(), repeatRows=1)
     table.setStyle(_table_style(extra))
     return table
 
@@ -531,7 +532,8 @@ def rate_chart(rows: list[WardRow], fiscal_year: int, *, width=105 * mm, height=
     chart.width, chart.height = width - 40, height - 50
     chart.data = [percents]
     chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueMax = max(100, *(p for p in percents)) if percents else 100
+    # Headroom above the tallest bar for its label; overspent wards can pass 100%.
+    chart.valueAxis.valueMax = 20 * math.ceil((max([100.0, *percents]) + 10) / 20)
     chart.valueAxis.valueStep = 20
     chart.valueAxis.labels.fontName = FONT
     chart.valueAxis.labels.fontSize = 7
