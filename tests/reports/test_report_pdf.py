@@ -146,3 +146,18 @@ def test_a_long_ward_spans_pages_and_repeats_the_table_header(kumamoto):
 def test_a_year_without_programmes_still_renders(db):
     text = pdf_text(render_city_report_pdf(2031))
     assert "令和13年度の区の計画は登録されていません" in text
+
+
+def test_unbudgeted_figures_show_a_dash_and_markup_in_names_is_text(db):
+    from machi.ledger.models import Ward
+
+    ward = Ward.objects.create(code="431010", name="中央区")
+    programme = Programme.objects.create(ward=ward, fiscal_year=2023, allocation_yen=None, vision="")
+    Project.objects.create(programme=programme, no=1, name="A&B <b>事業</b>", initial_yen=500_000)
+    text = pdf_text(render_ward_report_pdf(programme))
+    assert "令和5年度中央区まちづくり推進経費報告書" in text
+    assert "A&B<b>事業</b>" in text
+    assert "柱の指定なし" in text
+    # 当初 500, 2月補正後 ―, 決算 ―, 執行率 ―, 不用額 ― (not budgeted is not 0).
+    assert "中央区の合計500――――" in text
+    assert "（登録されていません）" in text
