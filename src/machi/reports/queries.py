@@ -10,6 +10,7 @@ Derived figures (執行率, 不用額) come from `Totals`, never stored.
 """
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Count, F, Sum
 
@@ -36,6 +37,13 @@ def _sum_or_none(values) -> int | None:
 
 
 # A ward's annual report
+
+
+@dataclass(frozen=True)
+class Share:
+    name: str
+    settled_yen: int | None
+    rate: Decimal | None
 
 
 @dataclass
@@ -68,6 +76,22 @@ class WardReport:
     @property
     def unused_yen(self) -> int | None:
         return self.totals.unused_yen
+
+    @property
+    def pillar_shares(self) -> list["Share"]:
+        """Each pillar's 決算額 and its share of the ward's 決算額 (the composition chart and its table)."""
+        from django.utils.translation import gettext
+
+        groups = [g for g in self.groups if g.pillar is not None or g.projects]
+        whole = sum(g.totals.settled_yen or 0 for g in groups)
+        return [
+            Share(
+                g.pillar.name if g.pillar else gettext("柱の指定なし"),
+                g.totals.settled_yen,
+                Decimal(g.totals.settled_yen or 0) / whole if whole else None,
+            )
+            for g in groups
+        ]
 
     @property
     def status_counts(self) -> dict[str, int]:
