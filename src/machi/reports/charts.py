@@ -98,7 +98,7 @@ def grouped_bars(
 def rate_bars(title: str, description: str, rows: list[tuple[str, Decimal | None]]) -> SafeString:
     """Execution rate per row as a horizontal bar, with a dashed reference line at 100%."""
     label_width = max([text_width(label) for label, _ in rows] + [40]) + 12
-    room = WIDTH - label_width - 70
+    room = WIDTH - label_width - 80  # the figures stand in a column at the right, clear of the 100% line
     top = max([float(rate) for _, rate in rows if rate is not None] + [1.0])
     scale = room / top
     height, gap, y = 22, 10, 28.0
@@ -109,7 +109,7 @@ def rate_bars(title: str, description: str, rows: list[tuple[str, Decimal | None
             f"<g><title>{escape(label)}: {escape(format_rate(rate))}</title>"
             f'<text x="{label_width - 8:.1f}" y="{y + 16:.1f}" text-anchor="end">{escape(label)}</text>'
             f'<rect x="{label_width:.1f}" y="{y:.1f}" width="{length:.1f}" height="{height}" fill="{PALETTE[0]}"/>'
-            f'<text x="{label_width + length + 6:.1f}" y="{y + 16:.1f}">{escape(format_rate(rate))}</text></g>'
+            f'<text x="{WIDTH - 2}" y="{y + 16:.1f}" text-anchor="end">{escape(format_rate(rate))}</text></g>'
         )
         y += height + gap
     line_x = label_width + scale
