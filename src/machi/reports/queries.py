@@ -102,7 +102,12 @@ class WardReport:
         for project in self.projects:
             if project.status in counts:
                 counts[project.status] += 1
-        return {str(Project.Status(status).label): n for status, n in counts.items()}
+        return {str(status): n for status, n in counts.items()}
+
+    @property
+    def status_summary(self) -> list[tuple[str, int]]:
+        """The marks with their counts, labelled in the page's language (新規 3件 …)."""
+        return [(str(Project.Status(status).label), n) for status, n in self.status_counts.items() if n]
 
 
 def ward_report(programme: Programme) -> WardReport:
