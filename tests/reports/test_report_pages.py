@@ -98,10 +98,12 @@ def test_the_pages_link_their_downloads_and_the_pdf(client, kumamoto):
         "/reports/2022/431010/report.xlsx",
         "/reports/2022/431010/report.csv",
         "/reports/2022/431010/ledger.csv",
+        "/reports/2022/431010/report.pdf",
     ):
         assert f'href="{href}"' in html
-    assert 'href="report.pdf"' in html
-    assert 'href="/reports/2022/report.xlsx"' in client.get("/reports/2022/").content.decode()
+    city = client.get("/reports/2022/").content.decode()
+    for href in ("/reports/2022/report.xlsx", "/reports/2022/report.pdf", "/reports/2022/fdp.zip"):
+        assert f'href="{href}"' in city
 
 
 def test_the_ledger_pages_link_to_the_reports(client, kumamoto):

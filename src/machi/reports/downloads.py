@@ -8,8 +8,9 @@ from django.http import Http404, HttpResponse
 from machi.reports.fdp import NoBudget, build_fdp
 
 
-def fdp_zip(request, fiscal_year: int):
+def fdp_zip(request, fiscal_year):
     """The year's Fiscal Data Package as a ZIP: datapackage.json, budget.csv, themes.csv."""
+    fiscal_year = int(fiscal_year)
     try:
         package = build_fdp(fiscal_year=fiscal_year)
     except NoBudget as error:

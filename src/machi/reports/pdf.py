@@ -11,7 +11,6 @@ published record, laid out like the city's own 報告書.
 
 import datetime as dt
 import math
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from io import BytesIO
@@ -41,7 +40,8 @@ from reportlab.platypus import (
 
 from machi.core.fiscal import wareki
 from machi.core.money import execution_rate, format_rate, format_thousands, unused_amount
-from machi.ledger.queries import Totals, ledger_check, programme_sheet
+from machi.ledger.queries import Totals, ledger_check
+from machi.reports.queries import WardRow, city_overview, ward_report
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_FILE = FONT_DIR / "ipaexg.ttf"
@@ -242,8 +242,8 @@ def ward_report_title(programme) -> str:
 
 def render_ward_report_pdf(programme, *, generated_on: dt.date | None = None) -> bytes:
     """One ward-year: vision, priorities, each pillar's projects with subtotals, the total, the checks."""
-    groups, totals = programme_sheet(programme)
-    findings = ledger_check(programme.fiscal_year).get(programme.ward.name, [])
+    report = ward_report(programme)
+    groups, totals, findings = report.groups, report.totals, report.findings
     day = _generated_on(generated_on)
     title = ward_report_title(programme)
     ward = programme.ward
@@ -415,19 +415,6 @@ def _checks_section(findings: dict[str, list], *, show_ward: bool) -> list:
 # ---------------------------------------------------------------- the city report
 
 
-@dataclass(frozen=True)
-class WardRow:
-    ward: str
-    allocation_yen: int | None
-    totals: Totals
-    project_count: int
-
-
-def _sum(values) -> int | None:
-    present = [v for v in values if v is not None]
-    return sum(present) if present else None
-
-
 def city_report_title(fiscal_year: int, city_name: str = "") -> str:
     city = f"{city_name} " if city_name else ""
     return f"{wareki(fiscal_year)} {city}区まちづくり推進経費 報告書（全区）"
@@ -435,24 +422,8 @@ def city_report_title(fiscal_year: int, city_name: str = "") -> str:
 
 def render_city_report_pdf(fiscal_year: int, *, generated_on: dt.date | None = None) -> bytes:
     """The city's year: the wards side by side, the city total, the execution-rate chart, the checks."""
-    from machi.ledger.models import Programme
-
-    programmes = list(Programme.objects.for_year(fiscal_year).with_totals().order_by("ward__code"))
-    rows = [
-        WardRow(
-            p.ward.name,
-            p.allocation_yen,
-            Totals(p.total_initial_yen, p.total_revised_yen, p.total_settled_yen),
-            p.project_count,
-        )
-        for p in programmes
-    ]
-    city_total = Totals(
-        _sum(r.totals.initial_yen for r in rows),
-        _sum(r.totals.revised_yen for r in rows),
-        _sum(r.totals.settled_yen for r in rows),
-    )
-    city_name = next((p.ward.city_name for p in programmes if p.ward.city_name), "")
+    overview = city_overview(fiscal_year)
+    rows, city_total, city_name = overview.rows, overview.totals, overview.city_name
     title = city_report_title(fiscal_year, city_name)
     day = _generated_on(generated_on)
 
@@ -466,7 +437,7 @@ def render_city_report_pdf(fiscal_year: int, *, generated_on: dt.date | None = N
     )
     story.append(_p("区ごとの比較", "h2"))
     if rows:
-        story.append(_city_table(rows, city_total, _sum(r.allocation_yen for r in rows), city_name))
+        story.append(_city_table(rows, city_total, overview.allocation_yen, city_name))
         story.append(_p(f"決算の執行率（{wareki(fiscal_year)} 決算額÷2月補正後）", "h2"))
         story.append(_rate_chart_with_table(rows, city_total, fiscal_year))
     else:
@@ -483,7 +454,7 @@ def _city_table(rows: list[WardRow], city_total: Totals, allocation_total, city_
     for row in rows:
         table_rows.append(
             [
-                _p(row.ward, "cell"),
+                _p(row.ward.name, "cell"),
                 _num(format_thousands(row.allocation_yen)),
                 *_totals_figures(row.totals),
                 _num(str(row.project_count)),
@@ -541,7 +512,7 @@ def rate_chart(rows: list[WardRow], fiscal_year: int, *, width=105 * mm, height=
     chart.valueAxis.visibleGrid = True
     chart.valueAxis.gridStrokeColor = colors.HexColor("#dddddd")
     chart.valueAxis.gridStrokeWidth = 0.4
-    chart.categoryAxis.categoryNames = [r.ward for r in rows]
+    chart.categoryAxis.categoryNames = [r.ward.name for r in rows]
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 8
     chart.categoryAxis.labels.dy = -3
@@ -563,7 +534,7 @@ def _rate_chart_with_table(rows: list[WardRow], city_total: Totals, fiscal_year:
     for row in rows:
         data.append(
             [
-                _p(row.ward, "cell"),
+                _p(row.ward.name, "cell"),
                 _num(format_thousands(row.totals.revised_yen)),
                 _num(format_thousands(row.totals.settled_yen)),
                 _num(format_rate(row.totals.execution_rate)),
