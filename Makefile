@@ -34,6 +34,8 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/ledger_import.py
+	$(BIN)/python bench/reports.py
+	$(BIN)/python bench/report_pdf.py
 
 clean:
 	rm -rf $(VENV) machi.sqlite3* var
