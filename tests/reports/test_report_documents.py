@@ -93,3 +93,12 @@ def test_machi_report_refuses_what_it_cannot_find(kumamoto, tmp_path):
     with pytest.raises(CommandError, match="令和12年度 の台帳がありません"):
         call_command("report", "city", "--year", "2030", "--format", "pdf", "-o", str(tmp_path / "x.pdf"))
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_the_city_pdf_carries_spending_by_theme_and_the_years(client, kumamoto, tmp_path):
+    from tests.reports.second_year import load_fy2021
+
+    load_fy2021(tmp_path)
+    text = pdf_text(client.get("/reports/2022/report.pdf").content)
+    assert "テーマ別の決算額" in text and "防災" in text and "12,471" in text  # 防災: 決算額 across the wards
+    assert "年度ごとの推移" in text and "令和3年度" in text

@@ -41,7 +41,7 @@ from reportlab.platypus import (
 from machi.core.fiscal import wareki
 from machi.core.money import execution_rate, format_rate, format_thousands, unused_amount
 from machi.ledger.queries import Totals, ledger_check
-from machi.reports.queries import WardRow, city_overview, ward_report
+from machi.reports.queries import WardRow, city_overview, theme_spend, ward_report, year_over_year
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_FILE = FONT_DIR / "ipaexg.ttf"
@@ -421,7 +421,8 @@ def city_report_title(fiscal_year: int, city_name: str = "") -> str:
 
 
 def render_city_report_pdf(fiscal_year: int, *, generated_on: dt.date | None = None) -> bytes:
-    """The city's year: the wards side by side, the city total, the execution-rate chart, the checks."""
+    """The city's year: the wards side by side, the city total, the execution-rate chart, spending by
+    theme, the years side by side (when several are loaded), the checks."""
     overview = city_overview(fiscal_year)
     rows, city_total, city_name = overview.rows, overview.totals, overview.city_name
     title = city_report_title(fiscal_year, city_name)
@@ -440,6 +441,21 @@ def render_city_report_pdf(fiscal_year: int, *, generated_on: dt.date | None = N
         story.append(_city_table(rows, city_total, overview.allocation_yen, city_name))
         story.append(_p(f"決算の執行率（{wareki(fiscal_year)} 決算額÷2月補正後）", "h2"))
         story.append(_rate_chart_with_table(rows, city_total, fiscal_year))
+        spend = theme_spend(fiscal_year)
+        if spend.has_themes:
+            story.append(_p(f"テーマ別の決算額（{wareki(fiscal_year)}、区ごと）", "h2"))
+            story.append(
+                _p(
+                    "1つの事業が複数のテーマを持つときは、それぞれのテーマに計上しています"
+                    "（テーマの合計は区の決算額の合計を上回ります）。",
+                    "note",
+                )
+            )
+            story.append(_theme_table(spend))
+        history = year_over_year()
+        if len(history.years) > 1:
+            story.append(_p("年度ごとの推移（市の合計）", "h2"))
+            story.append(_years_table(history))
     else:
         story.append(_p(f"{wareki(fiscal_year)}の区の計画は登録されていません。"))
     story.extend(_checks_section(ledger_check(fiscal_year), show_ward=True))
@@ -474,6 +490,42 @@ def _city_table(rows: list[WardRow], city_total: Totals, allocation_total, city_
             [("BACKGROUND", (0, -1), (-1, -1), TOTAL_BG), ("LINEABOVE", (0, -1), (-1, -1), 0.8, INK)]
         )
     )
+    return table
+
+
+def _theme_table(spend) -> Table:
+    """決算額 per theme and ward (千円), the theme's total last; one phase only, never mixed."""
+    wards = [ward.name for ward in spend.wards]
+    name_width = 28 * mm
+    width = (FRAME_WIDTH - name_width) / (len(wards) + 1)
+    table_rows = [_head(("テーマ", *wards, "計"), 1)]
+    rows = [*spend.rows, spend.untagged] if spend.untagged.project_count else spend.rows
+    for row in rows:
+        table_rows.append(
+            [
+                _p(row.name or "テーマなし", "cell"),
+                *(_num(format_thousands(totals.settled_yen)) for totals in row.by_ward),
+                _num(format_thousands(row.totals.settled_yen)),
+            ]
+        )
+    table = Table(table_rows, colWidths=[name_width, *[width] * (len(wards) + 1)], repeatRows=1)
+    table.setStyle(_table_style())
+    return table
+
+
+def _years_table(history) -> Table:
+    labels = ("年度", *FIGURE_HEADERS, "区の数")
+    name_width, count_width = 26 * mm, 16 * mm
+    width = (FRAME_WIDTH - name_width - count_width) / len(FIGURE_HEADERS)
+    table_rows = [_head(labels, 1)]
+    for year in history.years:
+        table_rows.append(
+            [_p(wareki(year.fiscal_year), "cell"), *_totals_figures(year.totals), _num(str(year.ward_count))]
+        )
+    table = Table(
+        table_rows, colWidths=[name_width, *[width] * len(FIGURE_HEADERS), count_width], repeatRows=1
+    )
+    table.setStyle(_table_style())
     return table
 
 
