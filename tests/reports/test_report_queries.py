@@ -39,9 +39,9 @@ def test_each_ward_report_adds_up_to_the_seed(kumamoto, ward):
 
 
 def sum_groups(groups):
-    from machi.reports.queries import sum_totals
+    from machi.ledger.queries import Totals
 
-    return sum_totals(group.totals for group in groups)
+    return Totals.of(group.totals for group in groups)
 
 
 def test_the_ward_report_has_the_vision_pillars_in_order_and_status_marks(kumamoto):

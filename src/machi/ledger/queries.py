@@ -78,13 +78,16 @@ class Totals:
         return unused_amount(self.settled_yen, self.revised_yen)
 
     @classmethod
-    def of(cls, projects) -> "Totals":
-        """Totals of projects already in memory (a page that shows them all anyway)."""
-        sums = []
-        for f in MONEY_FIELDS:
-            values = [getattr(p, f) for p in projects if getattr(p, f) is not None]
-            sums.append(sum(values) if values else None)
-        return cls(*sums)
+    def of(cls, items) -> "Totals":
+        """Totals of projects (or of other Totals) already in memory: each stage summed where present."""
+        items = list(items)
+        return cls(*(sum_or_none(getattr(item, f) for item in items) for f in MONEY_FIELDS))
+
+
+def sum_or_none(values) -> int | None:
+    """A sum that treats ― (None) as nothing, and is None only when every value is."""
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None
 
 
 @dataclass
@@ -117,6 +120,83 @@ def programme_sheet(programme) -> tuple[list[PillarGroup], Totals]:
             groups[key] = PillarGroup(project.pillar)
         groups[key].projects.append(project)
     return list(groups.values()), Totals.of(projects)
+
+
+def pillar_sheet(programme) -> tuple[list[PillarGroup], Totals]:
+    """programme_sheet with every pillar in its order, an empty one included, projects without a pillar
+    last (databases disagree on where NULL sorts; pages and reports should not). Three queries."""
+    from machi.ledger.models import Pillar
+
+    groups, totals = programme_sheet(programme)
+    by_pillar = {group.pillar.pk if group.pillar else None: group for group in groups}
+    ordered = [
+        by_pillar.get(pillar.pk) or PillarGroup(pillar)
+        for pillar in Pillar.objects.filter(programme=programme).order_by("position")
+    ]
+    if None in by_pillar:
+        ordered.append(by_pillar[None])
+    return ordered, totals
+
+
+@dataclass
+class WardYear:
+    """One ward's programme in one year, with its stage totals."""
+
+    programme: object
+    totals: Totals
+    project_count: int
+
+    @property
+    def ward(self):
+        return self.programme.ward
+
+    @property
+    def fiscal_year(self) -> int:
+        return self.programme.fiscal_year
+
+    @property
+    def allocation_yen(self) -> int | None:
+        return self.programme.allocation_yen
+
+
+@dataclass
+class CityYear:
+    """One fiscal year of the city: its wards side by side, and the city's totals."""
+
+    fiscal_year: int
+    rows: list[WardYear] = field(default_factory=list)
+
+    @property
+    def city_name(self) -> str:
+        return next((row.ward.city_name for row in self.rows if row.ward.city_name), "")
+
+    @property
+    def totals(self) -> Totals:
+        return Totals.of(row.totals for row in self.rows)
+
+    @property
+    def allocation_yen(self) -> int | None:
+        return sum_or_none(row.allocation_yen for row in self.rows)
+
+    @property
+    def project_count(self) -> int:
+        return sum(row.project_count for row in self.rows)
+
+
+def city_years(fiscal_year: int | None = None) -> list[CityYear]:
+    """Every fiscal year (or one), newest first, each with its wards in code order. One query."""
+    from machi.ledger.models import Programme
+
+    programmes = Programme.objects.with_totals().order_by("-fiscal_year", "ward__code")
+    if fiscal_year is not None:
+        programmes = programmes.filter(fiscal_year=fiscal_year)
+    years: dict[int, CityYear] = {}
+    for p in programmes:
+        totals = Totals(*(getattr(p, f"total_{f}") for f in MONEY_FIELDS))
+        years.setdefault(p.fiscal_year, CityYear(p.fiscal_year)).rows.append(
+            WardYear(p, totals, p.project_count)
+        )
+    return list(years.values())
 
 
 @dataclass(frozen=True)

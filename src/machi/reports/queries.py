@@ -14,27 +14,19 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Sum
 
-from machi.ledger.models import Pillar, Programme, Project, Theme, Ward
+from machi.ledger.models import Programme, Project, Theme, Ward
 from machi.ledger.queries import (
     MONEY_FIELDS,
     CheckFinding,
+    CityYear,
     PillarGroup,
     Totals,
+    WardYear,
+    city_years,
+    pillar_sheet,
     programme_check,
-    programme_sheet,
+    sum_or_none,
 )
-
-
-def sum_totals(totals) -> Totals:
-    """Totals of totals: each stage summed over the groups that have it."""
-    totals = list(totals)
-    return Totals(*(_sum_or_none(getattr(t, f) for t in totals) for f in MONEY_FIELDS))
-
-
-def _sum_or_none(values) -> int | None:
-    present = [v for v in values if v is not None]
-    return sum(present) if present else None
-
 
 # A ward's annual report
 
@@ -113,12 +105,7 @@ class WardReport:
 def ward_report(programme: Programme) -> WardReport:
     """One ward-year: its pillars in order (an empty one included, projects without a pillar last),
     the subtotals, the ward total and the data-check findings. Three queries."""
-    groups, totals = programme_sheet(programme)
-    pillars = list(Pillar.objects.filter(programme=programme).order_by("position"))
-    by_pillar = {group.pillar.pk if group.pillar else None: group for group in groups}
-    ordered = [by_pillar.get(pillar.pk) or PillarGroup(pillar) for pillar in pillars]
-    if None in by_pillar:
-        ordered.append(by_pillar[None])
+    ordered, totals = pillar_sheet(programme)
     projects = [project for group in ordered for project in group.projects]
     return WardReport(programme, ordered, totals, programme_check(programme, projects))
 
@@ -126,53 +113,15 @@ def ward_report(programme: Programme) -> WardReport:
 # The city: the wards side by side
 
 
-@dataclass
-class WardRow:
-    programme: Programme
-    totals: Totals
-    project_count: int
-
-    @property
-    def ward(self) -> Ward:
-        return self.programme.ward
-
-    @property
-    def allocation_yen(self) -> int | None:
-        return self.programme.allocation_yen
-
-
-@dataclass
-class CityOverview:
-    fiscal_year: int
-    rows: list[WardRow]
-
-    @property
-    def city_name(self) -> str:
-        return self.rows[0].ward.city_name if self.rows else ""
-
-    @property
-    def totals(self) -> Totals:
-        return sum_totals(row.totals for row in self.rows)
-
-    @property
-    def allocation_yen(self) -> int | None:
-        return _sum_or_none(row.allocation_yen for row in self.rows)
-
-    @property
-    def project_count(self) -> int:
-        return sum(row.project_count for row in self.rows)
+# The wards side by side: the ledger's city year (a WardRow is one ward's programme with its totals).
+WardRow = WardYear
+CityOverview = CityYear
 
 
 def city_overview(fiscal_year: int) -> CityOverview:
     """The year's wards in code order with their allocation and stage totals. One query."""
-    programmes = Programme.objects.for_year(fiscal_year).with_totals().order_by("ward__code")
-    return CityOverview(
-        fiscal_year,
-        [
-            WardRow(p, Totals(*(getattr(p, f"total_{f}") for f in MONEY_FIELDS)), p.project_count)
-            for p in programmes
-        ],
-    )
+    years = city_years(fiscal_year)
+    return years[0] if years else CityYear(fiscal_year)
 
 
 # Spending by theme across wards
@@ -192,7 +141,7 @@ class ThemeRow:
 
     @property
     def totals(self) -> Totals:
-        return sum_totals(self.by_ward)
+        return Totals.of(self.by_ward)
 
     @property
     def project_count(self) -> int:
@@ -287,8 +236,8 @@ def year_over_year(ward: Ward | None = None) -> YearOverYear:
         [
             YearRow(
                 fiscal_year=year,
-                totals=sum_totals(Totals(*(getattr(p, f"total_{f}") for f in MONEY_FIELDS)) for p in group),
-                allocation_yen=_sum_or_none(p.allocation_yen for p in group),
+                totals=Totals.of(Totals(*(getattr(p, f"total_{f}") for f in MONEY_FIELDS)) for p in group),
+                allocation_yen=sum_or_none(p.allocation_yen for p in group),
                 ward_count=len(group),
                 project_count=sum(p.project_count for p in group),
             )
