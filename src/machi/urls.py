@@ -12,5 +12,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("machi.accounts.urls")),
     path("reports/", include("machi.reports.urls")),
+    path("facilities/", include("machi.facilities.urls")),
     path("", include("machi.ledger.urls")),
 ]

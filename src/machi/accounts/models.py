@@ -21,6 +21,15 @@ class User(AbstractUser):
     name_kana = models.CharField(_("氏名（かな）"), max_length=100, blank=True)
     phone = models.CharField(_("電話番号"), max_length=20, blank=True)
     school_district = models.CharField(_("校区"), max_length=50, blank=True)
+    home_ward = models.ForeignKey(
+        "ledger.Ward",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("お住まいの区"),
+        help_text=_("区民の先行受付などに使います"),
+    )
     preferred_language = models.CharField(
         _("表示言語"), max_length=5, choices=Language.choices, default=Language.JA
     )

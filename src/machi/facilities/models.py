@@ -1,25 +1,426 @@
-"""Community centres (地域コミュニティセンター).
+"""Community centres (地域コミュニティセンター), their rooms, and room bookings.
 
-Only what roles need today: a centre belongs to a ward, and centre managers are
-scoped to centres. Rooms, opening hours and bookings come with the reservations work.
+A booking takes one or more consecutive fixed blocks (午前 / 午後 / 夜間) of one
+room on one day. Each block a booking holds is a `ReservationBlock` row, and a
+partial unique index over the active rows is what makes double booking impossible:
+the database refuses the second row, on SQLite and PostgreSQL alike, whatever
+the Python checks before it decided.
 """
 
+import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+from machi.accounts.models import CommunityGroup
+from machi.facilities.queries import ReservationQuerySet
+
+WEEKDAY_LABELS = "月火水木金土日"  # Monday first, as datetime.date.weekday() counts
 
 
 class Centre(models.Model):
     ward = models.ForeignKey(
         "ledger.Ward", on_delete=models.PROTECT, related_name="centres", verbose_name=_("区")
     )
+    project = models.ForeignKey(
+        "ledger.Project",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="centres",
+        verbose_name=_("事業"),
+        help_text=_("予約システムの費用を負担し、利用実績を成果として受け取る台帳の事業"),
+    )
+    school_district = models.CharField(_("校区"), max_length=50, blank=True)
     name = models.CharField(_("名称"), max_length=200)
     name_kana = models.CharField(_("名称（かな）"), max_length=200, blank=True)
+    name_common = models.CharField(_("通称"), max_length=200, blank=True)
+    address = models.CharField(_("住所"), max_length=300, blank=True)
+    address_extra = models.CharField(_("方書"), max_length=200, blank=True)
+    latitude = models.DecimalField(_("緯度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("経度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    phone = models.CharField(_("電話番号"), max_length=20, blank=True)
+    extension = models.CharField(_("内線番号"), max_length=20, blank=True)
+    corporate_number = models.CharField(_("法人番号"), max_length=13, blank=True)
+    operator = models.CharField(_("団体名"), max_length=200, blank=True)
+    description = models.TextField(_("説明"), blank=True)
+    barrier_free = models.TextField(_("バリアフリー情報"), blank=True)
+    url = models.URLField(_("URL"), blank=True)
+    notes = models.TextField(_("備考"), blank=True)
+
+    # Opening days and hours
+    open_weekdays = models.CharField(
+        _("開館曜日"), max_length=7, default="0123456", help_text=_("0=月 … 6=日 の数字を並べる")
+    )
+    opens_at = models.TimeField(_("開館時刻"), default=datetime.time(9, 0))
+    closes_at = models.TimeField(_("閉館時刻"), default=datetime.time(21, 0))
+    closed_year_end = models.BooleanField(_("年末年始（12/29〜1/3）は休館"), default=True)
+    closed_on_holidays = models.BooleanField(_("国民の祝日は休館"), default=False)
+
+    # Booking rules
+    window_months_ahead = models.PositiveSmallIntegerField(
+        _("何か月先まで予約できるか"), default=2, validators=[MaxValueValidator(12)]
+    )
+    window_opens_day = models.PositiveSmallIntegerField(
+        _("受付開始日"), default=1, validators=[MinValueValidator(1), MaxValueValidator(28)]
+    )
+    window_opens_time = models.TimeField(_("受付開始時刻"), default=datetime.time(9, 0))
+    resident_head_start_days = models.PositiveSmallIntegerField(
+        _("区民の先行受付（日数）"), default=0, validators=[MaxValueValidator(31)]
+    )
+    cancel_deadline_days = models.PositiveSmallIntegerField(
+        _("利用者が取り消せる期限（利用日の何日前まで）"), default=3
+    )
+    group_monthly_cap = models.PositiveSmallIntegerField(
+        _("団体ごとの月間予約上限"), null=True, blank=True, help_text=_("空欄は上限なし")
+    )
 
     class Meta:
-        ordering = ["ward__code", "name"]
+        ordering = ["ward__code", "name_kana", "name"]
         verbose_name = _("地域コミュニティセンター")
         verbose_name_plural = _("地域コミュニティセンター")
-        constraints = [models.UniqueConstraint(fields=["ward", "name"], name="centre_name_unique_in_ward")]
+        constraints = [
+            models.UniqueConstraint(fields=["ward", "name"], name="centre_name_unique_in_ward"),
+            models.CheckConstraint(
+                condition=Q(opens_at__lt=F("closes_at")), name="centre_opens_before_closing"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def open_weekday_labels(self) -> str:
+        return "".join(WEEKDAY_LABELS[int(d)] for d in sorted(set(self.open_weekdays)) if d.isdigit())
+
+
+class TimeBlock(models.Model):
+    """A fixed block of a centre's day (午前 9:00–12:00 …); every room of the centre is booked by these."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="blocks")
+    code = models.SlugField(_("コード"), max_length=20)
+    label = models.CharField(_("名称"), max_length=20)
+    starts_at = models.TimeField(_("開始"))
+    ends_at = models.TimeField(_("終了"))
+    position = models.PositiveSmallIntegerField(_("順番"))
+
+    class Meta:
+        ordering = ["centre", "position"]
+        verbose_name = _("利用区分")
+        verbose_name_plural = _("利用区分")
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "code"], name="block_code_unique_in_centre"),
+            models.UniqueConstraint(fields=["centre", "position"], name="block_position_unique_in_centre"),
+            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="block_starts_before_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}（{self.starts_at:%H:%M}〜{self.ends_at:%H:%M}）"
+
+    @property
+    def hours(self) -> float:
+        start = datetime.datetime.combine(datetime.date.min, self.starts_at)
+        end = datetime.datetime.combine(datetime.date.min, self.ends_at)
+        return (end - start).total_seconds() / 3600
+
+
+DEFAULT_BLOCKS = (
+    ("morning", "午前", datetime.time(9, 0), datetime.time(12, 0)),
+    ("afternoon", "午後", datetime.time(13, 0), datetime.time(17, 0)),
+    ("evening", "夜間", datetime.time(18, 0), datetime.time(21, 0)),
+)
+
+
+class ClosedDay(models.Model):
+    """An ad-hoc closure (点検、選挙の投票所 …), on top of the weekly, year-end and holiday rules."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="closed_days")
+    date = models.DateField(_("日付"))
+    reason = models.CharField(_("理由"), max_length=200)
+
+    class Meta:
+        ordering = ["centre", "date"]
+        verbose_name = _("臨時休館日")
+        verbose_name_plural = _("臨時休館日")
+        constraints = [models.UniqueConstraint(fields=["centre", "date"], name="one_closure_per_centre_day")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.reason}"
+
+
+class Room(models.Model):
+    centre = models.ForeignKey(
+        Centre, on_delete=models.CASCADE, related_name="rooms", verbose_name=_("センター")
+    )
+    name = models.CharField(_("部屋名"), max_length=100)
+    capacity = models.PositiveIntegerField(_("定員"))
+    equipment = models.CharField(_("設備"), max_length=300, blank=True)
+    fee_per_block_yen = models.PositiveIntegerField(_("1区分の使用料（円）"), default=0)
+    requires_approval = models.BooleanField(_("管理者の承認が必要"), default=False)
+    max_blocks_per_booking = models.PositiveSmallIntegerField(
+        _("1回に予約できる区分の数"), default=3, validators=[MinValueValidator(1)]
+    )
+    position = models.PositiveSmallIntegerField(_("表示順"), default=0)
+
+    class Meta:
+        ordering = ["centre", "position", "id"]
+        verbose_name = _("部屋")
+        verbose_name_plural = _("部屋")
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "name"], name="room_name_unique_in_centre"),
+            models.CheckConstraint(
+                condition=Q(max_blocks_per_booking__gte=1), name="room_books_at_least_one_block"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre.name} {self.name}"
+
+
+class FeeExemption(models.Model):
+    """減免: the share of the fee a kind of group does not pay at this centre."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="exemptions")
+    group_kind = models.CharField(_("団体の種別"), max_length=20, choices=CommunityGroup.Kind.choices)
+    percent = models.PositiveSmallIntegerField(
+        _("減免率（%）"), validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+
+    class Meta:
+        verbose_name = _("使用料の減免")
+        verbose_name_plural = _("使用料の減免")
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "group_kind"], name="one_exemption_per_group_kind"),
+            models.CheckConstraint(
+                condition=Q(percent__gte=1) & Q(percent__lte=100), name="exemption_percent_1_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_group_kind_display()} {self.percent}%"
+
+
+class Reservation(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("承認待ち")
+        CONFIRMED = "confirmed", _("確定")
+        WON = "won", _("当選（確認待ち）")
+        DECLINED = "declined", _("不承認")
+        CANCELLED = "cancelled", _("取消")
+        NO_SHOW = "no_show", _("無断不使用")
+        LAPSED = "lapsed", _("当選辞退（期限切れ）")
+
+    # The statuses that hold their blocks; every other status has let them go.
+    HOLDING = (Status.PENDING, Status.CONFIRMED, Status.WON, Status.NO_SHOW)
+
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("部屋")
+    )
+    date = models.DateField(_("利用日"))
+    status = models.CharField(_("状態"), max_length=10, choices=Status.choices)
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reservations",
+        verbose_name=_("予約者"),
+    )
+    holder_name = models.CharField(_("予約者名"), max_length=100, blank=True)
+    holder_phone = models.CharField(_("連絡先電話番号"), max_length=20, blank=True)
+    group = models.ForeignKey(
+        CommunityGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reservations",
+        verbose_name=_("団体"),
+    )
+    purpose = models.CharField(_("利用目的"), max_length=200, blank=True)
+    attendees = models.PositiveIntegerField(_("利用人数"), null=True, blank=True)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("受付者"),
+        help_text=_("空欄はシステム（デモデータ・抽選）"),
+    )
+    on_behalf = models.BooleanField(_("窓口・電話での代理予約"), default=False)
+    fee_yen = models.PositiveIntegerField(_("使用料（円）"))
+    exemption_yen = models.PositiveIntegerField(_("減免額（円）"), default=0)
+    lottery = models.ForeignKey(
+        "facilities.Lottery", on_delete=models.PROTECT, null=True, blank=True, related_name="reservations"
+    )
+    confirm_by = models.DateTimeField(_("当選の確認期限"), null=True, blank=True)
+    created_at = models.DateTimeField(_("申込日時"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("承認・不承認の日時"), null=True, blank=True)
+    decline_reason = models.TextField(_("不承認の理由"), blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(_("取消日時"), null=True, blank=True)
+    cancel_reason = models.CharField(_("取消の理由"), max_length=200, blank=True)
+
+    objects = ReservationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "room", "id"]
+        verbose_name = _("予約")
+        verbose_name_plural = _("予約")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(holder__isnull=False) | ~Q(holder_name=""), name="reservation_has_a_holder"
+            ),
+            models.CheckConstraint(condition=Q(exemption_yen__lte=F("fee_yen")), name="exemption_within_fee"),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(decline_reason=""),
+                name="declined_reservation_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["room", "date"]), models.Index(fields=["holder", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.room} {self.date:%Y-%m-%d}"
+
+    @property
+    def payable_yen(self) -> int:
+        return self.fee_yen - self.exemption_yen
+
+    @property
+    def receipt_number(self) -> str:
+        return f"M{self.date:%Y}-{self.pk:07d}"
+
+    @property
+    def holder_label(self) -> str:
+        if self.group_id:
+            return self.group.name
+        if self.holder_id:
+            return str(self.holder)
+        return self.holder_name
+
+
+class ReservationBlock(models.Model):
+    """One block held by one booking. The partial unique index is the no-double-booking guarantee."""
+
+    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="held_blocks")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField()
+    block = models.ForeignKey(TimeBlock, on_delete=models.PROTECT, related_name="+")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["date", "block__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["room", "date", "block"],
+                condition=Q(active=True),
+                name="one_active_booking_per_room_block",
+            ),
+            models.UniqueConstraint(fields=["reservation", "block"], name="block_once_per_reservation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.room_id} {self.date:%Y-%m-%d} {self.block_id}"
+
+
+class Lottery(models.Model):
+    """抽選: first-come booking of a centre's target month waits for this draw.
+
+    The seed is drawn when the lottery is set up and only its SHA-256 digest is shown
+    while applications are open; it is revealed when the window closes, so anyone can
+    re-run the draw from the published seed and the kept log, and no one could have
+    known it in advance.
+    """
+
+    centre = models.ForeignKey(
+        Centre, on_delete=models.CASCADE, related_name="lotteries", verbose_name=_("センター")
+    )
+    month = models.DateField(_("対象月"), help_text=_("対象月の1日"))
+    applications_open_at = models.DateTimeField(_("申込開始"))
+    applications_close_at = models.DateTimeField(_("申込締切"))
+    draw_at = models.DateTimeField(_("抽選日時"))
+    confirm_by = models.DateTimeField(_("当選者の確認期限"))
+    first_come_opens_at = models.DateTimeField(_("空き枠の先着受付開始"))
+    max_choices = models.PositiveSmallIntegerField(
+        _("希望の数"), default=3, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    seed = models.CharField(max_length=64, editable=False)
+    seed_digest = models.CharField(_("乱数の種のハッシュ（SHA-256）"), max_length=64, editable=False)
+    drawn_at = models.DateTimeField(_("抽選実施日時"), null=True, blank=True)
+    draw_log = models.JSONField(_("抽選の記録"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-month", "centre"]
+        verbose_name = _("抽選")
+        verbose_name_plural = _("抽選")
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "month"], name="one_lottery_per_centre_month"),
+            models.CheckConstraint(
+                condition=Q(applications_open_at__lt=F("applications_close_at"))
+                & Q(applications_close_at__lte=F("draw_at"))
+                & Q(draw_at__lt=F("confirm_by"))
+                & Q(confirm_by__lte=F("first_come_opens_at")),
+                name="lottery_steps_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre.name} {self.month:%Y年%-m月}分 抽選"
+
+
+class LotteryEntry(models.Model):
+    """One application to a lottery: one per person and one per group."""
+
+    lottery = models.ForeignKey(Lottery, on_delete=models.CASCADE, related_name="entries")
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="lottery_entries"
+    )
+    group = models.ForeignKey(
+        CommunityGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="lottery_entries"
+    )
+    created_at = models.DateTimeField(_("申込日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["lottery", "id"]
+        verbose_name = _("抽選の申込")
+        verbose_name_plural = _("抽選の申込")
+        constraints = [
+            models.UniqueConstraint(fields=["lottery", "applicant"], name="one_entry_per_person"),
+            models.UniqueConstraint(
+                fields=["lottery", "group"], condition=Q(group__isnull=False), name="one_entry_per_group"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lottery} {self.group or self.applicant}"
+
+
+class LotteryChoice(models.Model):
+    """A ranked wish: a room, a day and consecutive blocks. `won` is the booking the draw made for it."""
+
+    entry = models.ForeignKey(LotteryEntry, on_delete=models.CASCADE, related_name="choices")
+    rank = models.PositiveSmallIntegerField(_("希望順位"), validators=[MinValueValidator(1)])
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("利用日"))
+    blocks = models.ManyToManyField(TimeBlock, related_name="+")
+    won = models.OneToOneField(
+        Reservation, on_delete=models.SET_NULL, null=True, blank=True, related_name="lottery_choice"
+    )
+
+    class Meta:
+        ordering = ["entry", "rank"]
+        constraints = [models.UniqueConstraint(fields=["entry", "rank"], name="one_choice_per_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.entry} 第{self.rank}希望"

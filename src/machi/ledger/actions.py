@@ -5,6 +5,7 @@ the change to the project's history in the same transaction.
 """
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -19,7 +20,7 @@ from machi.core.fiscal import wareki
 from machi.core.money import format_thousands
 from machi.core.text import name_key, normalize
 from machi.ledger.importers.rows import LedgerImportError, LedgerRow, Problem
-from machi.ledger.models import FigureChange, Pillar, Programme, Project, Stage, Theme, Ward
+from machi.ledger.models import FigureChange, Outcome, Pillar, Programme, Project, Stage, Theme, Ward
 
 FIGURE_LABELS = {"initial_yen": "当初予算", "revised_yen": "2月補正後", "settled_yen": "決算額"}
 ATTRIBUTE_LABELS = {
@@ -552,3 +553,45 @@ PROJECT_FIELDS = ("programme", "pillar", "position", "no", "name", "description"
 
 def _fields(obj, names) -> dict | None:
     return None if obj is None else {name: getattr(obj, name) for name in names}
+
+
+@dataclass(frozen=True)
+class OutcomeFigure:
+    metric: str
+    label: str
+    value: Decimal | int
+    unit: str = ""
+
+
+def post_outcomes(
+    *, actor, project: Project, source: str, period_start, period_end, figures: list[OutcomeFigure]
+) -> list[Outcome]:
+    """A service posts its figures for a period to the project; re-posting replaces them.
+
+    Scoped to the project's ward like every ledger write, and audited where a value changed.
+    """
+    require_ward(actor, project.programme.ward, "事業の成果")
+    posted = []
+    with transaction.atomic():
+        for figure in figures:
+            outcome, created = Outcome.objects.select_for_update().get_or_create(
+                project=project,
+                source=source,
+                metric=figure.metric,
+                period_start=period_start,
+                period_end=period_end,
+                defaults={"label": figure.label, "value": figure.value, "unit": figure.unit},
+            )
+            before = (
+                None
+                if created
+                else {"label": outcome.label, "value": str(outcome.value), "unit": outcome.unit}
+            )
+            after = {"label": figure.label, "value": str(Decimal(figure.value)), "unit": figure.unit}
+            if not created and before != after:
+                outcome.label, outcome.value, outcome.unit = figure.label, figure.value, figure.unit
+                outcome.save()
+            if before != after:
+                record(actor=actor, action="ledger.post_outcome", obj=outcome, before=before, after=after)
+            posted.append(outcome)
+    return posted

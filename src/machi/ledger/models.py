@@ -7,7 +7,7 @@ Derived figures (execution rate, 不用額, totals) are computed, never stored.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from machi.core import lgcode
@@ -229,3 +229,39 @@ class FigureChange(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("金額の変更履歴は削除できません")
+
+
+class Outcome(models.Model):
+    """A figure a service posts about what a project achieved (予約件数、利用時間、稼働率 …).
+
+    Each service owns its `source`, and posts each figure for a period; posting the same
+    source, metric and period again replaces the value, so a service re-posts its running
+    totals as often as it likes. Money is not an outcome: it goes through `set_figures`.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="outcomes")
+    source = models.SlugField(_("提供元"), max_length=40)
+    metric = models.SlugField(_("指標"), max_length=80)
+    label = models.CharField(_("指標名"), max_length=200)
+    value = models.DecimalField(_("値"), max_digits=15, decimal_places=2)
+    unit = models.CharField(_("単位"), max_length=20, blank=True)
+    period_start = models.DateField(_("期間の初日"))
+    period_end = models.DateField(_("期間の末日"))
+    posted_at = models.DateTimeField(_("計上日時"), auto_now=True)
+
+    class Meta:
+        ordering = ["project", "source", "period_start", "id"]
+        verbose_name = _("成果")
+        verbose_name_plural = _("成果")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "source", "metric", "period_start", "period_end"],
+                name="one_outcome_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=F("period_end")), name="outcome_period_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.label}: {self.value}{self.unit}"

@@ -1,0 +1,22 @@
+"""Mails about a booking: confirmed, pending approval, approved, declined, cancelled, lottery results.
+
+Sent after the write has committed (`transaction.on_commit` in the actions), in the
+holder's own language. A caller booked for at the counter without an account has no
+address: the counter tells them.
+"""
+
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+def send_status(reservation) -> None:
+    """Tell the holder where their booking stands now."""
+    holder = reservation.holder
+    if holder is None or not holder.email:
+        return
+    context = {"reservation": reservation, "user": holder, "centre": reservation.room.centre}
+    with translation.override(holder.preferred_language or "ja"):
+        subject = render_to_string("facilities/emails/status_subject.txt", context)
+        body = render_to_string("facilities/emails/status.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [holder.email])

@@ -1,0 +1,202 @@
+"""Questions about centres and bookings: is it open, is it free, when does booking open."""
+
+import datetime
+from dataclasses import dataclass
+from functools import lru_cache
+
+import holidays
+from django.db import models
+from django.utils import timezone
+
+
+class ReservationQuerySet(models.QuerySet):
+    def active(self):
+        """Bookings that hold their blocks (pending, confirmed, won, and past no-shows)."""
+        return self.filter(status__in=self.model.HOLDING)
+
+    def upcoming(self, today: datetime.date | None = None):
+        return self.filter(date__gte=today or timezone.localdate())
+
+    def of_holder(self, user):
+        return self.filter(holder=user)
+
+    def awaiting_approval(self):
+        return self.filter(status=self.model.Status.PENDING)
+
+    def at_centres(self, centre_ids: set[int] | None):
+        return self if centre_ids is None else self.filter(room__centre_id__in=centre_ids)
+
+    def in_month(self, month: datetime.date):
+        first = month.replace(day=1)
+        return self.filter(date__gte=first, date__lt=add_months(first, 1))
+
+    def with_details(self):
+        return self.select_related("room__centre__ward", "holder", "group", "booked_by").prefetch_related(
+            "held_blocks__block"
+        )
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The first of the month `months` after (or before) `day`'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+@lru_cache(maxsize=64)
+def _national_holidays(year: int) -> dict:
+    return dict(holidays.Japan(years=year, language="ja"))
+
+
+def national_holiday(day: datetime.date) -> str | None:
+    """The name of the national holiday (国民の祝日、振替休日を含む) on this day, if any."""
+    return _national_holidays(day.year).get(day)
+
+
+def is_year_end_closure(day: datetime.date) -> bool:
+    return (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)
+
+
+def closure_reason(centre, day: datetime.date, closed_days: dict | None = None) -> str | None:
+    """Why the centre is closed on this day, or None when it is open.
+
+    `closed_days` maps a date to its ad-hoc closure reason; pass it when asking about
+    many days, so the closures are read once.
+    """
+    if closed_days is None:
+        closed_days = dict(centre.closed_days.filter(date=day).values_list("date", "reason"))
+    if day in closed_days:
+        return closed_days[day]
+    if centre.closed_year_end and is_year_end_closure(day):
+        return "年末年始の休館日"
+    if centre.closed_on_holidays and (name := national_holiday(day)):
+        return f"祝日（{name}）の休館日"
+    if str(day.weekday()) not in centre.open_weekdays:
+        return "休館日"
+    return None
+
+
+def booking_opens_at(centre, day: datetime.date, *, resident: bool, lottery=None) -> datetime.datetime:
+    """The moment first-come booking of this day opens for this person.
+
+    The month `window_months_ahead` before the day's month opens on `window_opens_day` at
+    `window_opens_time`; residents of the ward may start `resident_head_start_days` earlier.
+    Where the month is drawn by lottery, first-come waits for the lottery's leftovers.
+    """
+    opening_month = add_months(day, -centre.window_months_ahead)
+    opening = timezone.make_aware(
+        datetime.datetime.combine(
+            opening_month.replace(day=centre.window_opens_day), centre.window_opens_time
+        )
+    )
+    if resident and centre.resident_head_start_days:
+        opening -= datetime.timedelta(days=centre.resident_head_start_days)
+    if lottery is not None:
+        opening = max(opening, lottery.first_come_opens_at)
+    return opening
+
+
+def block_starts(day: datetime.date, block) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, block.starts_at))
+
+
+@dataclass(frozen=True)
+class BlockState:
+    block: object
+    available: bool
+    reason: str  # "" when available; otherwise why not, for a person to read
+
+    @property
+    def code(self) -> str:
+        return self.block.code
+
+
+@dataclass(frozen=True)
+class DayState:
+    date: datetime.date
+    closed: str | None
+    blocks: list[BlockState]
+
+    @property
+    def free_count(self) -> int:
+        return sum(state.available for state in self.blocks)
+
+
+def room_availability(room, start: datetime.date, end: datetime.date, *, now=None) -> list[DayState]:
+    """Each day from start to end (inclusive) with each block of the room's centre: free or why not.
+
+    Three queries whatever the range: the blocks, the closures and the held blocks.
+    Whether booking has opened is not part of "free": that depends on who asks, and
+    the booking action says so when it refuses.
+    """
+    from machi.facilities.models import ReservationBlock
+
+    now = now or timezone.now()
+    centre = room.centre
+    blocks = list(centre.blocks.all())
+    closed_days = dict(centre.closed_days.filter(date__range=(start, end)).values_list("date", "reason"))
+    held = set(
+        ReservationBlock.objects.filter(room=room, date__range=(start, end), active=True).values_list(
+            "date", "block_id"
+        )
+    )
+    days = []
+    day = start
+    while day <= end:
+        closed = closure_reason(centre, day, closed_days)
+        states = []
+        for block in blocks:
+            if closed:
+                reason = closed
+            elif (day, block.pk) in held:
+                reason = "予約済み"
+            elif block_starts(day, block) <= now:
+                reason = "受付終了"
+            else:
+                reason = ""
+            states.append(BlockState(block=block, available=not reason, reason=reason))
+        days.append(DayState(date=day, closed=closed, blocks=states))
+        day += datetime.timedelta(days=1)
+    return days
+
+
+def free_rooms(ward, day: datetime.date, block_code: str, *, min_capacity: int = 0, now=None) -> list:
+    """Rooms across a ward free on this day in this block (「この日のこの時間に空いている部屋」)."""
+    from machi.facilities.models import ReservationBlock, Room
+
+    now = now or timezone.now()
+    rooms = (
+        Room.objects.filter(centre__ward=ward, capacity__gte=min_capacity, centre__blocks__code=block_code)
+        .select_related("centre")
+        .prefetch_related("centre__closed_days", "centre__blocks")
+        .order_by("centre__name_kana", "centre__name", "position", "id")
+    )
+    taken = set(
+        ReservationBlock.objects.filter(
+            room__centre__ward=ward, date=day, block__code=block_code, active=True
+        ).values_list("room_id", flat=True)
+    )
+    result = []
+    for room in rooms:
+        if room.pk in taken:
+            continue
+        centre = room.centre
+        closed_days = {closure.date: closure.reason for closure in centre.closed_days.all()}
+        if closure_reason(centre, day, closed_days):
+            continue
+        block = next(b for b in centre.blocks.all() if b.code == block_code)
+        if block_starts(day, block) <= now:
+            continue
+        result.append(room)
+    return result
+
+
+def fee_for(room, block_count: int, group=None) -> tuple[int, int]:
+    """(fee, exemption) in yen: the room's fee per block times the blocks, less the group kind's 減免."""
+    fee = room.fee_per_block_yen * block_count
+    if group is None or fee == 0:
+        return fee, 0
+    exemption = room.centre.exemptions.filter(group_kind=group.kind).first()
+    if exemption is None:
+        return fee, 0
+    # The exemption is rounded down, so the payer never pays less than the rule allows by a fraction.
+    return fee, fee * exemption.percent // 100
