@@ -30,7 +30,9 @@ def test_a_resident_books_consecutive_blocks_and_is_confirmed_at_once(room, resi
     assert reservation.holder == resident and reservation.booked_by == resident and not reservation.on_behalf
     assert sorted(reservation.held_blocks.values_list("block__code", flat=True)) == ["afternoon", "morning"]
     assert (reservation.fee_yen, reservation.exemption_yen, reservation.payable_yen) == (1200, 0, 1200)
-    assert AuditEntry.objects.filter(action="facilities.book", object_id=str(reservation.pk)).exists()
+    entry = AuditEntry.objects.get(action="facilities.book", object_id=str(reservation.pk))
+    assert entry.ward_id == room.centre.ward_id  # ward staff see it in their ward's log
+    assert entry.after["blocks"] == ["afternoon", "morning"] and entry.after["status"] == "confirmed"
 
 
 def test_the_confirmation_mail_goes_after_commit(room, resident, django_capture_on_commit_callbacks):

@@ -21,12 +21,20 @@ def record(*, actor: Actor, action: str, obj, before: dict | None, after: dict |
 
 
 def ward_id_of(obj) -> int | None:
-    """The ward an object belongs to: itself, or through its ward, programme or project."""
+    """The ward an object belongs to: itself, or through its ward, programme, project, centre or room."""
     from machi.ledger.models import Ward
 
     if isinstance(obj, Ward):
         return obj.pk
-    for path in ("ward_id", "programme.ward_id", "project.programme.ward_id"):
+    paths = (
+        "ward_id",
+        "programme.ward_id",
+        "project.programme.ward_id",
+        "centre.ward_id",
+        "room.centre.ward_id",
+        "lottery.centre.ward_id",
+    )
+    for path in paths:
         target = obj
         for part in path.split("."):
             target = getattr(target, part, None)

@@ -165,9 +165,8 @@ def book(
             exemption_yen=exemption,
         )
         hold_blocks(reservation, blocks)
-        record(
-            actor=actor, action="facilities.book", obj=reservation, before=None, after=snapshot(reservation)
-        )
+        after = snapshot(reservation, block_codes=[block.code for block in blocks])
+        record(actor=actor, action="facilities.book", obj=reservation, before=None, after=after)
         transaction.on_commit(lambda: emails.send_status(reservation))
     return reservation
 
@@ -363,13 +362,13 @@ def _transition(
     return locked
 
 
-def snapshot(reservation: Reservation) -> dict:
+def snapshot(reservation: Reservation, block_codes: list[str] | None = None) -> dict:
+    if block_codes is None:
+        block_codes = list(reservation.held_blocks.values_list("block__code", flat=True))
     return {
         "room": reservation.room_id,
         "date": reservation.date.isoformat(),
-        "blocks": sorted(reservation.held_blocks.values_list("block__code", flat=True))
-        if reservation.pk
-        else [],
+        "blocks": sorted(block_codes),
         "status": reservation.status,
         "holder": reservation.holder_id,
         "holder_name": reservation.holder_name,
