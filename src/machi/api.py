@@ -11,6 +11,7 @@ from ninja.renderers import JSONRenderer
 from machi import api_errors
 from machi.accounts.api import router as accounts_router
 from machi.accounts.api_auth import API_AUTH
+from machi.facilities.api import router as facilities_router
 from machi.ledger.api import router as ledger_router
 
 
@@ -36,3 +37,4 @@ api = NinjaAPI(
 api_errors.install(api)
 api.add_router("", ledger_router)
 api.add_router("", accounts_router)
+api.add_router("", facilities_router)

@@ -15,6 +15,8 @@ PUBLIC_READS = {
     ("get", "/api/programmes"),
     ("get", "/api/projects"),
     ("get", "/api/projects/{project_id}"),
+    ("get", "/api/centres"),
+    ("get", "/api/rooms/{room_id}/availability"),
 }
 
 
