@@ -1,0 +1,243 @@
+"""A real Machi for races and benchmarks: a scratch database, seeded, served by gunicorn on 127.0.0.1.
+
+    with live_machi(users=50, rooms=2, engine="sqlite", scratch=tmp_path) as machi:
+        machi.base_url, machi.tokens, machi.rooms, machi.days, machi.blocks
+        machi.query("SELECT count(*) FROM facilities_reservation")
+
+The database is a SQLite file in `scratch`, or a new PostgreSQL database on the server
+named by DATABASE_URL (created through psycopg, dropped afterwards). It is migrated and
+seeded in one child process (`python bench/live_machi.py prepare`): the 中央区 ward, a
+centre with the default blocks (午前・午後・夜間), rooms, and people each with their own
+personal token. The server runs in production mode (DEBUG off). On any exit, the server
+is stopped and the PostgreSQL database dropped.
+"""
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DAYS = 20  # bookable days seeded per room: next month's 5th to 24th
+
+
+@dataclass
+class LiveMachi:
+    base_url: str
+    database_url: str
+    engine: str
+    tokens: list[str]
+    rooms: list[int]
+    days: list[str]
+    blocks: list[str]
+    server_args: list[str]
+    log: Path
+    _pg_conninfo: str | None = field(default=None, repr=False)
+
+    def query(self, sql: str) -> list[tuple]:
+        """Rows of one SQL query on the scratch database, read from outside the server."""
+        if self.engine == "sqlite":
+            with contextlib.closing(sqlite3.connect(urlsplit(self.database_url).path)) as db:
+                return db.execute(sql).fetchall()
+        import psycopg
+
+        with psycopg.connect(self._pg_conninfo) as db:
+            return db.execute(sql).fetchall()
+
+
+def engine_of(database_url: str | None) -> str:
+    return (
+        "postgres" if database_url and database_url.startswith(("postgres://", "postgresql://")) else "sqlite"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def scratch_database(engine: str, scratch: Path, server_url: str | None = None):
+    """Yield the DATABASE_URL of a new, empty database; a PostgreSQL one is dropped on exit."""
+    if engine == "sqlite":
+        yield f"sqlite:///{scratch / 'machi.sqlite3'}"
+        return
+    import psycopg
+
+    parts = urlsplit(server_url or os.environ["DATABASE_URL"])
+    name = f"machi_scratch_{os.getpid()}_{secrets.token_hex(4)}"
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as db:
+        db.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(maintenance, autocommit=True) as db:
+            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def server_env(database_url: str, scratch: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MACHI_")}
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="machi.settings",
+        MACHI_HOME=str(scratch),
+        MACHI_DEBUG="0",
+        MACHI_SECRET_KEY=secrets.token_urlsafe(50),
+        MACHI_ALLOWED_HOSTS="127.0.0.1",
+        MACHI_SSL_REDIRECT="0",  # plain HTTP on the loopback, as behind the city's TLS proxy
+    )
+    return env
+
+
+@contextlib.contextmanager
+def live_machi(
+    *,
+    users: int,
+    rooms: int,
+    engine: str,
+    scratch: Path,
+    workers: int = 4,
+    threads: int = 1,
+    server_url: str | None = None,
+    extra_args: tuple[str, ...] = (),
+):
+    scratch.mkdir(parents=True, exist_ok=True)
+    with scratch_database(engine, scratch, server_url) as database_url:
+        env = server_env(database_url, scratch)
+        prepared = subprocess.run(
+            [sys.executable, __file__, "prepare", str(users), str(rooms)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        if prepared.returncode != 0:
+            raise RuntimeError(f"preparing the scratch database failed:\n{prepared.stderr[-4000:]}")
+        seed = json.loads(prepared.stdout.strip().splitlines()[-1])
+        port = free_port()
+        args = [
+            "--bind", f"127.0.0.1:{port}",
+            "--workers", str(workers),
+            *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
+            "--backlog", "2048",
+            "--timeout", "60",
+            "--access-logfile", "/dev/null",
+            *extra_args,
+        ]  # fmt: skip
+        log = scratch / "server.log"
+        with log.open("w") as log_file:
+            server = subprocess.Popen(
+                [str(BIN / "gunicorn"), "machi.wsgi:application", *args],
+                env=env,
+                cwd=ROOT,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: the workers stop with it
+            )
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            _wait_until_up(base_url, server, log)
+            pg = None if engine == "sqlite" else database_url
+            yield LiveMachi(
+                base_url=base_url,
+                database_url=database_url,
+                engine=engine,
+                tokens=seed["tokens"],
+                rooms=seed["rooms"],
+                days=seed["days"],
+                blocks=seed["blocks"],
+                server_args=args,
+                log=log,
+                _pg_conninfo=pg,
+            )
+        finally:
+            _stop(server)
+
+
+def _wait_until_up(base_url: str, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({server.returncode}):\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/api/centres", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not answer within 30 s:\n{log.read_text()[-4000:]}")
+
+
+def _stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)  # the group of the gunicorn this module started
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+# --- Inside the child process: migrate and seed ------------------------------------------------
+
+
+def prepare(users: int, rooms: int) -> dict:
+    import django
+
+    django.setup()
+    import datetime
+
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.utils import timezone
+
+    from machi.accounts.actions import create_token
+    from machi.accounts.actors import SYSTEM
+    from machi.accounts.models import User
+    from machi.facilities.actions import save_centre
+    from machi.facilities.models import Centre, Room
+    from machi.facilities.queries import add_months
+    from machi.ledger.models import Ward
+
+    call_command("migrate", verbosity=0)
+    with transaction.atomic():
+        ward = Ward.objects.get_or_create(code="431010", defaults={"name": "中央区", "name_en": "Chuo"})[0]
+        centre = save_centre(actor=SYSTEM, centre=Centre(ward=ward, name="白川地域コミュニティセンター"))
+        room_ids = [
+            Room.objects.create(centre=centre, name=f"会議室{n + 1}", capacity=30, fee_per_block_yen=600).pk
+            for n in range(rooms)
+        ]
+        people = User.objects.bulk_create(
+            User(username=f"racer{n:04d}", email=f"racer{n:04d}@example.jp", home_ward=ward)
+            for n in range(users)
+        )
+        tokens = [create_token(actor=SYSTEM, user=person, name="race")[1] for person in people]
+    # Next month: its booking window opened on the 1st of last month, and its days are all ahead.
+    first = add_months(timezone.localdate(), 1)
+    days = [(first + datetime.timedelta(days=4 + n)).isoformat() for n in range(DAYS)]
+    return {
+        "rooms": room_ids,
+        "days": days,
+        "blocks": list(centre.blocks.order_by("position").values_list("code", flat=True)),
+        "tokens": tokens,
+    }
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["prepare"]:
+        print(json.dumps(prepare(int(sys.argv[2]), int(sys.argv[3]))))
+    else:
+        sys.exit("usage: live_machi.py prepare USERS ROOMS (run by live_machi())")

@@ -1,0 +1,116 @@
+"""No double booking, ever: many clients race for the same block against a real server and database.
+
+Each client is a thread with its own person and personal token and its own HTTP
+connection; they all wait at a barrier, then POST at the same instant to gunicorn
+(several worker processes, each with threads) serving a scratch database: a SQLite file
+when the suite runs on SQLite, a new PostgreSQL database when DATABASE_URL names a
+PostgreSQL server. Exactly one client may win; every other one must hear 409, and the
+database must hold exactly one booking of the block.
+"""
+
+import http.client
+import json
+import os
+import threading
+from urllib.parse import urlsplit
+
+import pytest
+from bench.live_machi import engine_of, live_machi
+
+CLIENTS = 48
+ENGINE = engine_of(os.environ.get("DATABASE_URL"))
+
+
+@pytest.fixture(scope="module")
+def machi(tmp_path_factory):
+    with live_machi(
+        users=CLIENTS, rooms=3, engine=ENGINE, scratch=tmp_path_factory.mktemp("race"), workers=4, threads=4
+    ) as machi:
+        yield machi
+        log = machi.log.read_text()
+        assert "Traceback" not in log, log
+
+
+def race(machi, bodies: list[dict]) -> list[tuple[int, dict]]:
+    """POST each body from its own thread and person, all released at once; (status, answer) each."""
+    url = urlsplit(machi.base_url)
+    barrier = threading.Barrier(len(bodies))
+    answers: list[tuple[int, dict] | BaseException | None] = [None] * len(bodies)
+
+    def client(n: int) -> None:
+        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+        try:
+            connection.connect()  # connected before the barrier: the requests leave together
+            payload = json.dumps(bodies[n]).encode()
+            headers = {"Authorization": f"Bearer {machi.tokens[n]}", "Content-Type": "application/json"}
+            barrier.wait(timeout=30)
+            connection.request("POST", "/api/reservations", payload, headers)
+            response = connection.getresponse()
+            answers[n] = (response.status, json.loads(response.read() or b"{}"))
+        except BaseException as error:
+            answers[n] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(len(bodies))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    errors = [a for a in answers if not isinstance(a, tuple)]
+    assert not errors, errors
+    return answers
+
+
+def active_bookings(machi, room: int, day: str) -> list[tuple[int, str, str]]:
+    """(reservation id, status, block code) of each active held block of the room on the day."""
+    return machi.query(
+        "SELECT r.id, r.status, b.code FROM facilities_reservationblock h"
+        " JOIN facilities_reservation r ON r.id = h.reservation_id"
+        " JOIN facilities_timeblock b ON b.id = h.block_id"
+        f" WHERE h.active AND h.room_id = {int(room)} AND h.date = '{day}' ORDER BY b.position"
+    )
+
+
+def test_many_clients_racing_for_one_block_make_exactly_one_booking(machi):
+    room, day = machi.rooms[0], machi.days[0]
+
+    answers = race(machi, [{"room": room, "date": day, "blocks": ["morning"]}] * CLIENTS)
+
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [201] + [409] * (CLIENTS - 1), statuses
+    [winner] = [body for status, body in answers if status == 201]
+    assert (winner["status"], winner["blocks"], winner["date"]) == ("confirmed", ["morning"], day)
+    assert {body["detail"] for status, body in answers if status == 409} <= {
+        "ほかの方が先に予約しました。別の区分か部屋をお選びください",
+        f"会議室1の{int(day[:4])}年{int(day[5:7])}月{int(day[8:])}日 午前はすでに予約されています",
+    }
+    assert active_bookings(machi, room, day) == [(winner["id"], "confirmed", "morning")]
+    assert machi.query(f"SELECT count(*) FROM facilities_reservation WHERE room_id = {room}") == [(1,)]
+
+
+def test_overlapping_bookings_of_several_blocks_never_share_a_block(machi):
+    """Every request holds 午後: [午前, 午後], [午後, 夜間] and [午後] race, so one wins and takes its blocks whole."""
+    room, day = machi.rooms[1], machi.days[0]
+    shapes = [["morning", "afternoon"], ["afternoon", "evening"], ["afternoon"]]
+    bodies = [{"room": room, "date": day, "blocks": shapes[n % 3]} for n in range(CLIENTS)]
+
+    answers = race(machi, bodies)
+
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [201] + [409] * (CLIENTS - 1), statuses
+    [winner] = [body for status, body in answers if status == 201]
+    held = active_bookings(machi, room, day)
+    assert held == [(winner["id"], "confirmed", code) for code in winner["blocks"]]
+    assert machi.query(f"SELECT count(*) FROM facilities_reservation WHERE room_id = {room}") == [(1,)]
+
+
+def test_clients_racing_for_different_blocks_all_win(machi):
+    """The guarantee refuses only a real clash: 48 different blocks of one room, one client each."""
+    room = machi.rooms[2]
+    targets = [(day, block) for day in machi.days for block in machi.blocks][:CLIENTS]
+    answers = race(machi, [{"room": room, "date": day, "blocks": [block]} for day, block in targets])
+
+    assert [status for status, _ in answers] == [201] * len(targets)
+    rows = machi.query(f"SELECT count(*) FROM facilities_reservationblock WHERE active AND room_id = {room}")
+    assert rows == [(len(targets),)]
