@@ -5,9 +5,8 @@ Both re-import through `machi.ledger.importers` to exactly the same ledger.
 
 from django.db.models import Q
 
+from machi.core.importing import needs_escape  # noqa: F401  (the exporters share it from here)
 from machi.ledger.queries import PillarGroup, Totals, programme_sheet
-
-FORMULA_CHARACTERS = ("=", "+", "-", "@")
 
 
 def programmes(fiscal_year: int, ward: str | None = None):
@@ -29,8 +28,3 @@ def sheet_groups(programme) -> tuple[list[PillarGroup], Totals]:
     groups, totals = programme_sheet(programme)
     groups.sort(key=lambda g: (g.pillar is not None, g.pillar.position if g.pillar is not None else 0))
     return groups, totals
-
-
-def needs_escape(text: str) -> bool:
-    """Text a spreadsheet would run as a formula (CSV injection); importers take the escape off."""
-    return text.startswith(FORMULA_CHARACTERS)

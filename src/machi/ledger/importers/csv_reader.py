@@ -8,8 +8,7 @@ import csv
 import io
 from pathlib import Path
 
-from django.conf import settings
-
+from machi.core import importing
 from machi.core.fiscal import parse_fiscal_year
 from machi.core.money import THOUSAND_YEN, AmountError, parse_amount
 from machi.core.text import clean_display, normalize
@@ -32,28 +31,8 @@ MAX_ROWS = 50_000
 REQUIRED = ("fiscal_year", "ward", "name", "initial", "revised", "settled")
 
 
-def decode(data: bytes, source: str) -> str:
-    """UTF-8 first (a BOM is dropped), then CP932; anything else is refused."""
-    if b"\x00" in data[:65536]:
-        raise LedgerImportError(
-            [Problem(source, None, None, "テキストのCSVではありません（バイナリデータです）")]
-        )
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise LedgerImportError(
-        [
-            Problem(
-                source, None, None, "文字コードを判別できません（UTF-8 または Shift_JIS で保存してください）"
-            )
-        ]
-    )
-
-
 def read_csv_bytes(data: bytes, source: str) -> ReadResult:
-    text = decode(data, source)
+    text = importing.decode_text(data, source, refused=LedgerImportError)
     csv.field_size_limit(100_000)
     reader = csv.reader(io.StringIO(text, newline=""))
     result = ReadResult()
@@ -163,14 +142,4 @@ def read_csv(path: Path) -> ReadResult:
 
 def read_limited(path: Path) -> bytes:
     """The file's bytes, refusing before reading anything larger than the import limit."""
-    size = path.stat().st_size
-    limit = settings.MACHI_MAX_IMPORT_BYTES
-    if size > limit:
-        raise LedgerImportError(
-            [
-                Problem(
-                    path.name, None, None, f"ファイルが大きすぎます（{size:,} バイト、上限 {limit:,} バイト）"
-                )
-            ]
-        )
-    return path.read_bytes()
+    return importing.read_limited(path, refused=LedgerImportError)

@@ -8,6 +8,7 @@ rows against each other and the database and writes them all or nothing.
 import re
 from dataclasses import dataclass, field
 
+from machi.core import importing
 from machi.core.text import normalize
 
 STATUSES = {"新規": "新規", "新": "新規", "継続": "継続", "継": "継続", "拡充": "拡充", "拡": "拡充", "": ""}
@@ -79,24 +80,10 @@ class LedgerRow:
     settled_yen: int | None
 
 
-@dataclass(frozen=True)
-class Problem:
-    sheet: str
-    row: int | None
-    column: str | None
-    message: str
+class Problem(importing.Problem):
+    """A problem with its place; ledger columns are named in Japanese (「事業名」列)."""
 
-    @classmethod
-    def at(cls, where: "Where", column: str | None, message: str) -> "Problem":
-        return cls(where.sheet, where.row, column, message)
-
-    def __str__(self) -> str:
-        place = [self.sheet]
-        if self.row is not None:
-            place.append(f"{self.row}行目")
-        if self.column:
-            place.append(f"「{COLUMN_NAMES_JA.get(self.column, self.column)}」列")
-        return f"{' '.join(place)}: {self.message}"
+    column_names = COLUMN_NAMES_JA
 
 
 @dataclass
@@ -106,12 +93,8 @@ class ReadResult:
     warnings: list[str] = field(default_factory=list)
 
 
-class LedgerImportError(Exception):
-    """The file was refused; `problems` lists every reason, each with its place."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+class LedgerImportError(importing.ImportRefused):
+    """A ledger file was refused; `problems` lists every reason, each with its place."""
 
 
 _STATUS_WORDS = "新規|継続|拡充"
@@ -155,18 +138,5 @@ def parse_no(value) -> int | None:
     return number
 
 
-FORMULA_PREFIXES = ("=", "+", "@")
-
-
-def check_text(value, *, limit: int) -> str:
-    """A text field: refuses formulas (a CSV/Excel injection risk), control characters, overlong text."""
-    text = "" if value is None else str(value)
-    if text.startswith("'") and text[1:2] in ("=", "+", "-", "@"):
-        text = text[1:]  # our own exporter's escape of a leading formula character
-    elif text.startswith(FORMULA_PREFIXES):
-        raise ValueError("数式は読み込めません（先頭が = + @ の値）")
-    if any(ord(c) < 32 and c not in "\t\r\n" for c in text):
-        raise ValueError("制御文字が含まれています")
-    if len(text) > limit:
-        raise ValueError(f"{limit}文字を超えています（{len(text)}文字）")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+FORMULA_PREFIXES = importing.FORMULA_PREFIXES
+check_text = importing.check_text
