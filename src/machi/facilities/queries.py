@@ -200,3 +200,96 @@ def fee_for(room, block_count: int, group=None) -> tuple[int, int]:
         return fee, 0
     # The exemption is rounded down, so the payer never pays less than the rule allows by a fraction.
     return fee, fee * exemption.percent // 100
+
+
+# --- For the booking pages: opening per month, the month calendar, the manager's day sheet ----------
+
+
+def openings_by_month(centre, months, *, resident: bool) -> dict[datetime.date, datetime.datetime]:
+    """When first-come booking opens for each of these months (firsts of months): one query for lotteries."""
+    from machi.facilities.models import Lottery
+
+    months = {month.replace(day=1) for month in months}
+    lotteries = {
+        lottery.month: lottery for lottery in Lottery.objects.filter(centre=centre, month__in=months)
+    }
+    return {
+        month: booking_opens_at(centre, month, resident=resident, lottery=lotteries.get(month))
+        for month in months
+    }
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    state: DayState
+    holiday: str | None  # the national holiday's name, shown even where the centre opens on holidays
+
+    @property
+    def date(self) -> datetime.date:
+        return self.state.date
+
+
+def month_calendar(room, month: datetime.date, *, now=None) -> list[list[CalendarDay | None]]:
+    """The month as weeks from Sunday to Saturday (as Japanese calendars print), None outside the month.
+
+    The three queries of `room_availability`, whatever the month.
+    """
+    first = month.replace(day=1)
+    last = add_months(first, 1) - datetime.timedelta(days=1)
+    days = [
+        CalendarDay(state=state, holiday=national_holiday(state.date))
+        for state in room_availability(room, first, last, now=now)
+    ]
+    lead = (first.weekday() + 1) % 7  # Sunday = 0
+    cells = [None] * lead + days
+    cells += [None] * (-len(cells) % 7)
+    return [cells[i : i + 7] for i in range(0, len(cells), 7)]
+
+
+@dataclass(frozen=True)
+class SheetCell:
+    blocks: list  # the consecutive blocks this cell spans (one, or all a booking holds)
+    reservation: object | None
+
+    @property
+    def span(self) -> int:
+        return len(self.blocks)
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    room: object
+    cells: list[SheetCell]
+
+
+def day_sheet(centre, day: datetime.date) -> tuple[list, list[SheetRow]]:
+    """The manager's day sheet: (blocks, rows), one row per room, a booking spanning the blocks it holds.
+
+    Four queries: the blocks, the rooms, the day's active bookings and their held blocks.
+    """
+    from machi.facilities.models import Reservation
+
+    blocks = list(centre.blocks.all())
+    rooms = list(centre.rooms.all())
+    bookings = (
+        Reservation.objects.active()
+        .filter(room__centre=centre, date=day)
+        .select_related("holder", "group", "booked_by")
+        .prefetch_related("held_blocks")
+    )
+    holding = {}  # (room id, block id) → reservation
+    for reservation in bookings:
+        for held in reservation.held_blocks.all():
+            holding[reservation.room_id, held.block_id] = reservation
+    rows = []
+    for room in rooms:
+        cells: list[SheetCell] = []
+        for block in blocks:
+            reservation = holding.get((room.pk, block.pk))
+            previous = cells[-1] if cells else None
+            if reservation is not None and previous is not None and previous.reservation is reservation:
+                previous.blocks.append(block)
+            else:
+                cells.append(SheetCell(blocks=[block], reservation=reservation))
+        rows.append(SheetRow(room=room, cells=cells))
+    return blocks, rows

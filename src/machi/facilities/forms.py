@@ -1,0 +1,231 @@
+"""The forms of the booking pages. They check what a person typed; `actions.book` decides the rest.
+
+A refusal from the action (a closed day, a taken block, the window not yet open, the
+group's cap) is attached to the form as a non-field error, in the action's words.
+"""
+
+import datetime
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from machi.accounts.forms import PHONE, NamedRequiredMessages, nfkc
+from machi.accounts.models import CommunityGroup
+from machi.facilities.models import Centre, TimeBlock
+from machi.ledger.models import Ward
+
+MAX_ATTENDEES = 10_000
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def clean_phone(value: str) -> str:
+    """A phone number as typed (全角 too) → digits and hyphens, as the profile form keeps it."""
+    phone = nfkc(value).replace("ー", "-").replace("‐", "-").replace(" ", "")
+    if phone and not PHONE.match(phone):
+        raise ValidationError(_("電話番号は数字とハイフンで入力してください。例：096-123-4567"), code="phone")
+    return phone
+
+
+def _date_field(**kwargs):
+    return forms.DateField(label=_("利用日"), widget=DateInput(), **kwargs)
+
+
+class FreeRoomSearchForm(NamedRequiredMessages, forms.Form):
+    """「この日のこの時間に空いている部屋」: across one ward's centres."""
+
+    ward = forms.ModelChoiceField(
+        label=_("区"), queryset=Ward.objects.none(), empty_label=_("選択してください")
+    )
+    date = _date_field()
+    block = forms.ChoiceField(label=_("時間帯"))
+    capacity = forms.IntegerField(
+        label=_("人数"),
+        required=False,
+        min_value=1,
+        max_value=MAX_ATTENDEES,
+        help_text=_("入力すると、この人数が入れる部屋だけを表示します。"),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ward"].queryset = Ward.objects.filter(centres__isnull=False).distinct().order_by("code")
+        # One choice per block code; centres keep the same codes for the same part of the day.
+        labels = {}
+        for code, label in TimeBlock.objects.order_by("position", "code").values_list("code", "label"):
+            labels.setdefault(code, label)
+        self.fields["block"].choices = [("", gettext("選択してください")), *labels.items()]
+
+
+class BookingForm(NamedRequiredMessages, forms.Form):
+    """A booking of one room: the day, consecutive blocks, and what it is for."""
+
+    date = _date_field()
+    blocks = forms.MultipleChoiceField(
+        label=_("利用区分"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("続けて使う場合は、連続した区分を選んでください。"),
+    )
+    group = forms.ModelChoiceField(
+        label=_("予約する団体"),
+        queryset=CommunityGroup.objects.none(),
+        required=False,
+        empty_label=_("個人で予約する"),
+        help_text=_("団体で予約すると、団体の種別による使用料の減免を受けられることがあります。"),
+    )
+    purpose = forms.CharField(
+        label=_("利用目的"), max_length=200, help_text=_("例：自治会の役員会、健康体操教室")
+    )
+    attendees = forms.IntegerField(
+        label=_("利用人数"),
+        min_value=1,
+        max_value=MAX_ATTENDEES,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, centre: Centre, room=None, groups=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["blocks"].choices = [
+            (block.code, f"{block.label}（{block.starts_at:%H:%M}〜{block.ends_at:%H:%M}）")
+            for block in centre.blocks.all()
+        ]
+        if room is not None:
+            self.fields["attendees"].help_text = gettext("定員は%(capacity)d人です。") % {
+                "capacity": room.capacity
+            }
+        if groups is None:
+            del self.fields["group"]
+        else:
+            self.fields["group"].queryset = groups
+
+    def clean_purpose(self):
+        return nfkc(self.cleaned_data["purpose"])
+
+
+class OnBehalfForm(BookingForm):
+    """Counter or telephone booking by a manager: for an account holder, or for a caller without one."""
+
+    account = forms.CharField(
+        label=_("利用者のアカウント"),
+        max_length=254,
+        required=False,
+        help_text=_("アカウントをお持ちの方は、メールアドレスかユーザー名を入力してください。"),
+    )
+    holder_name = forms.CharField(
+        label=_("予約する方のお名前"),
+        max_length=100,
+        required=False,
+        help_text=_("アカウントをお持ちでない方は、お名前と電話番号を入力してください。"),
+    )
+    holder_name.required_when = _("アカウントがない方は必須")
+    holder_phone = forms.CharField(
+        label=_("連絡先電話番号"),
+        max_length=20,
+        required=False,
+        help_text=_("例：096-123-4567"),
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    holder_phone.required_when = _("アカウントがない方は必須")
+    resident = forms.BooleanField(
+        label=_("センターと同じ区にお住まい"),
+        required=False,
+        help_text=_("アカウントがない方の区民の先行受付に使います。アカウントのある方はその登録によります。"),
+    )
+
+    room = forms.ModelChoiceField(label=_("部屋"), queryset=None, empty_label=_("選択してください"))
+
+    field_order = ["account", "holder_name", "holder_phone", "resident", "group", "room", "date", "blocks"]
+
+    def __init__(self, *args, centre: Centre, **kwargs):
+        groups = CommunityGroup.objects.filter(status=CommunityGroup.Status.APPROVED).select_related("ward")
+        super().__init__(*args, centre=centre, groups=groups, **kwargs)
+        self.fields["room"].queryset = centre.rooms.all()
+        self.fields["room"].label_from_instance = lambda room: (
+            gettext("%(name)s（定員%(capacity)d人）") % {"name": room.name, "capacity": room.capacity}
+        )
+        self.fields["group"].empty_label = _("団体としての予約ではない")
+        self.fields["group"].help_text = _("団体として予約する場合に選んでください。")
+        self.fields["group"].label_from_instance = lambda group: f"{group.name}（{group.ward.name}）"
+        self.holder = None
+
+    def clean_account(self):
+        account = nfkc(self.cleaned_data["account"])
+        if not account:
+            return ""
+        users = get_user_model().objects.filter(Q(username__iexact=account) | Q(email__iexact=account))
+        holder = users.filter(is_active=True).first()
+        if holder is None:
+            raise ValidationError(
+                _("このメールアドレスまたはユーザー名の利用者は見つかりません。"), code="unknown_account"
+            )
+        self.holder = holder
+        return account
+
+    def clean_holder_name(self):
+        return nfkc(self.cleaned_data["holder_name"])
+
+    def clean_holder_phone(self):
+        return clean_phone(self.cleaned_data["holder_phone"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.holder is None and not self.errors.get("account"):
+            if not cleaned.get("holder_name"):
+                self.add_error(
+                    "holder_name",
+                    ValidationError(
+                        _("アカウントがない方は、予約する方のお名前を入力してください。"), code="name"
+                    ),
+                )
+            if not cleaned.get("holder_phone") and not self.errors.get("holder_phone"):
+                self.add_error(
+                    "holder_phone",
+                    ValidationError(
+                        _("アカウントがない方は、連絡先電話番号を入力してください。"), code="phone"
+                    ),
+                )
+        return cleaned
+
+
+class DeclineForm(NamedRequiredMessages, forms.Form):
+    reason = forms.CharField(
+        label=_("不承認の理由"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("予約した方へのメールに記載されます。例：当日はセンターの行事で使用します。"),
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("取消の理由"),
+        max_length=200,
+        required=False,
+        help_text=_("予約した方へのメールに記載されます。"),
+    )
+
+
+def parse_day(value: str | None, default: datetime.date) -> datetime.date:
+    """A YYYY-MM-DD from a query string, or the default where it is missing or not a date."""
+    try:
+        return datetime.date.fromisoformat(value or "")
+    except ValueError:
+        return default
+
+
+def parse_month(value: str | None, default: datetime.date) -> datetime.date:
+    """A YYYY-MM from a query string as the first of that month, or the default's month."""
+    try:
+        return datetime.date.fromisoformat(f"{value}-01")
+    except (ValueError, TypeError):
+        return default.replace(day=1)

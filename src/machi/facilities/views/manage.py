@@ -1,0 +1,274 @@
+"""The managers' and counter staff's pages: approvals, the day's bookings, bookings on behalf, the day sheet.
+
+Who may see a centre is `managed_centre_ids` (city admins every centre, ward staff their
+wards' centres, centre managers theirs); the actions ask the same question again
+before they write, so a page can never let anyone act beyond their scope.
+"""
+
+import datetime
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from machi.accounts.actions import NotAllowed
+from machi.accounts.forms import add_action_errors
+from machi.accounts.queries import managed_centre_ids
+from machi.accounts.views import forbidden
+from machi.facilities import actions, queries
+from machi.facilities.forms import DeclineForm, OnBehalfForm, parse_day
+from machi.facilities.models import Centre, Reservation
+from machi.facilities.views.booking import booking_steps, chosen_blocks, held_blocks, safe_next
+
+UPCOMING_DAYS = 14
+
+
+def manager_required(view):
+    """People who manage at least one centre; the view gets `centre_ids` (None: every centre)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        centre_ids = managed_centre_ids(request.user)
+        if centre_ids is not None and not centre_ids:
+            return forbidden(request, _("このページはセンターの管理者と区の職員だけが利用できます。"))
+        return view(request, *args, centre_ids=centre_ids, **kwargs)
+
+    return wrapper
+
+
+def _managed_centre(request, centre_id: int, centre_ids):
+    centre = get_object_or_404(Centre.objects.select_related("ward"), pk=centre_id)
+    if centre_ids is not None and centre.pk not in centre_ids:
+        return centre, forbidden(
+            request, _("%(centre)sを管理する権限がありません。") % {"centre": centre.name}
+        )
+    return centre, None
+
+
+def _day_label(day: datetime.date) -> str:
+    return date_format(day, _("Y年n月j日（D）"))
+
+
+@manager_required
+def index(request, centre_ids):
+    """Bookings awaiting approval at the person's centres, and each centre with today's bookings."""
+    today = timezone.localdate()
+    pending = (
+        Reservation.objects.awaiting_approval()
+        .at_centres(centre_ids)
+        .with_details()
+        .order_by("date", "created_at")
+    )
+    centres = Centre.objects.select_related("ward").annotate(
+        today_count=Count(
+            "rooms__reservations",
+            filter=Q(rooms__reservations__date=today, rooms__reservations__status__in=Reservation.HOLDING),
+        )
+    )
+    if centre_ids is not None:
+        centres = centres.filter(pk__in=centre_ids)
+    return render(
+        request,
+        "facilities/manage_index.html",
+        {"pending": pending, "centres": centres, "today": today, "nav": "manage"},
+    )
+
+
+@manager_required
+def centre_bookings(request, centre_id: int, centre_ids):
+    """One centre's bookings on a day (today unless chosen) and over the next two weeks."""
+    centre, refusal = _managed_centre(request, centre_id, centre_ids)
+    if refusal:
+        return refusal
+    today = timezone.localdate()
+    day = parse_day(request.GET.get("date"), today)
+    now = timezone.now()
+    at_centre = Reservation.objects.filter(room__centre=centre).with_details()
+    on_day = list(at_centre.filter(date=day).order_by("room__position", "room_id", "id"))
+    for reservation in on_day:
+        first = min(reservation.held_blocks.all(), key=lambda held: held.block.position, default=None)
+        # A no-show can be recorded once the booking's first block has started.
+        reservation.started = first is not None and queries.block_starts(reservation.date, first.block) <= now
+    upcoming = (
+        at_centre.active()
+        .filter(date__gt=day, date__lte=day + datetime.timedelta(days=UPCOMING_DAYS))
+        .order_by("date", "room__position", "room_id", "id")
+    )
+    return render(
+        request,
+        "facilities/manage_centre.html",
+        {
+            "centre": centre,
+            "day": day,
+            "today": today,
+            "on_day": on_day,
+            "upcoming": upcoming,
+            "upcoming_days": UPCOMING_DAYS,
+            "previous": day - datetime.timedelta(days=1),
+            "next": day + datetime.timedelta(days=1),
+            "here": request.get_full_path(),
+            "nav": "manage",
+        },
+    )
+
+
+def _reservation(reservation_id: int) -> Reservation:
+    return get_object_or_404(Reservation.objects.select_related("room__centre"), pk=reservation_id)
+
+
+def _back(request) -> str:
+    return safe_next(request, reverse("facilities:manage"))
+
+
+def _act(request, do, done_message: str):
+    """Run a manager's action on a booking; a refusal in scope is a 403, a refused rule a message."""
+    try:
+        do()
+    except NotAllowed as refusal:
+        return forbidden(request, str(refusal))
+    except ValidationError as refusal:
+        for message in refusal.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done_message)
+    return redirect(_back(request))
+
+
+def _booking_label(reservation: Reservation) -> str:
+    return _("%(date)s %(room)s（%(holder)s）") % {
+        "date": _day_label(reservation.date),
+        "room": reservation.room.name,
+        "holder": reservation.holder_label,
+    }
+
+
+@require_POST
+@manager_required
+def approve(request, reservation_id: int, centre_ids):
+    reservation = _reservation(reservation_id)
+    return _act(
+        request,
+        lambda: actions.approve(actor=request.user, reservation=reservation),
+        _("%(booking)sの予約を承認しました。") % {"booking": _booking_label(reservation)},
+    )
+
+
+@require_POST
+@manager_required
+def no_show(request, reservation_id: int, centre_ids):
+    reservation = _reservation(reservation_id)
+    return _act(
+        request,
+        lambda: actions.mark_no_show(actor=request.user, reservation=reservation),
+        _("%(booking)sを無断不使用として記録しました。") % {"booking": _booking_label(reservation)},
+    )
+
+
+@manager_required
+def decline(request, reservation_id: int, centre_ids):
+    """GET asks for the reason (it is mailed to the holder); POST declines."""
+    reservation = get_object_or_404(Reservation.objects.with_details(), pk=reservation_id)
+    if not actions.can_manage_centre(request.user, reservation.room.centre):
+        return forbidden(
+            request, _("%(centre)sを管理する権限がありません。") % {"centre": reservation.room.centre.name}
+        )
+    form = DeclineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.decline(actor=request.user, reservation=reservation, reason=form.cleaned_data["reason"])
+        except NotAllowed as refusal:
+            return forbidden(request, str(refusal))
+        except ValidationError as refusal:
+            add_action_errors(form, refusal)
+        else:
+            messages.success(
+                request, _("%(booking)sの予約を不承認にしました。") % {"booking": _booking_label(reservation)}
+            )
+            return redirect(_back(request))
+    return render(
+        request,
+        "facilities/manage_decline.html",
+        {
+            "reservation": reservation,
+            "blocks": held_blocks(reservation),
+            "form": form,
+            "next": _back(request),
+            "nav": "manage",
+        },
+    )
+
+
+@manager_required
+def book_on_behalf(request, centre_id: int, centre_ids):
+    """A booking taken at the counter or on the telephone, for an account holder or a caller without one."""
+    centre, refusal = _managed_centre(request, centre_id, centre_ids)
+    if refusal:
+        return refusal
+    form = OnBehalfForm(
+        request.POST or None,
+        initial={"date": parse_day(request.GET.get("date"), None), "blocks": request.GET.getlist("block")},
+        centre=centre,
+    )
+
+    def make_booking():
+        data = form.cleaned_data
+        return actions.book(
+            actor=request.user,
+            room=data["room"],
+            date=data["date"],
+            block_codes=data["blocks"],
+            group=data.get("group"),
+            purpose=data["purpose"],
+            attendees=data["attendees"],
+            holder=form.holder,
+            holder_name="" if form.holder else data["holder_name"],
+            holder_phone=data["holder_phone"],
+            resident=data["resident"],
+        )
+
+    context = {"centre": centre, "on_behalf": True, "nav": "manage"}
+    if form.is_bound and form.is_valid():
+        context["room"] = form.cleaned_data["room"]
+        context["blocks"] = chosen_blocks(centre, form.cleaned_data["blocks"])
+    return booking_steps(
+        request,
+        form,
+        make_booking,
+        template="facilities/manage_book.html",
+        review_template="facilities/book_review.html",
+        context=context,
+    )
+
+
+@manager_required
+def day_sheet(request, centre_id: int, centre_ids):
+    """The printable day sheet: rooms × blocks with who, what for, how many, the fee and the status."""
+    centre, refusal = _managed_centre(request, centre_id, centre_ids)
+    if refusal:
+        return refusal
+    day = parse_day(request.GET.get("date"), timezone.localdate())
+    blocks, rows = queries.day_sheet(centre, day)
+    return render(
+        request,
+        "facilities/day_sheet.html",
+        {
+            "centre": centre,
+            "day": day,
+            "blocks": blocks,
+            "rows": rows,
+            "closed": queries.closure_reason(centre, day),
+            "printed_at": timezone.localtime(),
+            "previous": day - datetime.timedelta(days=1),
+            "next": day + datetime.timedelta(days=1),
+            "nav": "manage",
+        },
+    )
