@@ -18,6 +18,14 @@ from django.conf import settings
 
 
 @dataclass(frozen=True)
+class Where:
+    """Where a row came from, for messages: the file (or sheet) and its 1-based row."""
+
+    sheet: str
+    row: int
+
+
+@dataclass(frozen=True)
 class Problem:
     sheet: str
     row: int | None
