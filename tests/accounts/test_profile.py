@@ -34,6 +34,7 @@ def details(**changes) -> dict:
         "name_kana": "くまもと はなこ",
         "email": "hanako@example.jp",
         "phone": "",
+        "home_ward": "",
         "school_district": "",
         "preferred_language": "ja",
         **changes,
@@ -189,3 +190,19 @@ def test_the_profile_refuses_a_post_without_the_csrf_token(hanako):
     assert client.post(PROFILE, details(display_name="x")).status_code == 403
     hanako.refresh_from_db()
     assert hanako.display_name == "熊本 花子"
+
+
+def test_a_person_says_which_ward_they_live_in(hanako):
+    chuo = Ward.objects.create(code="431010", name="中央区")
+    client = Client()
+    client.force_login(hanako)
+    response = client.post(PROFILE, details(home_ward=str(chuo.pk)))
+    assert response.status_code == 302
+    hanako.refresh_from_db()
+    assert hanako.home_ward == chuo
+    entry = AuditEntry.objects.filter(action="accounts.update_profile").latest("id")
+    assert (entry.before["home_ward"], entry.after["home_ward"]) == (None, "中央区")
+    response = client.post(PROFILE, details(home_ward="999999"))
+    assert response.status_code == 200 and "正しく選択" in response.content.decode()
+    hanako.refresh_from_db()
+    assert hanako.home_ward == chuo

@@ -21,7 +21,15 @@ from machi.accounts.queries import can_manage_ward, is_city_admin
 from machi.audit.actions import record
 
 User = get_user_model()
-PROFILE_FIELDS = ("display_name", "name_kana", "email", "phone", "school_district", "preferred_language")
+PROFILE_FIELDS = (
+    "display_name",
+    "name_kana",
+    "email",
+    "phone",
+    "home_ward",
+    "school_district",
+    "preferred_language",
+)
 EMAIL_VERIFICATION_SALT = "machi.accounts.verify-email"
 EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3  # three days
 TOKEN_PREFIX = "machi_"
@@ -186,6 +194,7 @@ def _user_snapshot(user) -> dict:
         "is_active": user.is_active,
         "email_verified": user.email_verified_at is not None,
         **{name: getattr(user, name) for name in PROFILE_FIELDS},
+        "home_ward": user.home_ward.name if user.home_ward_id else None,
     }
 
 

@@ -231,6 +231,13 @@ class ProfileForm(NamedRequiredMessages, forms.Form):
         help_text=_("半角・全角どちらでも入力できます。例：096-123-4567"),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
+    home_ward = forms.ModelChoiceField(
+        label=_("お住まいの区"),
+        queryset=Ward.objects.order_by("code"),
+        required=False,
+        empty_label=_("（選択しない・市外）"),
+        help_text=_("区民の先行受付など、お住まいの区で変わる決まりに使います。"),
+    )
     school_district = forms.CharField(
         label=_("校区"),
         max_length=50,
