@@ -107,7 +107,8 @@ def test_the_order_is_the_seeded_shuffle_of_the_entry_numbers(lottery, room, per
             "rank": 1,
             "entry": number,
             "result": "lost",
-            "reason": f"morning：申込番号{winner}が第1希望で当選",
+            "blocks": ["morning"],
+            "reason": f"申込番号{winner}が第1希望で当選",
         }
     assert [result(entry)[0] is not None for entry in entries].count(True) == 1
     assert result(next(e for e in entries if e.pk == winner))[0] == 1
@@ -166,8 +167,8 @@ def test_every_first_choice_is_decided_before_any_second_choice(lottery, room, h
     assert ranks == [1, None]
     loser = a if result(a)[0] is None else b
     second_round = next(d for d in lottery.draw_log["decisions"] if d["entry"] == loser.pk and d["rank"] == 2)
-    assert second_round["result"] == "lost"
-    assert second_round["reason"] == f"evening：申込番号{hall_first.pk}が第1希望で当選"
+    assert (second_round["result"], second_round["blocks"]) == ("lost", ["evening"])
+    assert second_round["reason"] == f"申込番号{hall_first.pk}が第1希望で当選"
 
 
 def test_a_loser_gets_a_lower_choice_that_is_still_free(lottery, room, person):
@@ -206,9 +207,12 @@ def test_blocks_already_booked_or_closed_are_not_won(lottery, centre, room, resi
     lotteries.draw(actor=SYSTEM, lottery=lottery, now=DRAW_TIME)
 
     assert result(booked) == (None, None) and result(closed) == (None, None)
-    reasons = {d["entry"]: d["reason"] for d in lottery.draw_log["decisions"]}
-    assert reasons[booked.pk] == "morning：予約済み"
-    assert reasons[closed.pk] == "evening：選挙の投票所"
+    reasons = {d["entry"]: (d["blocks"], d["reason"]) for d in lottery.draw_log["decisions"]}
+    assert reasons[booked.pk] == (["morning"], "予約済み")
+    assert reasons[closed.pk] == (["evening"], "選挙の投票所")
+    # The pages name the blocks as people know them.
+    why = {row["entry"]: row["why"] for row in lotteries.decision_rows(lottery)}
+    assert (why[booked.pk], why[closed.pk]) == ("午前：予約済み", "夜間：選挙の投票所")
     assert {
         "room": room.pk,
         "date": "2027-03-09",
@@ -315,6 +319,13 @@ def test_run_due_draws_and_lapses_once(lottery, centre, room, person):
     assert [r.pk for r in report.lapsed] == [result(entry)[1].pk]
     assert lotteries.run_due(now=AFTER_CONFIRM).lapsed == []
     assert Reservation.objects.filter(lottery=lottery).count() == 1
+
+
+def test_a_lottery_nobody_applied_to_is_drawn_all_the_same(lottery):
+    [outcome] = lotteries.run_due(now=DRAW_TIME).drawn
+    assert (outcome.entries, outcome.winners) == (0, 0)
+    assert Lottery.objects.get(pk=lottery.pk).draw_log["order"] == []
+    assert lotteries.verify_draw(Lottery.objects.get(pk=lottery.pk)).ok
 
 
 def test_leftovers_open_first_come_at_the_set_time(lottery, room, resident, outsider, person):

@@ -115,6 +115,8 @@ def test_a_half_filled_choice_and_a_refusal_are_shown_on_the_form(client, lotter
         {"room_1": room.pk, "date_1": day.isoformat(), "blocks_1": ["morning"], "room_2": room.pk},
     ).content.decode()
     assert "第2希望の利用日を選んでください。" in page and "第2希望の利用区分を選んでください。" in page
+    # The summary's links lead to the fields, the checkboxes' group too.
+    assert 'href="#id_date_2"' in page and 'href="#id_blocks_2"' in page and '<div id="id_blocks_2">' in page
     page = post_choices(client, lottery, room, day, ["morning", "evening"]).content.decode()
     assert "第1希望：続けて予約できるのは連続した区分だけです" in page
     assert not LotteryEntry.objects.exists()

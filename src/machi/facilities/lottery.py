@@ -394,7 +394,7 @@ def run_draw(*, seed: str, entries: list[dict], unavailable: list[dict]) -> dict
 
     `entries`: [{"entry": number, "choices": [{"rank", "room", "date", "blocks"}]}];
     `unavailable`: [{"room", "date", "block", "reason"}], the blocks taken before the draw.
-    Returns the order and every decision, with its reason.
+    Returns the order and every decision, with its reason (and for a loss, the blocks that were taken).
     """
     order = sorted(entry["entry"] for entry in entries)
     random.Random(seed).shuffle(order)
@@ -416,8 +416,11 @@ def run_draw(*, seed: str, entries: list[dict], unavailable: list[dict]) -> dict
                 clashes = [key for key in keys if key in held]
                 if clashes:
                     reasons = sorted({held[key] for key in clashes})
-                    blocks = "・".join(code for _, _, code in clashes)
-                    decision |= {"result": LOST, "reason": f"{blocks}：{'、'.join(reasons)}"}
+                    decision |= {
+                        "result": LOST,
+                        "blocks": [code for _, _, code in clashes],
+                        "reason": "、".join(reasons),
+                    }
                 else:
                     for key in keys:
                         held[key] = f"申込番号{number}が第{rank}希望で当選"
@@ -611,6 +614,13 @@ def decision_rows(lottery: Lottery) -> list[dict]:
                 "room": rooms.get(choice["room"]),
                 "date": datetime.date.fromisoformat(choice["date"]),
                 "blocks": "・".join(labels.get(code, code) for code in choice["blocks"]),
+                "why": (
+                    "・".join(labels.get(code, code) for code in decision["blocks"])
+                    + "："
+                    + decision["reason"]
+                    if decision.get("blocks")
+                    else decision["reason"]
+                ),
             }
         )
     return rows
