@@ -322,7 +322,7 @@ def _centre_row(row: _Row) -> CentreRow | None:
     lg_code = row.take("都道府県コード又は市区町村コード", _lg_code) or ""
     prefecture = row.take("都道府県名", lambda v: normalize(_text(v, 20))) or ""
     municipality = row.take("市区町村名", lambda v: name_key(_text(v, 100))) or ""
-    if not lg_code and not municipality:
+    if not normalize(row.cells.get("都道府県コード又は市区町村コード", "")) and not municipality:
         row.problem("市区町村名", "区がわかりません（団体コードか市区町村名を入力してください）")
 
     latitude = row.take("緯度", lambda v: _coordinate(v, 90, "緯度"))
