@@ -22,4 +22,5 @@ urlpatterns = [
     path("manage/bookings/<int:reservation_id>/decline/", manage.decline, name="decline"),
     path("manage/bookings/<int:reservation_id>/no-show/", manage.no_show, name="no_show"),
     path("lotteries/", include("machi.facilities.urls_lottery")),
+    path("", include("machi.facilities.urls_feeds")),
 ]
