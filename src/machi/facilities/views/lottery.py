@@ -126,7 +126,7 @@ class ApplyForm(NamedRequiredMessages, forms.Form):
         required=False,
         empty_label=gettext_lazy("個人で申し込む"),
         help_text=gettext_lazy(
-            "申込は1人1件、1団体1件です。団体で申し込むと、団体の減免が使用料に適用されます。"
+            "申込は1人1件、1団体1件です。団体で申し込むと、団体の種別による使用料の減免を受けられることがあります。"
         ),
     )
 
