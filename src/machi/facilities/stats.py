@@ -171,29 +171,30 @@ def usage(centres, start: datetime.date, end: datetime.date) -> Usage:
 
 def outcome_figures(found: Usage) -> list:
     """The figures a project's usage posts to the ledger: totals first, then each room's."""
-    from machi.ledger.actions import OutcomeFigure
-
     figures = [
-        OutcomeFigure("bookings", "予約件数（確定・無断不使用）", found.bookings, "件"),
-        OutcomeFigure("online-bookings", "うちオンラインで本人が予約した件数", found.online_bookings, "件"),
-        OutcomeFigure("hours-booked", "予約された利用時間", found.hours_booked.quantize(CENT), "時間"),
+        _figure("bookings", "予約件数（確定・無断不使用）", found.bookings, "件"),
+        _figure("online-bookings", "うちオンラインで本人が予約した件数", found.online_bookings, "件"),
+        _figure("hours-booked", "予約された利用時間", found.hours_booked, "時間"),
     ]
     if found.utilisation is not None:
         figures.append(
-            OutcomeFigure(
-                "utilisation", "稼働率（開館日の利用区分のうち予約された割合）", found.utilisation, "%"
-            )
+            _figure("utilisation", "稼働率（開館日の利用区分のうち予約された割合）", found.utilisation, "%")
         )
     for usage_of in found.rooms:
         room = usage_of.room
         where = f"{room.centre.name} {room.name}"[:180]
         slug = f"room-{room.pk}"
         figures += [
-            OutcomeFigure(f"{slug}-bookings", f"{where} 予約件数", usage_of.bookings, "件"),
-            OutcomeFigure(
-                f"{slug}-hours-booked", f"{where} 利用時間", usage_of.hours_booked.quantize(CENT), "時間"
-            ),
+            _figure(f"{slug}-bookings", f"{where} 予約件数", usage_of.bookings, "件"),
+            _figure(f"{slug}-hours-booked", f"{where} 利用時間", usage_of.hours_booked, "時間"),
         ]
         if usage_of.utilisation is not None:
-            figures.append(OutcomeFigure(f"{slug}-utilisation", f"{where} 稼働率", usage_of.utilisation, "%"))
+            figures.append(_figure(f"{slug}-utilisation", f"{where} 稼働率", usage_of.utilisation, "%"))
     return figures
+
+
+def _figure(metric: str, label: str, value, unit: str):
+    """Every value to the outcome's two places, so an unchanged figure re-posts equal (5.00, not 5)."""
+    from machi.ledger.actions import OutcomeFigure
+
+    return OutcomeFigure(metric, label, Decimal(value).quantize(CENT), unit)

@@ -109,8 +109,21 @@ class FigureChangeOut(Schema):
     reason: str
 
 
+class OutcomeOut(Schema):
+    source: str = Field(description="計上したサービス（facilities: 地域コミュニティセンターの予約システム）")
+    metric: str = Field(
+        description="指標のコード（bookings, hours-booked, utilisation, room-<id>-bookings …）"
+    )
+    label: str = Field(description="指標名")
+    value: float
+    unit: str = Field(description="単位（件、時間、% など）")
+    period_start: dt.date = Field(description="期間の初日")
+    period_end: dt.date = Field(description="期間の末日")
+
+
 class ProjectDetailOut(ProjectOut):
     history: list[FigureChangeOut] = Field(description="金額の変更履歴（古い順、追記のみ）")
+    outcomes: list[OutcomeOut] = Field(description="サービスが計上した成果（期間ごと。再計上で置き換わる）")
 
 
 @router.get("/wards", auth=PUBLIC, response=list[WardOut], summary="区の一覧")
@@ -236,7 +249,24 @@ def _not_found(project_id: int) -> Status:
 
 def _project_detail_out(project: Project) -> dict:
     history = FigureChange.objects.for_project(project)
-    return {**_project_out(project), "history": [_change_out(c) for c in history]}
+    outcomes = project.outcomes.order_by("source", "period_start", "period_end", "id")
+    return {
+        **_project_out(project),
+        "history": [_change_out(c) for c in history],
+        "outcomes": [_outcome_out(o) for o in outcomes],
+    }
+
+
+def _outcome_out(outcome) -> dict:
+    return {
+        "source": outcome.source,
+        "metric": outcome.metric,
+        "label": outcome.label,
+        "value": float(outcome.value),
+        "unit": outcome.unit,
+        "period_start": outcome.period_start,
+        "period_end": outcome.period_end,
+    }
 
 
 def _ward_named(text: str) -> Ward:

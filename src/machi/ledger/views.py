@@ -5,10 +5,15 @@ the figures come from `queries.pillar_sheet` and `city_years`, and the
 derived figures (執行率, 不用額, totals) are computed, never stored.
 """
 
+import datetime
+from dataclasses import dataclass, field
+
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext, gettext_lazy
 
-from machi.ledger.models import FigureChange, Programme, Project
+from machi.core.fiscal import fiscal_year_bounds, fiscal_year_of, wareki
+from machi.ledger.models import FigureChange, Outcome, Programme, Project
 from machi.ledger.queries import city_years, pillar_sheet
 
 
@@ -61,5 +66,49 @@ def project_page(request, project_id: int):
             "programme": project.programme,
             "ward": project.programme.ward,
             "history": list(FigureChange.objects.for_project(project)),
+            "outcome_periods": outcome_periods(project),
         },
+    )
+
+
+# The services that post outcomes, as the page names them.
+OUTCOME_SOURCES = {"facilities": gettext_lazy("地域コミュニティセンターの予約システム")}
+
+
+@dataclass
+class OutcomePeriod:
+    source: str
+    start: object
+    end: object
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def source_label(self) -> str:
+        return str(OUTCOME_SOURCES.get(self.source, self.source))
+
+    @property
+    def label(self) -> str:
+        """令和4年度 for April–March, 2022年10月 for a whole month, else the two dates."""
+        year = fiscal_year_of(self.start)
+        if (self.start, self.end) == fiscal_year_bounds(year):
+            return gettext("%(year)s（%(first)s年4月〜%(last)s年3月）") % {
+                "year": wareki(year),
+                "first": year,
+                "last": year + 1,
+            }
+        whole_month = self.start.day == 1 and self.end.replace(day=1) == self.start
+        if whole_month and (self.end + datetime.timedelta(days=1)).day == 1:
+            return gettext("%(year)s年%(month)s月") % {"year": self.start.year, "month": self.start.month}
+        return f"{self.start:%Y-%m-%d}〜{self.end:%Y-%m-%d}"
+
+
+def outcome_periods(project: Project) -> list[OutcomePeriod]:
+    """The project's outcomes by service and period: the longest period first, then the latest."""
+    periods: dict = {}
+    for outcome in project.outcomes.order_by("source", "period_start", "period_end", "id"):
+        key = (outcome.source, outcome.period_start, outcome.period_end)
+        periods.setdefault(key, OutcomePeriod(*key)).outcomes.append(outcome)
+    return sorted(
+        periods.values(),
+        key=lambda p: (p.source, -(p.end - p.start).days, -p.end.toordinal()),
     )
