@@ -43,7 +43,12 @@ class LiveMachi:
     blocks: list[str]
     server_args: list[str]
     log: Path
+    server_pid: int
     _pg_conninfo: str | None = field(default=None, repr=False)
+
+    @property
+    def port(self) -> int:
+        return urlsplit(self.base_url).port
 
     def query(self, sql: str) -> list[tuple]:
         """Rows of one SQL query on the scratch database, read from outside the server."""
@@ -161,6 +166,7 @@ def live_machi(
                 blocks=seed["blocks"],
                 server_args=args,
                 log=log,
+                server_pid=server.pid,
                 _pg_conninfo=pg,
             )
         finally:
