@@ -130,17 +130,17 @@ def test_posting_october_gives_the_project_its_totals_and_each_room_s_figures(pi
         "online-bookings": 4,
         "hours-booked": 19,
         "utilisation": Decimal("1.80"),
-        f"room-{w}-bookings": 4,
-        f"room-{w}-hours-booked": 16,
-        f"room-{w}-utilisation": Decimal("4.48"),
-        f"room-{h}-bookings": 0,
-        f"room-{h}-hours-booked": 0,
-        f"room-{h}-utilisation": 0,
-        f"room-{k}-bookings": 1,
-        f"room-{k}-hours-booked": 3,
-        f"room-{k}-utilisation": Decimal("0.97"),
+        f"room-{w}__bookings": 4,
+        f"room-{w}__hours-booked": 16,
+        f"room-{w}__utilisation": Decimal("4.48"),
+        f"room-{h}__bookings": 0,
+        f"room-{h}__hours-booked": 0,
+        f"room-{h}__utilisation": 0,
+        f"room-{k}__bookings": 1,
+        f"room-{k}__hours-booked": 3,
+        f"room-{k}__utilisation": Decimal("0.97"),
     }
-    labelled = Outcome.objects.get(project=pilot["project"], metric=f"room-{w}-utilisation")
+    labelled = Outcome.objects.get(project=pilot["project"], metric=f"room-{w}__utilisation")
     assert (labelled.label, labelled.unit) == ("白川センター 和室 稼働率", "%")
     assert (
         Outcome.objects.get(project=pilot["project"], metric="bookings").label
@@ -176,7 +176,7 @@ def test_a_centre_leaving_the_project_takes_its_rooms_figures_with_it(pilot):
 
     assert posting.withdrawn == 3
     kaigi = pilot["kaigi"].pk
-    assert not any(metric.startswith(f"room-{kaigi}-") for metric in figures(pilot["project"]))
+    assert not any(metric.startswith(f"room-{kaigi}__") for metric in figures(pilot["project"]))
     assert figures(pilot["project"])["bookings"] == 4
     assert figures(pilot["project"])["utilisation"] == Decimal("2.24")  # 13 / 580
     assert AuditEntry.objects.filter(action="facilities.withdraw_outcome").count() == 3
@@ -232,6 +232,13 @@ def test_the_project_s_public_page_and_api_show_the_outcomes(pilot, client):
     assert year_at < october_at  # the whole year first, open; the months below it
     assert '予約件数（確定・無断不使用）</th><td class="num">5 件</td>' in html
     assert '白川センター 和室 稼働率</th><td class="num">4.48 %</td>' in html
+    # The project's own figures first; each room's below them, under 内訳.
+    year = html[year_at:october_at]
+    assert (
+        year.index("うちオンラインで本人が予約した件数")
+        < year.index("<summary>内訳</summary>")
+        < year.index("白川センター 和室")
+    )
 
     data = client.get(f"/api/projects/{project.pk}").json()
     october = {o["metric"]: o for o in data["outcomes"] if o["period_start"] == "2022-10-01"}

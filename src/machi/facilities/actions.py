@@ -714,7 +714,7 @@ def post_usage(*, actor, fiscal_year: int, month: datetime.date | None = None) -
     """Post the usage of each project's centres for the fiscal year (or one month of it) to the ledger.
 
     Several centres may share a project: each project gets its totals and each room's
-    figures (metrics `room-<id>-…`). Re-posting a period replaces its figures, and a
+    figures (metrics `room-<id>__…`). Re-posting a period replaces its figures, and a
     figure this run no longer gives (a room or centre gone from the project) is withdrawn.
     """
     from machi.ledger.actions import post_outcomes

@@ -183,13 +183,13 @@ def outcome_figures(found: Usage) -> list:
     for usage_of in found.rooms:
         room = usage_of.room
         where = f"{room.centre.name} {room.name}"[:180]
-        slug = f"room-{room.pk}"
+        slug = f"room-{room.pk}__"
         figures += [
-            _figure(f"{slug}-bookings", f"{where} 予約件数", usage_of.bookings, "件"),
-            _figure(f"{slug}-hours-booked", f"{where} 利用時間", usage_of.hours_booked, "時間"),
+            _figure(f"{slug}bookings", f"{where} 予約件数", usage_of.bookings, "件"),
+            _figure(f"{slug}hours-booked", f"{where} 利用時間", usage_of.hours_booked, "時間"),
         ]
         if usage_of.utilisation is not None:
-            figures.append(_figure(f"{slug}-utilisation", f"{where} 稼働率", usage_of.utilisation, "%"))
+            figures.append(_figure(f"{slug}utilisation", f"{where} 稼働率", usage_of.utilisation, "%"))
     return figures
 
 

@@ -112,7 +112,7 @@ class FigureChangeOut(Schema):
 class OutcomeOut(Schema):
     source: str = Field(description="計上したサービス（facilities: 地域コミュニティセンターの予約システム）")
     metric: str = Field(
-        description="指標のコード（bookings, hours-booked, utilisation, room-<id>-bookings …）"
+        description="指標のコード（bookings, hours-booked, utilisation, room-<id>__bookings …）"
     )
     label: str = Field(description="指標名")
     value: float

@@ -71,6 +71,9 @@ def project_page(request, project_id: int):
     )
 
 
+# A service posts a figure for a part of the project (one room of several) as `<part>__<metric>`;
+# the page shows those under 内訳, below the project's own figures.
+PART_SEPARATOR = "__"
 # The services that post outcomes, as the page names them.
 OUTCOME_SOURCES = {"facilities": gettext_lazy("地域コミュニティセンターの予約システム")}
 
@@ -81,6 +84,19 @@ class OutcomePeriod:
     start: object
     end: object
     outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def totals(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not self._is_part(o)]
+
+    @property
+    def parts(self) -> list[Outcome]:
+        return [o for o in self.outcomes if self._is_part(o)]
+
+    @staticmethod
+    def _is_part(outcome: Outcome) -> bool:
+        """A figure for a part of the project (a room…): its metric is `<part>__<metric>`."""
+        return PART_SEPARATOR in outcome.metric
 
     @property
     def source_label(self) -> str:
