@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python bench/ledger_import.py
 	$(BIN)/python bench/reports.py
 	$(BIN)/python bench/report_pdf.py
+	$(BIN)/python bench/booking_rush.py
 
 clean:
 	rm -rf $(VENV) machi.sqlite3* var

@@ -1,0 +1,348 @@
+"""Benchmark: the 9:00 opening rush of community-centre bookings, over HTTP, on PostgreSQL.
+
+Machi runs under gunicorn on 127.0.0.1 against a scratch PostgreSQL database (created on
+the server of DATABASE_URL, or postgres://postgres@127.0.0.1:5432, and dropped afterwards;
+see bench/live_machi.py). Every client is a different person with their own personal
+token and their own connection; all of a phase's clients start at the same instant.
+
+- rush:   500 clients race for 50 blocks (10 for each): 50 must win, 450 must hear 409.
+- spread: 200 clients book 200 different blocks: all 200 must win.
+- floor:  500 clients call the lightest authenticated endpoint (GET /api/me): what the
+          server, the database and the client cost without any booking work.
+
+Latency is measured by each client from its connect to the end of the answer, so it
+includes the wait in the server's queue. Printed: throughput, p50/p99/max latency, double
+bookings (several 201 for one block, and active rows sharing a block in the database:
+both must be 0) and answers other than 201/409 (must be 0). The target on a 2-core
+machine, client included: at least 200 bookings per second with p99 under 500 ms for the
+spread. The client is asyncio on raw streams, so it leaves the CPU to the server.
+
+    .venv/bin/python bench/booking_rush.py [--workers 4] [--threads 1]
+"""
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.live_machi import live_machi
+
+HOST = "127.0.0.1"
+CPUS = os.cpu_count() or 1
+TICKS = os.sysconf("SC_CLK_TCK")
+DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass
+class Cpu:
+    """CPU seconds used, by whom: the server's processes, the database's backends, this client, the machine."""
+
+    server: float
+    database: float
+    client: float
+    machine: float
+
+    def __sub__(self, other: "Cpu") -> "Cpu":
+        return Cpu(
+            *(getattr(self, f) - getattr(other, f) for f in ("server", "database", "client", "machine"))
+        )
+
+
+@dataclass
+class Phase:
+    name: str
+    statuses: list[int]
+    latencies: list[float]  # seconds
+    wall: float  # seconds from the start signal to the last answer
+    answers: list[dict]
+    cpu: Cpu
+
+    def count(self, status: int) -> int:
+        return sum(s == status for s in self.statuses)
+
+    @property
+    def others(self) -> int:
+        return sum(s not in (201, 409) for s in self.statuses)
+
+    def percentile(self, p: float) -> float:
+        """Nearest rank: the smallest latency at least p% of the answers did not exceed."""
+        ordered = sorted(self.latencies)
+        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+    def report(self, target: str = "") -> None:
+        n = len(self.statuses)
+        won = self.count(201)
+        answers = "   ".join(
+            f"{status or 'no answer'}: {count}" for status, count in sorted(Counter(self.statuses).items())
+        )
+        print(f"\n== {self.name}: {n} clients at once")
+        print(f"   answers         {answers}")
+        print(f"   wall time       {self.wall * 1000:.0f} ms")
+        rate = f"{n / self.wall:.0f} requests/s" + (f"   {won / self.wall:.0f} bookings/s" if won else "")
+        print(f"   throughput      {rate}")
+        print(
+            f"   latency         p50 {statistics.median(self.latencies) * 1000:.0f} ms   "
+            f"p99 {self.percentile(99) * 1000:.0f} ms   max {max(self.latencies) * 1000:.0f} ms"
+        )
+        cpu = self.cpu
+        other = max(0.0, cpu.machine - cpu.server - cpu.database - cpu.client)
+        print(
+            f"   CPU per request server {cpu.server * 1000 / n:.1f} ms + database {cpu.database * 1000 / n:.1f} ms"
+            f" + client {cpu.client * 1000 / n:.1f} ms   (other programs on the machine: {other:.1f} s"
+            f" of {self.wall * CPUS:.1f} s)"
+        )
+        if target:
+            print(f"   target          {target}")
+
+
+async def call(port: int, method: str, path: str, token: str, body: dict | None, start: asyncio.Event):
+    """One client: connect, send one request, read the whole answer. (status, answer, seconds)."""
+    payload = b"" if body is None else json.dumps(body).encode()
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    await start.wait()
+    began = time.perf_counter()
+    reader, writer = await asyncio.open_connection(HOST, port)
+    writer.write(head + payload)
+    await writer.drain()
+    status = int((await reader.readline()).split()[1])
+    length = None
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value)
+    data = await (reader.readexactly(length) if length is not None else reader.read())
+    elapsed = time.perf_counter() - began
+    writer.close()
+    try:
+        answer = json.loads(data) if data else {}
+    except ValueError:
+        answer = {"raw": data[:200].decode("utf-8", "replace")}
+    return status, answer, elapsed
+
+
+async def burst(port: int, requests: list[tuple[str, str, str, dict | None]]):
+    """Start every request at the same instant; (answers, wall seconds)."""
+    start = asyncio.Event()
+    tasks = [asyncio.create_task(call(port, m, p, t, b, start)) for m, p, t, b in requests]
+    await asyncio.sleep(0.05)  # every task is waiting on the signal
+    began = time.perf_counter()
+    start.set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    wall = time.perf_counter() - began
+    return [r if not isinstance(r, BaseException) else (0, {"error": repr(r)}, wall) for r in results], wall
+
+
+def run_phase(name: str, machi, requests) -> Phase:
+    before = cpu_now(machi)
+    results, wall = asyncio.run(burst(machi.port, requests))
+    return Phase(
+        name=name,
+        statuses=[status for status, _, _ in results],
+        latencies=[seconds for _, _, seconds in results],
+        wall=wall,
+        answers=[answer for _, answer, _ in results],
+        cpu=cpu_now(machi) - before,
+    )
+
+
+def backends(machi) -> set[int]:
+    """The PostgreSQL backends serving the scratch database (but the one asking)."""
+    return {
+        pid
+        for (pid,) in machi.query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    }
+
+
+def cpu_now(machi) -> Cpu:
+    """CPU seconds so far of gunicorn (master and workers), the scratch database's backends, us, the machine."""
+    database_pids = backends(machi)
+    server = database = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, parent, used = int(entry.name), int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS
+        if machi.server_pid in (pid, parent):
+            server += used
+        elif pid in database_pids:
+            database += used
+    busy = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    machine = (sum(busy) - busy[3] - busy[4]) / TICKS  # all but idle and iowait
+    return Cpu(server=server, database=database, client=time.process_time(), machine=machine)
+
+
+def booking(room: int, day: str, block: str) -> dict:
+    return {"room": room, "date": day, "blocks": [block]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (>1: gthread)")
+    parser.add_argument("--rush", type=int, default=500, help="clients in the rush")
+    parser.add_argument("--blocks", type=int, default=50, help="blocks the rush races for")
+    parser.add_argument("--spread", type=int, default=200, help="clients booking different blocks")
+    parser.add_argument("--server", default=None, help="PostgreSQL server URL (default: DATABASE_URL)")
+    args = parser.parse_args()
+
+    server_url = args.server or os.environ.get("DATABASE_URL", "")
+    if not server_url.startswith(("postgres://", "postgresql://")):
+        server_url = DEFAULT_SERVER
+    warmup = 60
+    users = args.rush + args.spread + warmup
+    per_room = 20 * 3  # days × blocks seeded in each room
+    rooms = 1 + -(-(args.blocks + args.spread) // per_room)  # the first room is for warming up
+
+    import psycopg
+
+    try:
+        psycopg.connect(server_url, connect_timeout=5).close()
+    except psycopg.OperationalError as error:
+        print(f"booking_rush: PostgreSQL is not reachable at {server_url} ({error}).", file=sys.stderr)
+        print("Start it (pg_ctlcluster <version> main start) or pass --server postgres://…", file=sys.stderr)
+        return 1
+    # A stop (Ctrl-C, kill) still stops the server and drops the scratch database on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    print(f"Booking rush: preparing a scratch PostgreSQL database, {users} people with tokens, {rooms} rooms")
+    with (
+        tempfile.TemporaryDirectory(prefix="machi-bench-rush-") as scratch,
+        live_machi(
+            users=users,
+            rooms=rooms,
+            engine="postgres",
+            scratch=Path(scratch),
+            workers=args.workers,
+            threads=args.threads,
+            server_url=server_url,
+        ) as machi,
+    ):
+        version = machi.query("SHOW server_version")[0][0]
+        sync_commit = machi.query("SHOW synchronous_commit")[0][0]
+        print(f"gunicorn machi.wsgi:application {' '.join(machi.server_args)}")
+        print(
+            f"PostgreSQL {version} (synchronous_commit={sync_commit}), "
+            f"CONN_MAX_AGE=60, DEBUG off, {os.cpu_count()} CPUs shared by client, server and database"
+        )
+        targets = [
+            (room, day, block) for room in machi.rooms[1:] for day in machi.days for block in machi.blocks
+        ]
+        rush_targets, spread_targets = (
+            targets[: args.blocks],
+            targets[args.blocks : args.blocks + args.spread],
+        )
+        tokens = iter(machi.tokens)
+        print(f"Warming up with {warmup} bookings in room {machi.rooms[0]}")
+
+        # Warm-up: every worker imports, connects to the database and renders a mail once.
+        warm_room = machi.rooms[0]
+        warm = [(warm_room, day, block) for day in machi.days for block in machi.blocks][:warmup]
+        for chunk in range(0, warmup, 10):
+            asyncio.run(
+                burst(
+                    machi.port,
+                    [
+                        ("POST", "/api/reservations", next(tokens), booking(*target))
+                        for target in warm[chunk : chunk + 10]
+                    ],
+                )
+            )
+
+        connections_before = backends(machi)
+        rush = run_phase(
+            "rush: 500 clients race for 50 blocks" if (args.rush, args.blocks) == (500, 50) else "rush",
+            machi,
+            [
+                ("POST", "/api/reservations", next(tokens), booking(*rush_targets[n % len(rush_targets)]))
+                for n in range(args.rush)
+            ],
+        )
+        spread = run_phase(
+            "spread: each client books a different block",
+            machi,
+            [("POST", "/api/reservations", next(tokens), booking(*target)) for target in spread_targets],
+        )
+        floor = run_phase(
+            "floor: GET /api/me (token, 3 queries, no booking)",
+            machi,
+            [("GET", "/api/me", machi.tokens[n], None) for n in range(args.rush)],
+        )
+        public = run_phase(
+            "floor: GET /api/wards (public, 1 query)",
+            machi,
+            [("GET", "/api/wards", machi.tokens[n], None) for n in range(args.rush)],
+        )
+        connections_after = backends(machi)
+
+        winners: dict[tuple, int] = {}
+        for phase in (rush, spread):
+            for answer, status in zip(phase.answers, phase.statuses, strict=True):
+                if status == 201:
+                    key = (answer["room"], answer["date"], tuple(answer["blocks"]))
+                    winners[key] = winners.get(key, 0) + 1
+        double_answers = sum(n - 1 for n in winners.values())
+        double_rows = machi.query(
+            "SELECT count(*) FROM (SELECT 1 FROM facilities_reservationblock WHERE active"
+            " GROUP BY room_id, date, block_id HAVING count(*) > 1) AS shared"
+        )[0][0]
+        booked = machi.query("SELECT count(*) FROM facilities_reservation")[0][0] - warmup
+        server_errors = machi.log.read_text().count("Traceback")
+
+    rush.report(f"{len(rush_targets)} blocks: exactly {len(rush_targets)} answers 201, the rest 409")
+    spread.report("≥ 200 bookings/s, p99 < 500 ms")
+    floor.report()
+    public.report()
+    print("\n== outcome")
+    print(
+        f"   double bookings            {double_answers} (blocks answered 201 twice)   {double_rows} (in the database)"
+    )
+    print(
+        f"   failed (not 201/409)       {rush.others + spread.others}   (server tracebacks: {server_errors})"
+    )
+    print(f"   bookings in the database   {booked} (answers 201: {rush.count(201) + spread.count(201)})")
+    kept = "kept (CONN_MAX_AGE)" if connections_before == connections_after else "NOT kept"
+    print(f"   database connections       {len(connections_after)}, {kept} from the warm-up to the end")
+    for phase in (spread, floor):
+        per_request = (phase.cpu.server + phase.cpu.database + phase.cpu.client) / len(phase.statuses)
+        print(
+            f"   CPU bound                  {CPUS} CPUs / {per_request * 1000:.1f} ms per request"
+            f" = {CPUS / per_request:.0f} requests/s at most ({phase.name.split(':')[0]})"
+        )
+    others = [
+        a for p in (rush, spread) for a, s in zip(p.answers, p.statuses, strict=True) if s not in (201, 409)
+    ]
+    if others:
+        print(f"   first failure: {others[0]}")
+    spread_ok = spread.count(201) / spread.wall >= 200 and spread.percentile(99) < 0.5
+    correct = (
+        double_answers == 0
+        and double_rows == 0
+        and rush.others + spread.others == 0
+        and rush.count(201) == len(rush_targets)
+        and spread.count(201) == len(spread_targets)
+        and booked == rush.count(201) + spread.count(201)
+    )
+    print(f"   correct: {'yes' if correct else 'NO'}   spread target met: {'yes' if spread_ok else 'no'}")
+    return 0 if correct else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
