@@ -40,17 +40,18 @@ PAST_SHOWN = 30
 def index(request):
     """The centres by ward, and the search for a room free on a day in a block across a ward."""
     form = FreeRoomSearchForm(request.GET or None, initial={"date": timezone.localdate()})
-    results = None
+    results = block_label = None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         results = queries.free_rooms(
             data["ward"], data["date"], data["block"], min_capacity=data["capacity"] or 0
         )
+        block_label = dict(form.fields["block"].choices)[data["block"]]
     centres = Centre.objects.select_related("ward").order_by("ward__code", "name_kana", "name")
     return render(
         request,
         "facilities/index.html",
-        {"form": form, "results": results, "centres": centres, "nav": "search"},
+        {"form": form, "results": results, "block_label": block_label, "centres": centres, "nav": "search"},
     )
 
 
@@ -330,12 +331,18 @@ def receipt(request, reservation_id: int):
 def mine(request):
     today = timezone.localdate()
     held = Reservation.objects.of_holder(request.user).with_details()
-    upcoming = [_with_deadline(r, today) for r in held.upcoming(today).order_by("date", "id")]
+    coming = [_with_deadline(r, today) for r in held.upcoming(today).order_by("date", "id")]
     past = held.filter(date__lt=today).order_by("-date", "-id")[:PAST_SHOWN]
     return render(
         request,
         "facilities/mine.html",
-        {"upcoming": upcoming, "past": past, "past_shown": PAST_SHOWN, "nav": "mine"},
+        {
+            "upcoming": [r for r in coming if r.status in Reservation.HOLDING],
+            "ended": [r for r in coming if r.status not in Reservation.HOLDING],
+            "past": past,
+            "past_shown": PAST_SHOWN,
+            "nav": "mine",
+        },
     )
 
 
