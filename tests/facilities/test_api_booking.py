@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core import mail
 from django.test import Client
 from tests.facilities.api_support import bearer, bookable_day, post
 
@@ -45,6 +46,16 @@ def test_a_resident_books_a_free_block_and_gets_the_reservation(room, resident):
     assert reservation.booked_by == resident
     assert not reservation.on_behalf
     assert sorted(reservation.held_blocks.values_list("block__code", flat=True)) == ["afternoon", "morning"]
+
+
+def test_the_booking_mail_names_the_blocks_in_order(room, resident, django_capture_on_commit_callbacks):
+    body = {"room": room.pk, "date": f"{bookable_day()}", "blocks": ["evening", "afternoon"]}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(bearer(resident), "/api/reservations", body).status_code == 201
+    [sent] = mail.outbox
+    assert sent.to == ["hanako@example.jp"]
+    assert "ご予約が確定しました" in sent.body
+    assert "区分：午後（13:00〜17:00）、夜間（18:00〜21:00）" in sent.body
 
 
 def test_a_room_that_needs_approval_answers_pending(hall, resident):
@@ -197,11 +208,16 @@ def test_mine_runs_the_same_queries_for_one_reservation_or_many(room, resident, 
         assert len(client.get("/api/reservations/mine").json()) == 6
 
 
-def test_the_holder_cancels_and_the_block_is_free_again(room, resident, outsider):
+def test_the_holder_cancels_and_the_block_is_free_again(
+    room, resident, outsider, django_capture_on_commit_callbacks
+):
     day = bookable_day()
     reservation = book(actor=resident, room=room, date=day, block_codes=["morning"])
 
-    answer = post(bearer(resident), f"/api/reservations/{reservation.pk}/cancel", {"reason": "雨天のため"})
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = post(
+            bearer(resident), f"/api/reservations/{reservation.pk}/cancel", {"reason": "雨天のため"}
+        )
 
     assert answer.status_code == 200, answer.content
     assert answer.json()["status"] == "cancelled"
@@ -212,6 +228,9 @@ def test_the_holder_cancels_and_the_block_is_free_again(room, resident, outsider
         "雨天のため",
         resident,
     )
+    [sent] = mail.outbox
+    assert "ご予約を取り消しました" in sent.body
+    assert "区分：午前（09:00〜12:00）" in sent.body
     again = post(
         bearer(outsider), "/api/reservations", {"room": room.pk, "date": f"{day}", "blocks": ["morning"]}
     )

@@ -131,7 +131,8 @@ def book(
         resident = (group.ward_id if group else holder.home_ward_id) == centre.ward_id
     elif group is not None:
         resident = group.ward_id == centre.ward_id
-    lottery = Lottery.objects.filter(centre=centre, month=date.replace(day=1)).first()
+    # One per centre and month; by pk rather than the default ordering, which joins centres and wards.
+    lottery = Lottery.objects.filter(centre=centre, month=date.replace(day=1)).order_by("pk").first()
     opens = booking_opens_at(centre, date, resident=resident, lottery=lottery)
     if now < opens:
         if lottery is not None and opens == lottery.first_come_opens_at:
@@ -167,7 +168,7 @@ def book(
         hold_blocks(reservation, blocks)
         after = snapshot(reservation, block_codes=[block.code for block in blocks])
         record(actor=actor, action="facilities.book", obj=reservation, before=None, after=after)
-        transaction.on_commit(lambda: emails.send_status(reservation))
+        transaction.on_commit(lambda: emails.send_status(reservation, blocks))
     return reservation
 
 

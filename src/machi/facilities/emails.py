@@ -10,12 +10,20 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 
-def send_status(reservation) -> None:
-    """Tell the holder where their booking stands now."""
+def send_status(reservation, blocks=None) -> None:
+    """Tell the holder where their booking stands now. `blocks`: its TimeBlocks in order, if the caller has them."""
     holder = reservation.holder
     if holder is None or not holder.email:
         return
-    context = {"reservation": reservation, "user": holder, "centre": reservation.room.centre}
+    if blocks is None:
+        held = reservation.held_blocks.select_related("block").order_by("block__position")
+        blocks = [h.block for h in held]
+    context = {
+        "reservation": reservation,
+        "user": holder,
+        "centre": reservation.room.centre,
+        "blocks": blocks,
+    }
     with translation.override(holder.preferred_language or "ja"):
         subject = render_to_string("facilities/emails/status_subject.txt", context)
         body = render_to_string("facilities/emails/status.txt", context)

@@ -63,7 +63,8 @@ def closure_reason(centre, day: datetime.date, closed_days: dict | None = None) 
     many days, so the closures are read once.
     """
     if closed_days is None:
-        closed_days = dict(centre.closed_days.filter(date=day).values_list("date", "reason"))
+        # No ordering: the default one (centre, date) would join centres and wards for one row.
+        closed_days = dict(centre.closed_days.filter(date=day).order_by().values_list("date", "reason"))
     if day in closed_days:
         return closed_days[day]
     if centre.closed_year_end and is_year_end_closure(day):
