@@ -289,3 +289,19 @@ def test_every_facilities_operation_documents_its_answers(client, db):
         ("get", "/api/reservations/mine"): {"200", "400", "401"},
         ("post", "/api/reservations/{reservation_id}/cancel"): {"200", "400", "401", "403", "404"},
     }
+
+
+def test_a_booking_takes_a_bounded_number_of_queries(
+    room, resident, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    """The 9:00 rush is made of these: no reading back, no query per block, the mail included.
+
+    token; room with centre; blocks; closures; lottery; savepoint; free?; reservation; savepoint;
+    held blocks (one insert for three); release; content type (cached after the first); audit; release.
+    """
+    client = bearer(resident)
+    client.get("/api/me")  # the token's first use is recorded once, not on every call
+    body = {"room": room.pk, "date": f"{bookable_day()}", "blocks": ["morning", "afternoon", "evening"]}
+    with django_assert_max_num_queries(14), django_capture_on_commit_callbacks(execute=True):
+        assert post(client, "/api/reservations", body).status_code == 201
+    assert len(mail.outbox) == 1
