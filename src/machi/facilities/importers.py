@@ -286,7 +286,7 @@ def read_centres(data: bytes, source: str) -> Reading:
     reading = Reading()
     labels = _label_table(CENTRE_COLUMNS, STANDARD_ALIASES | EXTRA_ALIASES)
     columns, records = _open_table(data, source, labels, reading)
-    if "名称" not in columns and not reading.problems:
+    if "名称" not in columns:
         reading.problems.append(Problem(source, 1, "名称", "必須の列がありません"))
     if not {"都道府県コード又は市区町村コード", "市区町村名"} & columns.keys():
         reading.problems.append(
