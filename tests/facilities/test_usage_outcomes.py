@@ -179,7 +179,7 @@ def test_a_centre_leaving_the_project_takes_its_rooms_figures_with_it(pilot):
     assert not any(metric.startswith(f"room-{kaigi}__") for metric in figures(pilot["project"]))
     assert figures(pilot["project"])["bookings"] == 4
     assert figures(pilot["project"])["utilisation"] == Decimal("2.24")  # 13 / 580
-    assert AuditEntry.objects.filter(action="facilities.withdraw_outcome").count() == 3
+    assert AuditEntry.objects.filter(action="ledger.withdraw_outcome").count() == 3
 
 
 def test_a_project_left_without_centres_has_its_figures_withdrawn(pilot):

@@ -29,8 +29,6 @@ from machi.facilities.models import (
 )
 from machi.facilities.queries import block_starts, booking_opens_at, closure_reason, fee_for
 
-CENTRE_FIELDS = ("ward_id", "name", "name_kana")
-
 
 class BookingRefused(ValidationError):
     """A booking rule refused the request; the message says which and why."""
@@ -50,7 +48,7 @@ def save_centre(*, actor, centre: Centre) -> Centre:
         if stored is not None:
             require_ward(actor, stored.ward, "センター")
         require_ward(actor, centre.ward, "センター")
-        before = None if stored is None else _snapshot(stored, CENTRE_FIELDS)
+        before = None if stored is None else model_snapshot(stored)
         centre.full_clean()
         centre.save()
         if stored is None and not centre.blocks.exists():
@@ -58,7 +56,7 @@ def save_centre(*, actor, centre: Centre) -> Centre:
                 TimeBlock(centre=centre, code=code, label=label, starts_at=start, ends_at=end, position=n)
                 for n, (code, label, start, end) in enumerate(DEFAULT_BLOCKS, start=1)
             )
-        after = _snapshot(centre, CENTRE_FIELDS)
+        after = model_snapshot(centre)
         if after != before:
             record(actor=actor, action="facilities.save_centre", obj=centre, before=before, after=after)
     return centre
@@ -380,10 +378,6 @@ def snapshot(reservation: Reservation, block_codes: list[str] | None = None) -> 
         "decline_reason": reservation.decline_reason,
         "cancel_reason": reservation.cancel_reason,
     }
-
-
-def _snapshot(obj, fields) -> dict:
-    return {field: getattr(obj, field) for field in fields}
 
 
 # --- Import and statistics ---------------------------------------------------------------
@@ -733,7 +727,7 @@ def post_usage(*, actor, fiscal_year: int, month: datetime.date | None = None) -
         for project in projects:
             found = stats.usage(project.centres.select_related("ward"), start, end)
             figures = stats.outcome_figures(found)
-            post_outcomes(
+            posted = post_outcomes(
                 actor=actor,
                 project=project,
                 source=stats.SOURCE,
@@ -741,11 +735,8 @@ def post_usage(*, actor, fiscal_year: int, month: datetime.date | None = None) -
                 period_end=end,
                 figures=figures,
             )
-            posting = UsagePosting(project=project, usage=found)
-            posting.withdrawn = _withdraw_outcomes(
-                actor, project, start, end, keep={f.metric for f in figures}
-            )
-            postings.append(posting)
+            postings.append(UsagePosting(project=project, usage=found, withdrawn=posted.withdrawn))
+        # A project whose centres all left it keeps no figures of ours for the period.
         left = (
             Outcome.objects.filter(
                 project__programme__fiscal_year=fiscal_year,
@@ -758,26 +749,12 @@ def post_usage(*, actor, fiscal_year: int, month: datetime.date | None = None) -
             .distinct()
         )
         for project in Project.objects.filter(pk__in=list(left)).select_related("programme__ward"):
-            _withdraw_outcomes(actor, project, start, end, keep=set())
+            post_outcomes(
+                actor=actor,
+                project=project,
+                source=stats.SOURCE,
+                period_start=start,
+                period_end=end,
+                figures=[],
+            )
     return postings
-
-
-def _withdraw_outcomes(actor, project, start, end, *, keep: set[str]) -> int:
-    from machi.ledger.models import Outcome
-
-    require_ward(actor, project.programme.ward, "事業の成果")
-    stale = Outcome.objects.filter(
-        project=project, source=stats.SOURCE, period_start=start, period_end=end
-    ).exclude(metric__in=keep)
-    count = 0
-    for outcome in stale.select_for_update():
-        before = {
-            "metric": outcome.metric,
-            "label": outcome.label,
-            "value": str(outcome.value),
-            "unit": outcome.unit,
-        }
-        record(actor=actor, action="facilities.withdraw_outcome", obj=outcome, before=before, after=None)
-        outcome.delete()
-        count += 1
-    return count
