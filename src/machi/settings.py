@@ -91,6 +91,8 @@ EMAIL_BACKEND = os.environ.get("MACHI_EMAIL_BACKEND", "django.core.mail.backends
 EMAIL_HOST = os.environ.get("MACHI_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("MACHI_EMAIL_PORT", 25))
 DEFAULT_FROM_EMAIL = os.environ.get("MACHI_DEFAULT_FROM_EMAIL", "machi@localhost")
+# Where mail sent outside a request (lottery results, booking notices) points people back to.
+MACHI_SITE_URL = os.environ.get("MACHI_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Content-Security-Policy: only our own scripts, styles and images; no inline script.
 CONTENT_SECURITY_POLICY = {

@@ -41,6 +41,7 @@ def test_the_confirmation_mail_goes_after_commit(room, resident, django_capture_
     (message,) = mail.outbox
     assert message.to == ["hanako@example.jp"]
     assert "ご予約が確定しました" in message.body and reservation.receipt_number in message.body
+    assert f"http://127.0.0.1:8000/facilities/bookings/{reservation.pk}/" in message.body
 
 
 def test_a_room_that_needs_approval_leaves_the_booking_pending_but_holds_the_block(hall, resident, outsider):

@@ -5,8 +5,10 @@ holder's own language. A caller booked for at the counter without an account has
 address: the counter tells them.
 """
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 
@@ -23,6 +25,7 @@ def send_status(reservation, blocks=None) -> None:
         "user": holder,
         "centre": reservation.room.centre,
         "blocks": blocks,
+        "url": settings.MACHI_SITE_URL + reverse("facilities:reservation", args=[reservation.pk]),
     }
     with translation.override(holder.preferred_language or "ja"):
         subject = render_to_string("facilities/emails/status_subject.txt", context)

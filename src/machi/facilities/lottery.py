@@ -691,7 +691,7 @@ def send_results(lottery: Lottery) -> None:
         .prefetch_related("choices__room", "choices__won__held_blocks__block")
         .order_by("id")
     )
-    site = getattr(settings, "MACHI_SITE_URL", "").rstrip("/")
+    site = settings.MACHI_SITE_URL
     for entry in entries:
         applicant = entry.applicant
         if not applicant.email:
