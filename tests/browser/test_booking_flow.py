@@ -18,7 +18,7 @@ from tests.browser.support import VIEWPORTS, assert_accessible, assert_fits_the_
 from machi.accounts.actors import SYSTEM
 from machi.accounts.models import CommunityGroup, GroupMember, RoleGrant
 from machi.facilities import actions
-from machi.facilities.models import Centre, FeeExemption, Reservation, Room
+from machi.facilities.models import Centre, ClosedDay, FeeExemption, Reservation, Room
 from machi.facilities.queries import add_months
 from machi.ledger.models import Ward
 
@@ -265,3 +265,42 @@ def test_search_book_approve_on_behalf_day_sheet_and_cancel(page, screenshot, si
     other.refresh_from_db()
     assert other.status == "cancelled"
     check(page, screenshot, "mine-cancelled", viewport)
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_other_pages_read_well_and_pass_axe(page, screenshot, site, viewport, centres):
+    """The centre's rules, a month with closures and holidays, a busy week, a decline with its error."""
+    page.set_viewport_size(VIEWPORTS[viewport])
+    centre, hall, day = centres["centre"], centres["hall"], centres["day"]
+    centre.resident_head_start_days = 7
+    centre.group_monthly_cap = 4
+    centre.save()
+    ClosedDay.objects.create(centre=centre, date=day + datetime.timedelta(days=2), reason="館内点検")
+    resident = centres["other"].holder
+    pending = actions.book(actor=resident, room=hall, date=day, block_codes=["morning"], purpose="総会")
+    actions.book(actor=resident, room=hall, date=day + datetime.timedelta(days=1), block_codes=["evening"])
+
+    page.goto(f"{site}/facilities/centres/{centre.pk}/")
+    assert "中央区にお住まいの方と中央区の団体は7日早く" in page.get_by_role("main").inner_text()
+    check(page, screenshot, "centre", viewport)
+
+    january = add_months(timezone.localdate(), 12 - timezone.localdate().month + 1)
+    page.goto(f"{site}/facilities/rooms/{hall.pk}/?month={january:%Y-%m}")
+    assert "成人の日" in page.get_by_role("main").inner_text()
+    check(page, screenshot, "month-january", viewport)
+
+    page.goto(f"{site}/facilities/rooms/{hall.pk}/week/?from={day.isoformat()}")
+    week = page.get_by_role("main").inner_text()
+    assert "予約済み" in week and "休館：館内点検" in week
+    check(page, screenshot, "week-busy", viewport)
+
+    log_in(page, site, "kanri")
+    page.goto(f"{site}/facilities/manage/bookings/{pending.pk}/decline/")
+    page.get_by_role("button", name="不承認にする").click()
+    assert "不承認の理由を入力してください" in page.get_by_role("alert").inner_text()
+    check(page, screenshot, "decline-error", viewport)
+    field(page, "不承認の理由").fill("当日はセンターの行事で使用します")
+    page.get_by_role("button", name="不承認にする").click()
+    page.wait_for_url("**/facilities/manage/")
+    pending.refresh_from_db()
+    assert pending.status == "declined"

@@ -100,11 +100,13 @@ def test_the_centre_page_tells_the_booking_rules_in_words(
     FeeExemption.objects.create(centre=centre, group_kind="npo", percent=50)
     closure = ClosedDay.objects.create(centre=centre, date=bookable_day(), reason="館内点検")
     today = timezone.localdate()
-    month = add_months(today, 2)
+    month, opens = add_months(today, 2), today.replace(day=1)
+    if timezone.now() >= timezone.make_aware(datetime.datetime.combine(opens, datetime.time(9))):
+        month, opens = add_months(month, 1), add_months(opens, 1)  # the next month still to open
     with django_assert_max_num_queries(6):
         response = client.get(f"/facilities/centres/{centre.pk}/")
     page = text(response)
-    assert f"たとえば{month.year}年{month.month}月分は{today.year}年{today.month}月1日 9:00からです" in page
+    assert f"たとえば{month.year}年{month.month}月分は{opens.year}年{opens.month}月1日 9:00からです" in page
     assert "利用する月の2か月前の1日 9:00から予約できます" in page
     assert "中央区にお住まいの方と中央区の団体は7日早く" in page
     assert "取消は利用日の3日前まで" in page
@@ -395,3 +397,29 @@ def test_someone_elses_booking_does_not_exist_for_them(client, room, resident, o
     assert client.post(f"/facilities/bookings/{reservation.pk}/cancel/").status_code == 404
     reservation.refresh_from_db()
     assert reservation.status == "confirmed"
+
+
+def test_a_lottery_win_to_confirm_links_to_the_entry(client, centre, room, resident):
+    from machi.facilities.models import Lottery
+
+    reservation = book(resident, room, bookable_day(), "morning")
+    now = timezone.now()
+    lottery = Lottery.objects.create(
+        centre=centre,
+        month=reservation.date.replace(day=1),
+        applications_open_at=now - datetime.timedelta(days=10),
+        applications_close_at=now - datetime.timedelta(days=5),
+        draw_at=now - datetime.timedelta(days=4),
+        confirm_by=now + datetime.timedelta(days=3),
+        first_come_opens_at=now + datetime.timedelta(days=4),
+        seed="0" * 64,
+        seed_digest="1" * 64,
+    )
+    Reservation.objects.filter(pk=reservation.pk).update(
+        status="won", lottery=lottery, confirm_by=lottery.confirm_by
+    )
+    client.force_login(resident)
+    for path in ("/facilities/mine/", f"/facilities/bookings/{reservation.pk}/"):
+        response = client.get(path)
+        assert "抽選に当選しました" in text(response)
+        assert f'href="/facilities/lotteries/{lottery.pk}/entry/"' in response.content.decode()

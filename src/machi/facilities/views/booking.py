@@ -74,8 +74,10 @@ def centre(request, centre_id: int):
 
 
 def _rule_example(centre: Centre, today: datetime.date) -> dict:
-    """The booking window told by an example: "the month after next opens on …"."""
+    """The booking window told by an example: the next month to open, and when it opens."""
     month = queries.add_months(today, centre.window_months_ahead)
+    if queries.booking_opens_at(centre, month, resident=False) <= timezone.now():
+        month = queries.add_months(month, 1)
     return {
         "month": month,
         "opens_at": queries.booking_opens_at(centre, month, resident=False),
