@@ -185,8 +185,10 @@ def cpu_now(machi) -> Cpu:
             server += used
         elif pid in database_pids:
             database += used
-    busy = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    machine = (sum(busy) - busy[3] - busy[4]) / TICKS  # all but idle and iowait
+    user, nice, system, _idle, _iowait, irq, softirq = (
+        int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]
+    )
+    machine = (user + nice + system + irq + softirq) / TICKS  # guest time is already within user
     return Cpu(server=server, database=database, client=time.process_time(), machine=machine)
 
 
