@@ -423,3 +423,20 @@ def test_a_lottery_win_to_confirm_links_to_the_entry(client, centre, room, resid
         response = client.get(path)
         assert "抽選に当選しました" in text(response)
         assert f'href="/facilities/lotteries/{lottery.pk}/entry/"' in response.content.decode()
+
+
+def test_the_pages_render_in_english_too(client, settings, centre, room, resident):
+    reservation = book(resident, room, bookable_day(), "morning")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(resident)
+    for path in (
+        "/facilities/",
+        f"/facilities/centres/{centre.pk}/",
+        f"/facilities/rooms/{room.pk}/",
+        f"/facilities/rooms/{room.pk}/week/",
+        f"/facilities/rooms/{room.pk}/book/",
+        "/facilities/mine/",
+        f"/facilities/bookings/{reservation.pk}/receipt/",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200 and '<html lang="en">' in response.content.decode()
