@@ -31,6 +31,14 @@ def nfkc(value: str) -> str:
     return unicodedata.normalize("NFKC", value or "").strip()
 
 
+def clean_phone(value: str) -> str:
+    """A phone number as typed (全角 too) → digits and hyphens; anything else is refused."""
+    phone = nfkc(value).replace("ー", "-").replace("‐", "-").replace(" ", "")
+    if phone and not PHONE.match(phone):
+        raise ValidationError(_("電話番号は数字とハイフンで入力してください。例：096-123-4567"), code="phone")
+    return phone
+
+
 def clean_kana(value: str) -> str:
     """Half-width katakana and full-width spaces become their ordinary forms; anything but kana is refused."""
     value = re.sub(r"\s+", " ", nfkc(value))
@@ -266,12 +274,7 @@ class ProfileForm(NamedRequiredMessages, forms.Form):
         return clean_kana(self.cleaned_data["name_kana"])
 
     def clean_phone(self):
-        phone = nfkc(self.cleaned_data["phone"]).replace("ー", "-").replace("‐", "-").replace(" ", "")
-        if phone and not PHONE.match(phone):
-            raise ValidationError(
-                _("電話番号は数字とハイフンで入力してください。例：096-123-4567"), code="phone"
-            )
-        return phone
+        return clean_phone(self.cleaned_data["phone"])
 
     def clean_school_district(self):
         return self.cleaned_data["school_district"].strip()

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from machi.accounts.forms import PHONE, NamedRequiredMessages, nfkc
+from machi.accounts.forms import NamedRequiredMessages, clean_phone, nfkc
 from machi.accounts.models import CommunityGroup
 from machi.facilities.models import Centre, TimeBlock
 from machi.ledger.models import Ward
@@ -26,14 +26,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-def clean_phone(value: str) -> str:
-    """A phone number as typed (全角 too) → digits and hyphens, as the profile form keeps it."""
-    phone = nfkc(value).replace("ー", "-").replace("‐", "-").replace(" ", "")
-    if phone and not PHONE.match(phone):
-        raise ValidationError(_("電話番号は数字とハイフンで入力してください。例：096-123-4567"), code="phone")
-    return phone
 
 
 def _date_field(**kwargs):
