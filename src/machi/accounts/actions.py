@@ -317,7 +317,10 @@ def user_for_token(plain: str):
     if not plain or not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
         return None
     token = (
-        ApiToken.objects.select_related("user").filter(digest=_digest(plain), revoked_at__isnull=True).first()
+        ApiToken.objects.select_related("user")
+        .filter(digest=_digest(plain), revoked_at__isnull=True)
+        .order_by()  # the digest is unique: no sorting
+        .first()
     )
     if token is None or not token.user.is_active:
         return None

@@ -108,7 +108,7 @@ class TimeBlock(models.Model):
     position = models.PositiveSmallIntegerField(_("順番"))
 
     class Meta:
-        ordering = ["centre", "position"]
+        ordering = ["centre_id", "position"]  # by column: no join through centres and wards
         verbose_name = _("利用区分")
         verbose_name_plural = _("利用区分")
         constraints = [
@@ -142,7 +142,7 @@ class ClosedDay(models.Model):
     reason = models.CharField(_("理由"), max_length=200)
 
     class Meta:
-        ordering = ["centre", "date"]
+        ordering = ["centre_id", "date"]
         verbose_name = _("臨時休館日")
         verbose_name_plural = _("臨時休館日")
         constraints = [models.UniqueConstraint(fields=["centre", "date"], name="one_closure_per_centre_day")]
@@ -166,7 +166,7 @@ class Room(models.Model):
     position = models.PositiveSmallIntegerField(_("表示順"), default=0)
 
     class Meta:
-        ordering = ["centre", "position", "id"]
+        ordering = ["centre_id", "position", "id"]
         verbose_name = _("部屋")
         verbose_name_plural = _("部屋")
         constraints = [
@@ -361,7 +361,7 @@ class Lottery(models.Model):
     )
 
     class Meta:
-        ordering = ["-month", "centre"]
+        ordering = ["-month", "centre_id"]
         verbose_name = _("抽選")
         verbose_name_plural = _("抽選")
         constraints = [
