@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "machi.audit",
     "machi.ledger",
     "machi.facilities",
+    "machi.grants",
     "machi.reports",
 ]
 

@@ -1,7 +1,8 @@
 """`machi demo`: load the shipped Kumamoto FY2022 data. Safe to run again: nothing changes.
 
 The ledger first, then the demo community centres and their rooms (centres.csv and
-rooms.csv beside it), whose 中央区 centres belong to the ledger's 中央区 No.1.
+rooms.csv beside it), whose 中央区 centres belong to the ledger's 中央区 No.1, then the
+FY2022 community-grant programmes linked to their ledger projects (`machi.grants.demo`).
 """
 
 from django.conf import settings
@@ -26,6 +27,7 @@ class Command(BaseCommand):
             raise CommandError(f"デモデータを読み込めません:\n{error}") from None
         self.stdout.write(report.summary())
         self.load_centres(dataset)
+        self.load_grants()
 
     def load_centres(self, dataset):
         from machi.facilities.importers import import_path as import_centres
@@ -35,3 +37,8 @@ class Command(BaseCommand):
         except ImportRefused as error:
             raise CommandError(f"デモのセンターを読み込めません:\n{error}") from None
         self.stdout.write(report.summary())
+
+    def load_grants(self):
+        from machi.grants import demo
+
+        self.stdout.write(demo.load(actor=SYSTEM).summary())

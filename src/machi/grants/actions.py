@@ -1,0 +1,656 @@
+"""Every write about community grants: the web pages, the API and the CLI all call these.
+
+Who may do what:
+- ward staff of the programme's ward (or a city administrator, or the operator at the
+  command line): programmes, tracks, categories, review, decision, rejection, the
+  confirmed amount, payment and repayment;
+- a member of the applying group (its representative or a person on its list): drafts,
+  submission, attachments, the result report, withdrawal.
+
+Each step is atomic, locks the application row, appends an `ApplicationEvent`, is
+audited, and mails the applicant after commit. A refusal is a `GrantRefused` (400 in
+the API) — an `EnvelopeExceeded` or `AlreadyPaid` is a conflict (409) — with a
+Japanese message that says why, and writes nothing.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from machi.accounts.actions import NotAllowed, require_ward
+from machi.accounts.actors import SystemActor, actor_label, actor_user
+from machi.accounts.models import CommunityGroup
+from machi.audit.actions import record
+from machi.core.money import MAX_YEN
+from machi.core.text import normalize
+from machi.grants import emails
+from machi.grants.models import (
+    ATTACHMENT_TYPES,
+    MAX_ATTACHMENT_BYTES,
+    Application,
+    ApplicationEvent,
+    Attachment,
+    ExpenseCategory,
+    ExpenseLine,
+    GrantProgramme,
+    GrantTrack,
+    Payment,
+    Repayment,
+)
+from machi.grants.queries import eligible_expenses_yen, planned_grant_yen
+from machi.grants.rules import compute_grant
+
+Status = Application.Status
+
+
+class GrantRefused(ValidationError):
+    """A grant rule or the application's state refused the request; the message says which and why."""
+
+
+class EnvelopeExceeded(GrantRefused):
+    """The decision would take the programme's decided total beyond its budget."""
+
+
+class AlreadyPaid(GrantRefused):
+    """The grant has been paid already."""
+
+
+@dataclass(frozen=True)
+class ExpenseInput:
+    """One expense line as a form or the API gives it."""
+
+    category: ExpenseCategory
+    description: str
+    amount_yen: int
+
+
+# --- Programmes, tracks, categories (ward staff) ---------------------------------------------
+
+
+def save_programme(*, actor, programme: GrantProgramme) -> GrantProgramme:
+    """Create or change a programme; its project must be the same ward's, of the same year."""
+    with transaction.atomic():
+        stored = GrantProgramme.objects.select_for_update().filter(pk=programme.pk).first()
+        if stored is not None:
+            require_ward(actor, stored.ward, "補助金")
+        require_ward(actor, programme.ward, "補助金")
+        project = programme.project
+        if (
+            project.programme.ward_id != programme.ward_id
+            or project.programme.fiscal_year != programme.fiscal_year
+        ):
+            raise GrantRefused(
+                f"事業「{project.name}」は{project.programme}の事業です"
+                f"（補助金の制度は{programme.ward.name} {programme.fiscal_year}年度）"
+            )
+        return _save_audited(actor=actor, obj=programme, stored=stored, action="grants.save_programme")
+
+
+def save_track(*, actor, track: GrantTrack) -> GrantTrack:
+    with transaction.atomic():
+        stored = GrantTrack.objects.select_for_update().filter(pk=track.pk).first()
+        if stored is not None:
+            require_ward(actor, stored.programme.ward, "補助金")
+        require_ward(actor, track.programme.ward, "補助金")
+        if not 0 < track.rate_numerator <= track.rate_denominator:
+            raise GrantRefused(
+                f"補助率は0より大きく1以下の分数で指定してください（{track.rate_numerator}/{track.rate_denominator}）"
+            )
+        return _save_audited(actor=actor, obj=track, stored=stored, action="grants.save_track")
+
+
+def save_category(*, actor, category: ExpenseCategory) -> ExpenseCategory:
+    with transaction.atomic():
+        stored = ExpenseCategory.objects.select_for_update().filter(pk=category.pk).first()
+        if stored is not None:
+            require_ward(actor, stored.programme.ward, "補助金")
+        require_ward(actor, category.programme.ward, "補助金")
+        return _save_audited(actor=actor, obj=category, stored=stored, action="grants.save_category")
+
+
+def _save_audited(*, actor, obj, stored, action: str):
+    before = None if stored is None else _fields(stored)
+    obj.full_clean()
+    obj.save()
+    after = _fields(obj)
+    if after != before:
+        record(actor=actor, action=action, obj=obj, before=before, after=after)
+    return obj
+
+
+def _fields(obj) -> dict:
+    """Every concrete field of a row, as the audit log keeps it."""
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.attname != "id"}
+
+
+# --- Applying (a member of the group) ------------------------------------------------------
+
+
+def save_draft(
+    *,
+    actor,
+    programme: GrantProgramme,
+    track: GrantTrack,
+    group: CommunityGroup,
+    title: str,
+    plan: str = "",
+    schedule: str = "",
+    other_income_yen: int = 0,
+    expenses: list[ExpenseInput],
+    application: Application | None = None,
+) -> Application:
+    """Start an application, or change one still in the applicant's hands; the planned lines are replaced."""
+    if isinstance(actor, SystemActor) or actor is None or not actor.is_authenticated:
+        raise NotAllowed("補助金の申請にはログインが必要です")
+    _require_member(actor, group)
+    _require_approved(group)
+    if track.programme_id != programme.pk:
+        raise GrantRefused(f"区分「{track.name}」はこの制度（{programme.name}）の区分ではありません")
+    title = normalize(title)
+    if not title:
+        raise GrantRefused("事業名を入力してください")
+    _require_yen(other_income_yen, "その他の収入")
+    lines = _expense_lines(programme, expenses)
+    with transaction.atomic():
+        if application is None:
+            locked, before = Application(applicant=actor), None
+        else:
+            locked = _locked(application)
+            if locked.group_id != group.pk:
+                raise GrantRefused("申請する団体は変更できません。新しく申請してください")
+            _require_status(locked, Application.EDITABLE, "変更")
+            before = _snapshot(locked)
+        locked.programme, locked.track, locked.group = programme, track, group
+        locked.title, locked.plan, locked.schedule = title, plan.strip(), schedule.strip()
+        locked.other_income_yen = other_income_yen
+        locked.save()
+        locked.expenses.filter(phase=ExpenseLine.Phase.PLANNED).delete()
+        _add_lines(locked, ExpenseLine.Phase.PLANNED, lines)
+        if before is None:
+            _event(actor, locked, "", Status.DRAFT)
+        record(actor=actor, action="grants.save_draft", obj=locked, before=before, after=_snapshot(locked))
+    return locked
+
+
+def submit(*, actor, application: Application, now=None) -> Application:
+    """Send the application to the ward: within the window, for an approved group, with a grant to ask for."""
+    now = now or timezone.now()
+    _require_member(actor, application.group)
+
+    def check(locked: Application) -> None:
+        programme = locked.programme
+        if not programme.is_open(now):
+            opens, closes = timezone.localtime(programme.opens_at), timezone.localtime(programme.closes_at)
+            raise GrantRefused(
+                f"{programme.name}の申請の受付期間は{opens:%Y年%-m月%-d日 %H:%M}から"
+                f"{closes:%Y年%-m月%-d日 %H:%M}までです"
+            )
+        _require_approved(locked.group)
+        if eligible_expenses_yen(locked, ExpenseLine.Phase.PLANNED) <= 0:
+            raise GrantRefused("補助対象となる経費を1件以上入力してください（飲食費などは対象外です）")
+        if planned_grant_yen(locked) <= 0:
+            raise GrantRefused("補助対象経費が少ないため、補助金の額が0円になります")
+        locked.submitted_at = now
+
+    return _transition(
+        actor=actor, application=application, allowed=Application.EDITABLE, to=Status.SUBMITTED, change=check
+    )
+
+
+def add_attachment(*, actor, application: Application, kind: str, name: str, content: bytes) -> Attachment:
+    """Attach a PDF, PNG or JPEG (its type is read from its first bytes, not from its name)."""
+    if not _is_member(actor, application.group) and not _is_staff(actor, application.programme):
+        raise NotAllowed(f"{application.group.name}の申請に書類を添付する権限がありません")
+    if kind not in Attachment.Kind.values:
+        raise GrantRefused(f"書類の種類「{kind}」はありません（{'、'.join(Attachment.Kind.values)}）")
+    size = len(content)
+    if size == 0:
+        raise GrantRefused("ファイルが空です")
+    if size > MAX_ATTACHMENT_BYTES:
+        raise GrantRefused(
+            f"ファイルが大きすぎます（{size:,}バイト。{MAX_ATTACHMENT_BYTES // (1024 * 1024)}MBまで）"
+        )
+    content_type = sniff_content_type(content)
+    if content_type is None:
+        raise GrantRefused("添付できるのは PDF、PNG、JPEG のファイルだけです")
+    name = normalize(name).replace("/", "_").replace("\\", "_")[:200] or "添付ファイル"
+    with transaction.atomic():
+        locked = _locked(application)
+        if locked.status in (Status.WITHDRAWN, Status.REJECTED, Status.CONFIRMED, Status.PAID):
+            raise GrantRefused(f"この申請は「{locked.get_status_display()}」のため、書類を添付できません")
+        attachment = Attachment.objects.create(
+            application=locked,
+            kind=kind,
+            name=name,
+            content_type=content_type,
+            size=size,
+            sha256=hashlib.sha256(content).hexdigest(),
+            content=content,
+            uploaded_by=actor_user(actor),
+        )
+        after = {
+            "kind": kind,
+            "name": name,
+            "content_type": content_type,
+            "size": size,
+            "sha256": attachment.sha256,
+        }
+        record(actor=actor, action="grants.add_attachment", obj=attachment, before=None, after=after)
+    return attachment
+
+
+# The first bytes of each type accepted (ATTACHMENT_TYPES); a name or a declared type proves nothing.
+MAGIC = (
+    (b"%PDF-", ATTACHMENT_TYPES[0]),
+    (b"\x89PNG\r\n\x1a\n", ATTACHMENT_TYPES[1]),
+    (b"\xff\xd8\xff", ATTACHMENT_TYPES[2]),
+)
+
+
+def sniff_content_type(content: bytes) -> str | None:
+    return next((content_type for magic, content_type in MAGIC if content.startswith(magic)), None)
+
+
+def withdraw(*, actor, application: Application, reason: str = "", now=None) -> Application:
+    """The group withdraws its application, up to the decision (a decided grant is released)."""
+    now = now or timezone.now()
+    _require_member(actor, application.group)
+
+    def change(locked: Application) -> None:
+        locked.withdrawn_at = now
+
+    allowed = (*Application.EDITABLE, Status.SUBMITTED, Status.UNDER_REVIEW, Status.DECIDED)
+    return _transition(
+        actor=actor, application=application, allowed=allowed, to=Status.WITHDRAWN, note=reason, change=change
+    )
+
+
+def report_results(
+    *, actor, application: Application, expenses: list[ExpenseInput], note: str = "", now=None
+) -> Application:
+    """実績報告: the expenses as they were spent (receipts go in as attachments)."""
+    now = now or timezone.now()
+    _require_member(actor, application.group)
+    lines = _expense_lines(application.programme, expenses)
+    if not lines:
+        raise GrantRefused("実績の経費を1件以上入力してください")
+
+    def change(locked: Application) -> None:
+        locked.expenses.filter(phase=ExpenseLine.Phase.ACTUAL).delete()
+        _add_lines(locked, ExpenseLine.Phase.ACTUAL, lines)
+        locked.reported_at = now
+
+    return _transition(
+        actor=actor,
+        application=application,
+        allowed=(Status.DECIDED,),
+        to=Status.REPORTED,
+        note=note,
+        change=change,
+    )
+
+
+# --- Review and decision (ward staff) -------------------------------------------------------
+
+
+def start_review(*, actor, application: Application) -> Application:
+    _require_staff(actor, application.programme)
+    return _transition(
+        actor=actor, application=application, allowed=(Status.SUBMITTED,), to=Status.UNDER_REVIEW
+    )
+
+
+def request_changes(*, actor, application: Application, note: str) -> Application:
+    """Send the application back to the group with what to change; they submit it again."""
+    _require_staff(actor, application.programme)
+    note = note.strip()
+    if not note:
+        raise GrantRefused("修正をお願いする内容を入力してください")
+    return _transition(
+        actor=actor,
+        application=application,
+        allowed=(Status.SUBMITTED, Status.UNDER_REVIEW),
+        to=Status.CHANGES_REQUESTED,
+        note=note,
+    )
+
+
+def comment(*, actor, application: Application, note: str) -> ApplicationEvent:
+    """A note in the application's history, by staff or the group; staff's reach the applicant by mail."""
+    staff = _is_staff(actor, application.programme)
+    if not staff and not _is_member(actor, application.group):
+        raise NotAllowed("この申請にコメントする権限がありません")
+    note = note.strip()
+    if not note:
+        raise GrantRefused("コメントを入力してください")
+    with transaction.atomic():
+        locked = _locked(application)
+        event = _event(actor, locked, locked.status, locked.status, note)
+        record(actor=actor, action="grants.comment", obj=locked, before=None, after={"note": note})
+        if staff and actor_user(actor) != locked.applicant:
+            transaction.on_commit(lambda: emails.send_comment(locked, note))
+    return event
+
+
+def decide(
+    *, actor, application: Application, amount_yen: int, conditions: str = "", now=None
+) -> Application:
+    """交付決定: an amount up to the computed grant, within what the programme's budget has left.
+
+    The programme row is locked before the decided total is summed, so two staff deciding
+    at once take turns: the second sees the first's decision, and is refused if the
+    envelope cannot hold both.
+    """
+    now = now or timezone.now()
+    _require_staff(actor, application.programme)
+    _require_yen(amount_yen, "交付決定額")
+    if amount_yen <= 0:
+        raise GrantRefused("交付決定額は1円以上で入力してください（交付しない場合は不交付にしてください）")
+
+    def check(locked: Application) -> None:
+        computed = planned_grant_yen(locked)
+        if amount_yen > computed:
+            raise GrantRefused(
+                f"交付決定額（{amount_yen:,}円）が算定額（{computed:,}円）を超えています"
+                f"（{locked.track.name}: 補助率{locked.track.rate}、上限{locked.track.cap_yen:,}円）"
+            )
+        programme = locked.programme
+        envelope = programme.envelope_yen
+        if envelope is None:
+            raise GrantRefused(f"事業「{programme.project.name}」に予算が計上されていません")
+        committed = Application.objects.filter(programme=programme).committed_yen()
+        if committed + amount_yen > envelope:
+            raise EnvelopeExceeded(
+                f"{programme.name}の予算（{envelope:,}円）のうち{committed:,}円が交付決定済みで、"
+                f"残りは{envelope - committed:,}円です。{amount_yen:,}円は交付決定できません"
+            )
+        locked.decided_yen, locked.computed_yen, locked.cap_yen = amount_yen, computed, locked.track.cap_yen
+        locked.conditions = conditions.strip()
+        locked.decided_at, locked.decided_by = now, actor_user(actor)
+
+    return _transition(
+        actor=actor,
+        application=application,
+        allowed=(Status.SUBMITTED, Status.UNDER_REVIEW),
+        to=Status.DECIDED,
+        change=check,
+        lock_programme=True,
+    )
+
+
+def reject(*, actor, application: Application, reason: str) -> Application:
+    _require_staff(actor, application.programme)
+    reason = reason.strip()
+    if not reason:
+        raise GrantRefused("不交付の理由を入力してください")
+
+    def change(locked: Application) -> None:
+        locked.rejection_reason = reason
+
+    return _transition(
+        actor=actor,
+        application=application,
+        allowed=(Status.SUBMITTED, Status.UNDER_REVIEW),
+        to=Status.REJECTED,
+        note=reason,
+        change=change,
+    )
+
+
+def confirm_amount(*, actor, application: Application, now=None) -> Application:
+    """額の確定: the smaller of the decided amount and the grant recomputed on the actual eligible expenses."""
+    now = now or timezone.now()
+    _require_staff(actor, application.programme)
+    explained: list[str] = []
+
+    def change(locked: Application) -> None:
+        eligible = eligible_expenses_yen(locked, ExpenseLine.Phase.ACTUAL)
+        recomputed = compute_grant(locked.track, eligible)
+        locked.confirmed_yen = min(locked.decided_yen, recomputed)
+        locked.confirmed_at, locked.confirmed_by = now, actor_user(actor)
+        explained.append(
+            f"実績の補助対象経費 {eligible:,}円、算定額 {recomputed:,}円、"
+            f"交付決定額 {locked.decided_yen:,}円 → 確定額 {locked.confirmed_yen:,}円"
+        )
+
+    return _transition(
+        actor=actor,
+        application=application,
+        allowed=(Status.REPORTED,),
+        to=Status.CONFIRMED,
+        change=change,
+        note=lambda: explained[0],
+    )
+
+
+# --- Money (ward staff): posted to the ledger project's settled figure ----------------------
+
+
+def pay(*, actor, application: Application, now=None) -> Payment:
+    """Pay the confirmed amount, once, and add it to the project's 決算額 with a history entry naming the grant."""
+    now = now or timezone.now()
+    _require_staff(actor, application.programme)
+    paid: list[Payment] = []
+
+    def change(locked: Application) -> None:
+        if locked.confirmed_yen <= 0:
+            raise GrantRefused("確定額が0円のため、支払う補助金はありません")
+        try:
+            with transaction.atomic():
+                payment = Payment.objects.create(
+                    application=locked,
+                    amount_yen=locked.confirmed_yen,
+                    paid_at=now,
+                    paid_by=actor_user(actor),
+                )
+        except IntegrityError:
+            raise AlreadyPaid(f"申請番号 {locked.number} の補助金は支払済みです") from None
+        _post_to_ledger(actor, locked, +payment.amount_yen, f"補助金の支払い: {_grant_label(locked)}")
+        paid.append(payment)
+
+    _transition(
+        actor=actor, application=application, allowed=(Status.CONFIRMED,), to=Status.PAID, change=change
+    )
+    return paid[0]
+
+
+def record_repayment(*, actor, application: Application, amount_yen: int, reason: str, now=None) -> Repayment:
+    """返還: money given back from a paid grant; the project's 決算額 goes down by it, with the reason."""
+    now = now or timezone.now()
+    _require_staff(actor, application.programme)
+    _require_yen(amount_yen, "返還額")
+    reason = reason.strip()
+    if amount_yen <= 0:
+        raise GrantRefused("返還額は1円以上で入力してください")
+    if not reason:
+        raise GrantRefused("返還の理由を入力してください")
+    with transaction.atomic():
+        locked = _locked(application)
+        if locked.status != Status.PAID:
+            raise GrantRefused(f"この申請は「{locked.get_status_display()}」のため、返還を記録できません")
+        repaid = sum(r.amount_yen for r in locked.repayments.all())
+        paid = locked.payment.amount_yen
+        if repaid + amount_yen > paid:
+            raise GrantRefused(
+                f"返還額の合計（{repaid + amount_yen:,}円）が支払額（{paid:,}円）を超えます"
+                f"（返還済み {repaid:,}円）"
+            )
+        repayment = Repayment.objects.create(
+            application=locked,
+            amount_yen=amount_yen,
+            reason=reason,
+            recorded_at=now,
+            recorded_by=actor_user(actor),
+        )
+        _post_to_ledger(actor, locked, -amount_yen, f"補助金の返還: {_grant_label(locked)} 理由: {reason}")
+        note = f"返還 {amount_yen:,}円: {reason}"
+        _event(actor, locked, locked.status, locked.status, note)
+        after = {"amount_yen": amount_yen, "reason": reason, "repaid_yen": repaid + amount_yen}
+        record(actor=actor, action="grants.record_repayment", obj=locked, before=None, after=after)
+        transaction.on_commit(lambda: emails.send_status(locked, note))
+    return repayment
+
+
+def _grant_label(application: Application) -> str:
+    return f"{application.group.name} {application.title}（申請番号 {application.number}）"
+
+
+def _post_to_ledger(actor, application: Application, delta_yen: int, reason: str) -> None:
+    """Move the project's settled figure by delta, through the ledger (locked, audited, kept in its history)."""
+    from machi.ledger.actions import set_figures
+    from machi.ledger.models import Project
+
+    project = Project.objects.select_for_update().get(pk=application.programme.project_id)
+    settled = (project.settled_yen or 0) + delta_yen
+    if settled < 0:
+        raise GrantRefused(
+            f"事業「{project.name}」の決算額（{project.settled_yen or 0:,}円）から{-delta_yen:,}円は差し引けません"
+        )
+    set_figures(project, actor=actor, reason=reason, settled_yen=settled)
+
+
+# --- Plumbing --------------------------------------------------------------------------------
+
+
+def _transition(
+    *, actor, application, allowed, to, note="", change=None, lock_programme: bool = False
+) -> Application:
+    """Move the locked application from one of `allowed` to `to`: history, audit, and a mail after commit."""
+    with transaction.atomic():
+        if lock_programme:
+            # Always programme before application: two decisions never wait on each other in reverse.
+            GrantProgramme.objects.select_for_update().filter(pk=application.programme_id).first()
+        locked = _locked(application)
+        _require_status(locked, allowed, str(Status(to).label))
+        before = _snapshot(locked)
+        from_status = locked.status
+        if change is not None:
+            change(locked)
+        locked.status = to
+        locked.save()
+        text = note() if callable(note) else note
+        _event(actor, locked, from_status, to, text)
+        record(actor=actor, action=f"grants.{to}", obj=locked, before=before, after=_snapshot(locked))
+        transaction.on_commit(lambda: emails.send_status(locked, text))
+    for field in ("status", "decided_yen", "confirmed_yen", "rejection_reason", "submitted_at"):
+        setattr(application, field, getattr(locked, field))
+    return locked
+
+
+def _locked(application: Application) -> Application:
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("programme__ward", "programme__project", "track", "group", "applicant")
+        .get(pk=application.pk)
+    )
+
+
+def _require_status(application: Application, allowed, doing: str) -> None:
+    if application.status not in allowed:
+        raise GrantRefused(
+            f"この申請は「{application.get_status_display()}」のため、「{doing}」にはできません"
+        )
+
+
+def _event(actor, application, from_status: str, to_status: str, note: str = "") -> ApplicationEvent:
+    return ApplicationEvent.objects.create(
+        application=application,
+        actor=actor_user(actor),
+        actor_label=actor_label(actor),
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+    )
+
+
+def _snapshot(application: Application) -> dict:
+    lines = (
+        [
+            {
+                "phase": line.phase,
+                "category": line.category_id,
+                "description": line.description,
+                "yen": line.amount_yen,
+            }
+            for line in application.expenses.order_by("phase", "id")
+        ]
+        if application.pk
+        else []
+    )
+    return {
+        "status": application.status,
+        "programme": application.programme_id,
+        "track": application.track_id,
+        "group": application.group_id,
+        "title": application.title,
+        "other_income_yen": application.other_income_yen,
+        "decided_yen": application.decided_yen,
+        "conditions": application.conditions,
+        "rejection_reason": application.rejection_reason,
+        "confirmed_yen": application.confirmed_yen,
+        "expenses": lines,
+    }
+
+
+def _is_staff(actor, programme: GrantProgramme) -> bool:
+    try:
+        require_ward(actor, programme.ward, "補助金")
+    except NotAllowed:
+        return False
+    return True
+
+
+def _require_staff(actor, programme: GrantProgramme) -> None:
+    require_ward(actor, programme.ward, "補助金")
+
+
+def _is_member(actor, group: CommunityGroup) -> bool:
+    if isinstance(actor, SystemActor):
+        return True
+    if actor is None or not actor.is_authenticated:
+        return False
+    return CommunityGroup.objects.of_person(actor).filter(pk=group.pk).exists()
+
+
+def _require_member(actor, group: CommunityGroup) -> None:
+    if not _is_member(actor, group):
+        raise NotAllowed(f"{group.name}の構成員でないため、この団体の申請は扱えません")
+
+
+def _require_approved(group: CommunityGroup) -> None:
+    if group.status != CommunityGroup.Status.APPROVED:
+        raise GrantRefused(f"{group.name}は区の承認前のため、補助金を申請できません")
+
+
+def _require_yen(value, what: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_YEN:
+        raise GrantRefused(f"{what}は0以上の整数（円）で入力してください")
+
+
+def _expense_lines(programme: GrantProgramme, expenses: list[ExpenseInput]) -> list[ExpenseInput]:
+    lines = []
+    for n, line in enumerate(expenses, start=1):
+        if line.category.programme_id != programme.pk:
+            raise GrantRefused(f"{n}行目: 費目「{line.category.name}」はこの制度の費目ではありません")
+        _require_yen(line.amount_yen, f"{n}行目の金額")
+        description = normalize(line.description)[:200]
+        lines.append(
+            ExpenseInput(category=line.category, description=description, amount_yen=line.amount_yen)
+        )
+    return lines
+
+
+def _add_lines(application: Application, phase: str, lines: list[ExpenseInput]) -> None:
+    ExpenseLine.objects.bulk_create(
+        ExpenseLine(
+            application=application,
+            phase=phase,
+            category=line.category,
+            description=line.description,
+            amount_yen=line.amount_yen,
+        )
+        for line in lines
+    )
