@@ -139,3 +139,26 @@ def reported(decided, applicant, lines):
 @pytest.fixture
 def confirmed(reported, staff):
     return actions.confirm_amount(actor=staff, application=reported)
+
+
+@pytest.fixture
+def make_submitted(programme, group, applicant, category):
+    """A submitted application of the track asking on `eligible` yen of 謝礼金: make_submitted(track, 600_000)."""
+
+    def make(track, eligible: int, title: str = "地域の催し"):
+        line = actions.ExpenseInput(
+            category=category("謝礼金"), description="講師への謝礼", amount_yen=eligible
+        )
+        application = actions.save_draft(
+            actor=applicant, programme=programme, track=track, group=group, title=title, expenses=[line]
+        )
+        return actions.submit(actor=applicant, application=application, now=IN_WINDOW)
+
+    return make
+
+
+def set_envelope(programme, revised_yen):
+    """Give the programme's project another 2月補正後 (through the ledger, as staff would)."""
+    from machi.ledger.actions import set_figures
+
+    set_figures(programme.project, actor=SYSTEM, reason="テストのための補正", revised_yen=revised_yen)

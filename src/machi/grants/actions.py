@@ -149,8 +149,9 @@ def save_draft(
     _require_approved(group)
     if track.programme_id != programme.pk:
         raise GrantRefused(f"区分「{track.name}」はこの制度（{programme.name}）の区分ではありません")
-    title = normalize(title)
-    if not title:
+    # Normalised only to test for emptiness: what people typed is kept for display.
+    title = title.strip()
+    if not normalize(title):
         raise GrantRefused("事業名を入力してください")
     _require_yen(other_income_yen, "その他の収入")
     lines = _expense_lines(programme, expenses)
@@ -216,7 +217,7 @@ def add_attachment(*, actor, application: Application, kind: str, name: str, con
     content_type = sniff_content_type(content)
     if content_type is None:
         raise GrantRefused("添付できるのは PDF、PNG、JPEG のファイルだけです")
-    name = normalize(name).replace("/", "_").replace("\\", "_")[:200] or "添付ファイル"
+    name = name.strip().replace("/", "_").replace("\\", "_")[:200] if normalize(name) else "添付ファイル"
     with transaction.atomic():
         locked = _locked(application)
         if locked.status in (Status.WITHDRAWN, Status.REJECTED, Status.CONFIRMED, Status.PAID):
@@ -636,7 +637,7 @@ def _expense_lines(programme: GrantProgramme, expenses: list[ExpenseInput]) -> l
         if line.category.programme_id != programme.pk:
             raise GrantRefused(f"{n}行目: 費目「{line.category.name}」はこの制度の費目ではありません")
         _require_yen(line.amount_yen, f"{n}行目の金額")
-        description = normalize(line.description)[:200]
+        description = line.description.strip()[:200]
         lines.append(
             ExpenseInput(category=line.category, description=description, amount_yen=line.amount_yen)
         )
