@@ -12,6 +12,7 @@ from machi import api_errors
 from machi.accounts.api import router as accounts_router
 from machi.accounts.api_auth import API_AUTH
 from machi.facilities.api import router as facilities_router
+from machi.grants.api import router as grants_router
 from machi.ledger.api import router as ledger_router
 
 
@@ -38,3 +39,4 @@ api_errors.install(api)
 api.add_router("", ledger_router)
 api.add_router("", accounts_router)
 api.add_router("", facilities_router)
+api.add_router("", grants_router)

@@ -36,8 +36,9 @@ class ApplicationQuerySet(models.QuerySet):
         """Applications a person made, or made for a group they represent or are listed in."""
         from machi.accounts.models import CommunityGroup
 
-        groups = CommunityGroup.objects.of_person(user).values("pk")
-        return self.filter(Q(applicant=user) | Q(group__in=groups)).distinct()
+        # A subquery, not a join through the members: each application comes once, and sums over it stay right.
+        groups = CommunityGroup.objects.filter(Q(representative=user) | Q(members__user=user)).values("pk")
+        return self.filter(Q(applicant=user) | Q(group__in=groups))
 
     def with_details(self):
         return self.select_related("programme__ward", "track", "group", "applicant")
