@@ -73,3 +73,12 @@ def ward_staff(db, django_user_model):
         return user
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def japanese_after_each_test():
+    """A test that switches to English (a page in English, a mail to an English speaker) leaves Japanese behind."""
+    from django.utils import translation
+
+    yield
+    translation.activate("ja")
