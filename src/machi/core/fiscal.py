@@ -71,3 +71,16 @@ def fiscal_year_of(moment: dt.date | dt.datetime) -> int:
 def fiscal_year_bounds(fiscal_year: int) -> tuple[dt.date, dt.date]:
     """April 1 to March 31 of the next calendar year."""
     return dt.date(fiscal_year, 4, 1), dt.date(fiscal_year + 1, 3, 31)
+
+
+# The first day of each era, newest first: 令和 began on 2019-05-01, 平成 on 1989-01-08.
+_ERA_STARTS = (("令和", dt.date(2019, 5, 1)), ("平成", dt.date(1989, 1, 8)), ("昭和", dt.date(1926, 12, 25)))
+
+
+def wareki_date(day: dt.date) -> str:
+    """令和4年6月1日, 令和元年5月1日, 平成31年4月30日: a date as official letters write it."""
+    for era, first in _ERA_STARTS:
+        if day >= first:
+            number = day.year - first.year + 1
+            return f"{era}{'元' if number == 1 else number}年{day.month}月{day.day}日"
+    return f"{day.year}年{day.month}月{day.day}日"
