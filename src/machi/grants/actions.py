@@ -239,7 +239,9 @@ def add_attachment(*, actor, application: Application, kind: str, name: str, con
             "size": size,
             "sha256": attachment.sha256,
         }
-        record(actor=actor, action="grants.add_attachment", obj=attachment, before=None, after=after)
+        # Recorded on the application, so the entry carries its ward (staff browse their wards' log).
+        after["attachment"] = attachment.pk
+        record(actor=actor, action="grants.add_attachment", obj=locked, before=None, after=after)
     return attachment
 
 
