@@ -123,3 +123,16 @@ def test_the_schema_documents_the_answers(client, grants):
     quote = schema["paths"]["/api/grants/programmes/{programme_id}/quote"]["post"]
     assert set(quote["responses"]) == {"200", "400", "404"}
     assert "security" not in quote or quote["security"] == []
+
+
+def test_the_grant_schemas_do_not_shadow_the_ledgers(client, grants):
+    schema = json.loads(client.get("/api/openapi.json").content)
+
+    def listed(path):
+        return schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"][
+            "items"
+        ]["$ref"]
+
+    assert listed("/api/grants/programmes").endswith("/GrantProgrammeOut")
+    ledger = schema["components"]["schemas"][listed("/api/programmes").rsplit("/", 1)[1]]
+    assert "tracks" not in ledger["properties"] and "allocation" in json.dumps(ledger["properties"])

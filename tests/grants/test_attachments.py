@@ -92,3 +92,18 @@ def test_the_database_refuses_a_type_or_size_the_action_would_refuse(draft):
             size=MAX_ATTACHMENT_BYTES + 1,
             content=b"x",
         )
+
+
+def test_an_attachment_is_audited_on_its_application_with_its_ward(draft, applicant):
+    from machi.audit.models import AuditEntry
+
+    attachment = actions.add_attachment(
+        actor=applicant, application=draft, kind="plan", name="計画.pdf", content=PDF
+    )
+    entry = AuditEntry.objects.for_object(draft).get(action="grants.add_attachment")
+    assert (entry.ward.name, entry.after["attachment"], entry.after["content_type"]) == (
+        "西区",
+        attachment.pk,
+        "application/pdf",
+    )
+    assert "content" not in entry.after  # the file itself stays out of the log

@@ -21,13 +21,14 @@ from machi.grants.rules import compute_grant
 from machi.ledger.api import SearchText, _ward_named
 
 router = Router(tags=["grants"])
+# Schema names are global in the OpenAPI document: each is prefixed so none shadows another app's.
 
 PUBLIC = None  # `auth=PUBLIC`: anyone may read
 MAX_ID = 2**63 - 1
 ProgrammeId = Annotated[int, Path(ge=1, le=MAX_ID, description="補助金の制度の id")]
 
 
-class TrackOut(Schema):
+class GrantTrackOut(Schema):
     id: int
     name: str = Field(description="区分名（身近な課題解決対応、モデル事業 …）")
     rate: str = Field(description="補助率（分数、例: 1/3）", examples=["1/3"])
@@ -37,13 +38,13 @@ class TrackOut(Schema):
     rounding: str = Field(description="端数の扱い: floor_1000 千円未満切り捨て / floor_100 / floor_1")
 
 
-class CategoryOut(Schema):
+class ExpenseCategoryOut(Schema):
     id: int
     name: str = Field(description="費目（謝礼金、消耗品費 …）")
     eligible: bool = Field(description="補助の対象になる費目か（飲食費などは対象外）")
 
 
-class ProgrammeOut(Schema):
+class GrantProgrammeOut(Schema):
     id: int
     name: str
     ward: str = Field(description="区名")
@@ -55,11 +56,11 @@ class ProgrammeOut(Schema):
     opens_at: str = Field(description="申請の受付開始（ISO 8601、日本時間）")
     closes_at: str = Field(description="申請の受付締切（この時刻より前まで）")
     envelope: int | None = Field(description="交付の総額の上限（円）: 事業の2月補正後、なければ当初予算")
-    tracks: list[TrackOut]
-    categories: list[CategoryOut]
+    tracks: list[GrantTrackOut]
+    categories: list[ExpenseCategoryOut]
 
 
-class QuoteIn(Schema):
+class GrantQuoteIn(Schema):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"track": 1, "eligible_expenses": 600000}]}
     )
@@ -68,7 +69,7 @@ class QuoteIn(Schema):
     eligible_expenses: StrictInt = Field(ge=0, le=MAX_YEN, description="補助対象経費（円、0以上の整数）")
 
 
-class QuoteOut(Schema):
+class GrantQuoteOut(Schema):
     grant: int = Field(
         description="補助金の額（円）= min(補助対象経費 × 補助率, 上限額) を区分の単位で切り捨て"
     )
@@ -76,7 +77,7 @@ class QuoteOut(Schema):
     eligible_expenses: int
 
 
-class ApplicationOut(Schema):
+class GrantApplicationOut(Schema):
     id: int
     number: str = Field(description="申請番号")
     programme: int = Field(description="制度の id")
@@ -106,7 +107,7 @@ class ApplicationOut(Schema):
 @router.get(
     "/grants/programmes",
     auth=PUBLIC,
-    response={200: list[ProgrammeOut], 400: ValidationErrorOut},
+    response={200: list[GrantProgrammeOut], 400: ValidationErrorOut},
     summary="補助金の制度の一覧（区分・補助率・上限額・費目つき）",
 )
 def list_programmes(
@@ -127,14 +128,14 @@ def list_programmes(
 @router.post(
     "/grants/programmes/{programme_id}/quote",
     auth=PUBLIC,
-    response={200: QuoteOut, 400: ValidationErrorOut, 404: ErrorOut},
+    response={200: GrantQuoteOut, 400: ValidationErrorOut, 404: ErrorOut},
     summary="補助金の額を試算する",
     description=(
         "区分と補助対象経費から、交付される補助金の額を返す（申請の画面で入力に合わせて表示するものと同じ計算）。"
         "この制度の区分でなければ 400、制度がなければ 404。"
     ),
 )
-def quote(request, programme_id: ProgrammeId, payload: QuoteIn):
+def quote(request, programme_id: ProgrammeId, payload: GrantQuoteIn):
     programme = GrantProgramme.objects.filter(pk=programme_id).first()
     if programme is None:
         return Status(404, {"detail": f"補助金の制度が見つかりません（id: {programme_id}）"})
@@ -153,7 +154,7 @@ def quote(request, programme_id: ProgrammeId, payload: QuoteIn):
 
 @router.get(
     "/grants/applications/mine",
-    response={200: list[ApplicationOut], 401: ErrorOut},
+    response={200: list[GrantApplicationOut], 401: ErrorOut},
     summary="自分の補助金の申請の一覧",
     description="自分が申請したもの、または自分が代表者・構成員である団体の申請（取下げ・不交付も含む）。",
 )
