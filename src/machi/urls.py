@@ -13,5 +13,6 @@ urlpatterns = [
     path("accounts/", include("machi.accounts.urls")),
     path("reports/", include("machi.reports.urls")),
     path("facilities/", include("machi.facilities.urls")),
+    path("grants/", include("machi.grants.urls")),
     path("", include("machi.ledger.urls")),
 ]

@@ -72,3 +72,77 @@ def envelope_left_yen(programme) -> int | None:
     if envelope is None:
         return None
     return envelope - Application.objects.filter(programme=programme).committed_yen()
+
+
+# --- For the pages ---------------------------------------------------------------------------
+
+
+def with_committed_yen(programmes):
+    """Programmes annotated with `committed_yen`: what their decisions hold of the envelope, in one query."""
+    from machi.grants.models import Application
+
+    return programmes.annotate(
+        committed_yen=Sum(
+            Coalesce(F("applications__confirmed_yen"), F("applications__decided_yen")),
+            filter=Q(applications__status__in=Application.COMMITTED),
+            default=0,
+        )
+    )
+
+
+def programme_totals(programme) -> dict:
+    """The staff's figures against the envelope: decided, confirmed, paid (less repayments), what is left.
+
+    Two queries, however many applications.
+    """
+    from machi.grants.models import Application, Repayment
+
+    Status = Application.Status
+    totals = Application.objects.filter(programme=programme).aggregate(
+        decided=Sum("decided_yen", filter=Q(status__in=Application.COMMITTED), default=0),
+        committed=Sum(
+            Coalesce(F("confirmed_yen"), F("decided_yen")),
+            filter=Q(status__in=Application.COMMITTED),
+            default=0,
+        ),
+        confirmed=Sum("confirmed_yen", filter=Q(status__in=(Status.CONFIRMED, Status.PAID)), default=0),
+        paid=Sum("payment__amount_yen", default=0),
+    )
+    repaid = Repayment.objects.filter(application__programme=programme).aggregate(
+        total=Sum("amount_yen", default=0)
+    )["total"]
+    envelope = programme.envelope_yen
+    return {
+        "envelope": envelope,
+        "decided": int(totals["decided"]),
+        "committed": int(totals["committed"]),
+        "confirmed": int(totals["confirmed"]),
+        "paid": int(totals["paid"]),
+        "repaid": int(repaid),
+        "paid_net": int(totals["paid"]) - int(repaid),
+        "remaining": None if envelope is None else envelope - int(totals["committed"]),
+    }
+
+
+def status_counts(applications) -> dict[str, int]:
+    """How many applications are in each status: one query."""
+    return {
+        row["status"]: row["n"]
+        for row in applications.order_by().values("status").annotate(n=models.Count("pk"))
+    }
+
+
+def tracks_with_counts(programme, applications):
+    """The programme's tracks, each with how many applications (of `applications`) and their decided sum."""
+    from machi.grants.models import Application
+
+    ids = applications.values("pk")
+    in_set = Q(applications__pk__in=ids)
+    return programme.tracks.annotate(
+        application_count=models.Count("applications", filter=in_set),
+        decided_yen=Sum(
+            "applications__decided_yen",
+            filter=in_set & Q(applications__status__in=Application.COMMITTED),
+            default=0,
+        ),
+    )
