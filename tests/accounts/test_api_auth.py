@@ -17,6 +17,9 @@ PUBLIC_READS = {
     ("get", "/api/projects/{project_id}"),
     ("get", "/api/centres"),
     ("get", "/api/rooms/{room_id}/availability"),
+    ("get", "/api/grants/programmes"),
+    # A quote computes the grant rule on the numbers given and writes nothing.
+    ("post", "/api/grants/programmes/{programme_id}/quote"),
 }
 
 
@@ -42,7 +45,7 @@ def patch(client, project, body, **headers):
     )
 
 
-def test_only_the_ledger_reads_are_public_every_other_operation_requires_authentication(client, db):
+def test_only_the_public_reads_are_public_every_other_operation_requires_authentication(client, db):
     schema = client.get("/api/openapi.json").json()
     operations = {
         (method, path): operation
