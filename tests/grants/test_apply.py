@@ -54,6 +54,18 @@ def test_it_refuses_a_group_not_yet_approved(programme, small, group, applicant,
     assert not Application.objects.exists()
 
 
+def test_it_refuses_a_group_of_another_ward(programme, small, group, applicant, lines):
+    from machi.ledger.models import Ward
+
+    group.ward = Ward.objects.get(name="東区")
+    group.save()
+    with pytest.raises(actions.GrantRefused, match="西区の団体ではないため"):
+        actions.save_draft(
+            actor=applicant, programme=programme, track=small, group=group, title="x", expenses=lines()
+        )
+    assert not Application.objects.exists()
+
+
 def test_it_refuses_a_track_or_category_of_another_programme(programme, small, group, applicant, grants):
     from machi.grants.models import ExpenseCategory, GrantTrack
 

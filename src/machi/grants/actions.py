@@ -149,6 +149,10 @@ def save_draft(
     _require_approved(group)
     if track.programme_id != programme.pk:
         raise GrantRefused(f"区分「{track.name}」はこの制度（{programme.name}）の区分ではありません")
+    if group.ward_id != programme.ward_id:
+        raise GrantRefused(
+            f"{group.name}は{programme.ward.name}の団体ではないため、この制度には申請できません"
+        )
     # Normalised only to test for emptiness: what people typed is kept for display.
     title = title.strip()
     if not normalize(title):
