@@ -6,7 +6,7 @@ is attached to the form as a non-field error, in the action's own words.
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from machi.accounts.forms import NamedRequiredMessages, nfkc
@@ -48,7 +48,10 @@ class ApplicationForm(NamedRequiredMessages, forms.Form):
 
     group = forms.ModelChoiceField(label=_("申請する団体"), queryset=None, empty_label=None)
     track = forms.ModelChoiceField(
-        label=_("区分"), queryset=None, empty_label=None, widget=forms.RadioSelect(attrs={"data-track": ""})
+        label=pgettext_lazy("grant track", "区分"),
+        queryset=None,
+        empty_label=None,
+        widget=forms.RadioSelect(attrs={"data-track": ""}),
     )
     title = forms.CharField(label=_("事業名"), max_length=200, help_text=_("例：校区の防災マップづくり"))
     plan = forms.CharField(

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from machi.accounts.models import CommunityGroup
 from machi.core.fiscal import wareki
@@ -158,7 +159,10 @@ class Application(models.Model):
         GrantProgramme, on_delete=models.PROTECT, related_name="applications", verbose_name=_("制度")
     )
     track = models.ForeignKey(
-        GrantTrack, on_delete=models.PROTECT, related_name="applications", verbose_name=_("区分")
+        GrantTrack,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=pgettext_lazy("grant track", "区分"),
     )
     group = models.ForeignKey(
         CommunityGroup, on_delete=models.PROTECT, related_name="grant_applications", verbose_name=_("団体")
