@@ -259,7 +259,7 @@ def test_a_block_taken_behind_the_draw_s_back_leaves_nothing_drawn(
         (lottery, "ほかの方が先に予約しました。別の区分か部屋をお選びください")
     ]
     lottery.refresh_from_db()
-    assert lottery.drawn_at is None and lottery.draw_log == []
+    assert lottery.drawn_at is None and lottery.draw_log == {}
     assert result(entry) == (None, None) and not Reservation.objects.filter(lottery=lottery).exists()
 
 

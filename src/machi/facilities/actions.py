@@ -115,7 +115,7 @@ def book(
     if holder is not None and not holder.is_active:
         raise BookingRefused("この利用者は利用停止中のため予約できません")
 
-    blocks = _blocks_for(room, block_codes)
+    blocks = blocks_for(room, block_codes)
     if attendees is not None and attendees > room.capacity:
         raise BookingRefused(f"{room.name}の定員は{room.capacity}人です（利用人数 {attendees}人）")
     if reason := closure_reason(centre, date):
@@ -124,7 +124,7 @@ def book(
         raise BookingRefused("開始時刻を過ぎた区分は予約できません")
 
     if group is not None:
-        _require_group_may_book(actor, group, on_behalf)
+        require_group_may_book(actor, group, on_behalf)
     if holder is not None:
         resident = (group.ward_id if group else holder.home_ward_id) == centre.ward_id
     elif group is not None:
@@ -184,7 +184,8 @@ def hold_blocks(reservation: Reservation, blocks: list[TimeBlock]) -> None:
         raise SlotTaken("ほかの方が先に予約しました。別の区分か部屋をお選びください") from None
 
 
-def _blocks_for(room: Room, block_codes: list[str]) -> list[TimeBlock]:
+def blocks_for(room: Room, block_codes: list[str]) -> list[TimeBlock]:
+    """The centre's blocks for these codes, in order: known, distinct, consecutive, within the room's limit."""
     if not block_codes:
         raise BookingRefused("利用区分を1つ以上選んでください")
     if len(set(block_codes)) != len(block_codes):
@@ -204,7 +205,8 @@ def _blocks_for(room: Room, block_codes: list[str]) -> list[TimeBlock]:
     return blocks
 
 
-def _require_group_may_book(actor, group: CommunityGroup, on_behalf: bool) -> None:
+def require_group_may_book(actor, group: CommunityGroup, on_behalf: bool) -> None:
+    """An approved group, and (unless staff book on its behalf) the actor is on its list."""
     if group.status != CommunityGroup.Status.APPROVED:
         raise BookingRefused(f"{group.name}は区の承認前のため、団体として予約できません")
     if on_behalf or isinstance(actor, SystemActor):
@@ -238,7 +240,7 @@ def _require_free(room: Room, date: datetime.date, blocks: list[TimeBlock]) -> N
 
 
 def approve(*, actor, reservation: Reservation) -> Reservation:
-    return _transition(
+    return transition(
         actor=actor,
         reservation=reservation,
         allowed=(Reservation.Status.PENDING,),
@@ -251,7 +253,7 @@ def approve(*, actor, reservation: Reservation) -> Reservation:
 def decline(*, actor, reservation: Reservation, reason: str) -> Reservation:
     if not reason.strip():
         raise BookingRefused("不承認の理由を入力してください")
-    return _transition(
+    return transition(
         actor=actor,
         reservation=reservation,
         allowed=(Reservation.Status.PENDING,),
@@ -274,7 +276,7 @@ def cancel(*, actor, reservation: Reservation, reason: str = "", now=None) -> Re
                 f"取消の期限（{cancellation_deadline(reservation):%Y年%-m月%-d日}）を過ぎています。"
                 f"{centre.name}（{centre.phone or '窓口'}）へご連絡ください"
             )
-    return _transition(
+    return transition(
         actor=actor,
         reservation=reservation,
         allowed=(Reservation.Status.PENDING, Reservation.Status.CONFIRMED, Reservation.Status.WON),
@@ -295,7 +297,7 @@ def mark_no_show(*, actor, reservation: Reservation, now=None) -> Reservation:
     first = reservation.held_blocks.order_by("block__position").select_related("block").first()
     if first is None or block_starts(reservation.date, first.block) > now:
         raise BookingRefused("無断不使用は利用開始の時刻を過ぎてから記録できます")
-    return _transition(
+    return transition(
         actor=actor,
         reservation=reservation,
         allowed=(Reservation.Status.CONFIRMED,),
@@ -315,7 +317,7 @@ def confirm_win(*, actor, reservation: Reservation, now=None) -> Reservation:
         raise BookingRefused(
             f"当選の確認期限（{timezone.localtime(reservation.confirm_by):%Y年%-m月%-d日 %H:%M}）を過ぎています"
         )
-    return _transition(
+    return transition(
         actor=actor,
         reservation=reservation,
         allowed=(Reservation.Status.WON,),
@@ -334,9 +336,10 @@ def _is_holder(actor, reservation: Reservation) -> bool:
     )
 
 
-def _transition(
+def transition(
     *, actor, reservation, allowed, to, action, manager_only=False, reason="", now=None
 ) -> Reservation:
+    """Move a booking from one of `allowed` to `to` under a row lock; release its blocks if it no longer holds them."""
     now = now or timezone.now()
     if manager_only:
         require_centre(actor, reservation.room.centre)

@@ -37,12 +37,12 @@ from machi.accounts.models import CommunityGroup
 from machi.audit.actions import record
 from machi.facilities.actions import (
     BookingRefused,
-    _blocks_for,
-    _require_group_may_book,
-    _transition,
+    blocks_for,
     hold_blocks,
     require_centre,
+    require_group_may_book,
     snapshot,
+    transition,
 )
 from machi.facilities.models import Lottery, LotteryChoice, LotteryEntry, Reservation, ReservationBlock
 from machi.facilities.queries import add_months, booking_opens_at, closure_reason, fee_for
@@ -217,7 +217,7 @@ def apply(*, actor, lottery: Lottery, choices, group: CommunityGroup | None = No
     applicant = _require_applicant(actor)
     wishes = check_choices(lottery, choices)
     if group is not None:
-        _require_group_may_book(actor, group, on_behalf=False)
+        require_group_may_book(actor, group, on_behalf=False)
     with transaction.atomic():
         locked = _lock_open(lottery, now)
         try:
@@ -244,7 +244,7 @@ def change_entry(
     _require_own_entry(actor, entry)
     wishes = check_choices(entry.lottery, choices)
     if group is not None:
-        _require_group_may_book(actor, group, on_behalf=False)
+        require_group_may_book(actor, group, on_behalf=False)
     with transaction.atomic():
         locked = _lock_open(entry.lottery, now)
         before = entry_snapshot(entry)
@@ -299,7 +299,7 @@ def check_choices(lottery: Lottery, choices) -> list[Wish]:
                 raise BookingRefused(f"{room.name}は{centre.name}の部屋ではありません")
             if day.replace(day=1) != lottery.month:
                 raise BookingRefused(f"{lottery.month:%Y年%-m月}の日を選んでください（{day:%Y年%-m月%-d日}）")
-            blocks = _blocks_for(room, list(block_codes))
+            blocks = blocks_for(room, list(block_codes))
             if reason := closure_reason(centre, day):
                 raise BookingRefused(f"{day:%Y年%-m月%-d日}は{centre.name}の{reason}です")
         except BookingRefused as refusal:
@@ -638,7 +638,7 @@ def lapse_unconfirmed(*, actor, lottery: Lottery, now=None) -> list[Reservation]
     for reservation in overdue.order_by("id"):
         try:
             lapsed.append(
-                _transition(
+                transition(
                     actor=actor,
                     reservation=reservation,
                     allowed=(Reservation.Status.WON,),

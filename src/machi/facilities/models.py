@@ -355,7 +355,7 @@ class Lottery(models.Model):
     seed = models.CharField(max_length=64, editable=False)
     seed_digest = models.CharField(_("乱数の種のハッシュ（SHA-256）"), max_length=64, editable=False)
     drawn_at = models.DateTimeField(_("抽選実施日時"), null=True, blank=True)
-    draw_log = models.JSONField(_("抽選の記録"), default=list, blank=True)
+    draw_log = models.JSONField(_("抽選の記録"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -18,7 +18,7 @@ from machi.core.fiscal import wareki
 from machi.core.money import MAX_YEN
 from machi.grants.models import Application, GrantProgramme
 from machi.grants.rules import compute_grant
-from machi.ledger.api import SearchText, _ward_named
+from machi.ledger.api import SearchText, ward_in_query
 
 router = Router(tags=["grants"])
 # Schema names are global in the OpenAPI document: each is prefixed so none shadows another app's.
@@ -121,7 +121,7 @@ def list_programmes(
     if year is not None:
         programmes = programmes.for_year(year)
     if ward is not None:
-        programmes = programmes.in_ward(_ward_named(ward))
+        programmes = programmes.in_ward(ward_in_query(ward))
     return [_programme_out(p) for p in programmes.order_by("-fiscal_year", "ward__code", "id")]
 
 

@@ -14,7 +14,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import ValidationError
@@ -25,7 +25,7 @@ from machi.core.fiscal import wareki
 from machi.core.text import normalize
 from machi.ledger.actions import set_figures
 from machi.ledger.models import FigureChange, Pillar, Programme, Project, Ward
-from machi.ledger.queries import Totals
+from machi.ledger.queries import Totals, ward_named
 
 router = Router(tags=["ledger"])
 
@@ -169,7 +169,7 @@ def list_projects(
     if year is not None:
         projects = projects.for_year(year)
     if ward is not None:
-        projects = projects.filter(programme__ward=_ward_named(ward))
+        projects = projects.filter(programme__ward=ward_in_query(ward))
     if theme is not None:
         projects = projects.filter(themes__name=normalize(theme))
     return [_project_out(p) for p in projects]
@@ -269,10 +269,9 @@ def _outcome_out(outcome) -> dict:
     }
 
 
-def _ward_named(text: str) -> Ward:
-    """A ward by its name or its code, as people type either (full-width digits too)."""
-    key = normalize(text)
-    ward = Ward.objects.filter(Q(name=key) | Q(code=key)).first()
+def ward_in_query(text: str) -> Ward:
+    """The ward a `ward` query parameter names (name or code), or a 400 that says so."""
+    ward = ward_named(text)
     if ward is None:
         raise ValidationError(
             [

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Count, Q, Sum
 
 from machi.core.money import execution_rate, unused_amount
+from machi.core.text import normalize
 
 MONEY_FIELDS = ("initial_yen", "revised_yen", "settled_yen")
 
@@ -264,3 +265,11 @@ def programme_check(programme, projects) -> list[CheckFinding]:
                 )
             )
     return found
+
+
+def ward_named(text: str):
+    """The ward people mean by a name or a 6-digit code, as typed (full-width digits too), or None."""
+    from machi.ledger.models import Ward
+
+    key = normalize(text)
+    return Ward.objects.filter(Q(name=key) | Q(code=key)).first()

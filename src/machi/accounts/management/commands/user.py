@@ -20,6 +20,7 @@ from machi.accounts.models import Role
 from machi.core.text import normalize
 from machi.facilities.models import Centre
 from machi.ledger.models import Ward
+from machi.ledger.queries import ward_named
 
 ROLES = [*Role.values, "resident"]
 FIELD_LABELS = {"username": "利用者名", "email": "メールアドレス", "password": "パスワード"}
@@ -113,8 +114,7 @@ def _ask_password() -> str:
 
 
 def _ward_named(text: str) -> Ward:
-    key = normalize(text)
-    ward = Ward.objects.filter(Q(name=key) | Q(code=key)).first()
+    ward = ward_named(text)
     if ward is None:
         known = "、".join(Ward.objects.order_by("code").values_list("name", flat=True)) or "なし"
         raise CommandError(f"区「{text}」が見つかりません（登録されている区: {known}）")

@@ -68,12 +68,11 @@ class Command(BaseCommand):
 
     def handle_export(self, *, ward: str | None, rooms: bool, output: Path | None, **_):
         from machi.facilities.exporters import export_centres, export_rooms
-        from machi.ledger.models import Ward
+        from machi.ledger.queries import ward_named
 
         chosen = None
         if ward:
-            key = normalize(ward)
-            chosen = Ward.objects.filter(name=key).first() or Ward.objects.filter(code=key).first()
+            chosen = ward_named(ward)
             if chosen is None:
                 raise CommandError(f"区「{ward}」が見つかりません")
         export = export_rooms if rooms else export_centres

@@ -11,7 +11,8 @@ from machi.accounts.management import acting_user
 from machi.core.fiscal import parse_fiscal_year, wareki
 from machi.ledger.importers import import_path
 from machi.ledger.importers.rows import LedgerImportError
-from machi.ledger.models import Programme, Ward
+from machi.ledger.models import Programme
+from machi.ledger.queries import ward_named
 
 
 class Command(BaseCommand):
@@ -103,7 +104,7 @@ class Command(BaseCommand):
             raise CommandError(f"{wareki(fiscal_year)} の台帳がありません")
         if ward is None:
             return fiscal_year, None
-        found = Ward.objects.filter(name=ward).first() or Ward.objects.filter(code=ward).first()
+        found = ward_named(ward)
         if found is None:
             raise CommandError(f"区「{ward}」が見つかりません")
         return fiscal_year, found.name
