@@ -1,8 +1,12 @@
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from django.test import override_settings
+from tests.dataset_snapshot import DatasetSnapshot
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the
 # tests make around it are still synchronous and safe.
@@ -11,6 +15,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 DATASET = Path(__file__).resolve().parent.parent / "data" / "kumamoto-fy2022"
+MACHI = str(Path(sys.executable).parent / "machi")
 
 
 @pytest.fixture(scope="session")
@@ -52,13 +57,29 @@ def screenshot(page):
     return take
 
 
-@pytest.fixture
-def kumamoto(db):
-    """The shipped Kumamoto FY2022 dataset, imported through the real importer."""
-    from machi.accounts.actors import SYSTEM
-    from machi.ledger.importers import import_path
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the shipped dataset imported once through the real importer and kept aside."""
+    with django_db_blocker.unblock():
+        yield DatasetSnapshot.take(DATASET, source="data/kumamoto-fy2022")
 
-    return import_path(DATASET, source="data/kumamoto-fy2022", actor=SYSTEM)
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hasher():
+    """MD5 instead of PBKDF2's million rounds: hashing is not what most tests prove.
+
+    tests/accounts/test_password_hashing.py checks the production hasher itself.
+    """
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    fast.enable()
+    yield
+    fast.disable()
+
+
+@pytest.fixture
+def kumamoto(db, django_db_setup):
+    """The shipped Kumamoto FY2022 dataset, as the real importer wrote it (rolled back after the test)."""
+    return django_db_setup.restore()
 
 
 @pytest.fixture
@@ -82,3 +103,32 @@ def japanese_after_each_test():
 
     yield
     translation.activate("ja")
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory) -> Path:
+    """A SQLite database made by `machi migrate` in a process of its own, once per session."""
+    folder = tmp_path_factory.mktemp("migrated")
+    migrated = subprocess.run(
+        [MACHI, "migrate", "-v0"], capture_output=True, text=True, env=_command_env(folder), timeout=300
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    return folder / "machi.sqlite3"
+
+
+@pytest.fixture
+def command_env(migrated_sqlite_file, tmp_path) -> dict:
+    """The environment for running `machi` as a person does: a fresh, migrated database of the test's own."""
+    shutil.copyfile(migrated_sqlite_file, tmp_path / "machi.sqlite3")
+    return _command_env(tmp_path)
+
+
+def _command_env(folder: Path) -> dict:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{folder / 'machi.sqlite3'}",
+        "MACHI_HOME": str(folder),  # the development secret key is written there, not in the tree
+        "MACHI_DATA_DIR": str(DATASET.parent),
+    }
+    env.pop("MACHI_TEST_DATABASE_NAME", None)
+    return env

@@ -1,21 +1,17 @@
 """`machi token create|list|revoke`: a token made at the command line works, and stops when revoked."""
 
-import os
 import subprocess
-import sys
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
+from tests.conftest import MACHI
 
 from machi.accounts.actions import create_token
 from machi.accounts.actors import SYSTEM
 from machi.accounts.models import ApiToken, RoleGrant
 from machi.audit.models import AuditEntry
-
-MACHI = str(Path(sys.executable).parent / "machi")
 
 
 def token(*args) -> tuple[str, str]:
@@ -143,21 +139,14 @@ def test_revoke_asks_for_the_id_when_two_tokens_share_a_prefix(hanako):
     assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 2
 
 
-def test_the_command_line_end_to_end_a_script_takes_the_last_line(tmp_path):
+def test_the_command_line_end_to_end_a_script_takes_the_last_line(command_env):
     """As CI's fuzz-api script does it: a fresh database, a city administrator, `tail -n 1`."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'machi.sqlite3'}",
-        "MACHI_HOME": str(tmp_path),
-    }
-    env.pop("MACHI_TEST_DATABASE_NAME", None)
 
     def machi(*args, stdin=None):
         return subprocess.run(
-            [MACHI, *args], capture_output=True, text=True, env=env, input=stdin, timeout=120
+            [MACHI, *args], capture_output=True, text=True, env=command_env, input=stdin, timeout=120
         )
 
-    assert machi("migrate", "-v0").returncode == 0
     made = machi(
         "user", "create", "admin", "--email", "admin@example.jp", "--role", "city-admin", "--password-stdin",
         stdin="Kumamoto-2022-machi\n",

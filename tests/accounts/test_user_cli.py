@@ -1,14 +1,12 @@
 """`machi user create`: a person of each role from the command line, and every refusal clear and harmless."""
 
-import os
 import subprocess
-import sys
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from tests.conftest import MACHI
 
 from machi.accounts.models import RoleGrant
 from machi.audit.models import AuditEntry
@@ -16,7 +14,6 @@ from machi.facilities.models import Centre
 from machi.ledger.models import Ward
 
 PASSWORD = "Kumamoto-machi-2022"
-MACHI = str(Path(sys.executable).parent / "machi")
 
 
 def user_create(*args, password: str | None = PASSWORD) -> str:
@@ -162,14 +159,8 @@ def test_a_username_or_email_already_taken_is_refused(db, username, email, messa
     assert get_user_model().objects.count() == 1
 
 
-def test_a_refusal_exits_non_zero_with_the_message_on_stderr(tmp_path):
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'machi.sqlite3'}",
-        "MACHI_HOME": str(tmp_path),
-    }
-    env.pop("MACHI_TEST_DATABASE_NAME", None)
-    assert subprocess.run([MACHI, "migrate", "-v0"], env=env, timeout=120).returncode == 0
+def test_a_refusal_exits_non_zero_with_the_message_on_stderr(command_env):
+    env = command_env
     refused = subprocess.run(
         [MACHI, "user", "create", "x", "--email", "x@example.jp", "--role", "ward-staff", "--password-stdin"],
         input=PASSWORD + "\n",

@@ -212,7 +212,7 @@ def test_every_problem_is_reported_at_once_with_its_row_and_column_and_nothing_i
     assert not Centre.objects.exists() and not AuditEntry.objects.exists()
 
 
-def test_a_problem_in_the_last_row_rolls_back_the_rows_before_it(tmp_path, wards, kumamoto):
+def test_a_problem_in_the_last_row_rolls_back_the_rows_before_it(tmp_path, kumamoto, wards):
     rows = [centre_row(名称=f"センター{n}") for n in range(5)]
     rows.append(centre_row(名称="最後のセンター", 事業年度="2022", 事業No="99"))
     assert refusal(write_centres(tmp_path, rows)) == [

@@ -2,26 +2,20 @@
 
 import csv
 import io
-import os
 import subprocess
-import sys
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from tests.conftest import DATASET
-
-MACHI = str(Path(sys.executable).parent / "machi")
+from tests.conftest import DATASET, MACHI
 
 
 def run(*args, env):
     return subprocess.run([MACHI, *args], capture_output=True, text=True, env=env, timeout=120)
 
 
-def test_the_command_line_imports_refuses_and_exports(tmp_path):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'machi.sqlite3'}"}
-    assert run("migrate", "-v0", env=env).returncode == 0
+def test_the_command_line_imports_refuses_and_exports(tmp_path, command_env):
+    env = command_env
     demo = run("demo", env=env)
     assert demo.returncode == 0, demo.stderr
     assert "新規 73 件" in demo.stdout
