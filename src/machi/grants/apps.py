@@ -6,3 +6,10 @@ class GrantsConfig(AppConfig):
     name = "machi.grants"
     label = "grants"
     verbose_name = _("地域コミュニティづくり支援補助金")
+    demo_label = "補助金の制度"
+
+    def load_demo(self, dataset, *, actor):
+        """The FY2022 grant programmes, linked to their ledger projects."""
+        from machi.grants import demo
+
+        return demo.load(actor=actor)

@@ -6,3 +6,10 @@ class LedgerConfig(AppConfig):
     name = "machi.ledger"
     label = "ledger"
     verbose_name = _("まちづくり推進経費 台帳")
+    demo_label = "デモデータ"
+
+    def load_demo(self, dataset, *, actor):
+        """The five wards' FY2022 ledger (dataset.json and ledger.csv)."""
+        from machi.ledger.importers import import_path
+
+        return import_path(dataset, source="data/kumamoto-fy2022", actor=actor)
