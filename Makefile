@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
+# Test processes (pytest-xdist): one per core; each module's tests stay in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: run test fuzz-api install lint bench clean
 
@@ -11,10 +13,8 @@ run: install
 	$(BIN)/machi demo
 	$(BIN)/machi runserver $(HOST)
 
-test: install
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+test: install lint
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope
 
 # schemathesis against a running Machi (scratch SQLite database, demo data, a city-admin token).
 fuzz-api: install
