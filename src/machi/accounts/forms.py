@@ -17,7 +17,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from machi.accounts.models import CommunityGroup, User
-from machi.ledger.models import Ward
+
+# The wards people live in and groups work in, found through the models' own links: accounts
+# sits below the ledger and does not import it.
+Ward = User._meta.get_field("home_ward").related_model
 
 UserModel = get_user_model()
 

@@ -14,7 +14,7 @@ from machi.core import lgcode
 from machi.core.fiscal import wareki
 from machi.core.money import execution_rate, unused_amount
 from machi.core.text import name_key
-from machi.ledger.queries import FigureChangeQuerySet, ProgrammeQuerySet, ProjectQuerySet
+from machi.ledger.queries import FigureChangeQuerySet, ProgrammeQuerySet, ProjectQuerySet, WardQuerySet
 
 
 def validate_lg_code(value: str) -> None:
@@ -30,6 +30,8 @@ class Ward(models.Model):
     name_en = models.CharField(_("英語名"), max_length=100, blank=True)
     city_name = models.CharField(_("市名"), max_length=50, blank=True)
     city_code = models.CharField(_("市の団体コード"), max_length=6, blank=True, validators=[validate_lg_code])
+
+    objects = WardQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]

@@ -11,6 +11,13 @@ from machi.core.text import normalize
 MONEY_FIELDS = ("initial_yen", "revised_yen", "settled_yen")
 
 
+class WardQuerySet(models.QuerySet):
+    def named(self, text: str):
+        """The ward people mean by a name or a 6-digit code, as typed (full-width digits too), or None."""
+        key = normalize(text)
+        return self.filter(Q(name=key) | Q(code=key)).first()
+
+
 class ProgrammeQuerySet(models.QuerySet):
     def for_year(self, fiscal_year: int):
         return self.filter(fiscal_year=fiscal_year)
@@ -271,5 +278,4 @@ def ward_named(text: str):
     """The ward people mean by a name or a 6-digit code, as typed (full-width digits too), or None."""
     from machi.ledger.models import Ward
 
-    key = normalize(text)
-    return Ward.objects.filter(Q(name=key) | Q(code=key)).first()
+    return Ward.objects.named(text)

@@ -16,11 +16,13 @@ from django.db.models import Q
 
 from machi.accounts import actions
 from machi.accounts.actors import SYSTEM
-from machi.accounts.models import Role
+from machi.accounts.models import Role, RoleGrant
 from machi.core.text import normalize
-from machi.facilities.models import Centre
-from machi.ledger.models import Ward
-from machi.ledger.queries import ward_named
+
+# The ward and the centre a role is scoped to, found through the grant: accounts sits below
+# the ledger and the services and does not import them.
+Ward = RoleGrant._meta.get_field("ward").related_model
+Centre = RoleGrant._meta.get_field("centre").related_model
 
 ROLES = [*Role.values, "resident"]
 FIELD_LABELS = {"username": "利用者名", "email": "メールアドレス", "password": "パスワード"}
@@ -113,15 +115,15 @@ def _ask_password() -> str:
     return first
 
 
-def _ward_named(text: str) -> Ward:
-    ward = ward_named(text)
+def _ward_named(text: str):
+    ward = Ward.objects.named(text)
     if ward is None:
         known = "、".join(Ward.objects.order_by("code").values_list("name", flat=True)) or "なし"
         raise CommandError(f"区「{text}」が見つかりません（登録されている区: {known}）")
     return ward
 
 
-def _centre_named(text: str) -> Centre:
+def _centre_named(text: str):
     key = normalize(text)
     matches = list(
         Centre.objects.select_related("ward").filter(
