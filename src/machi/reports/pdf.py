@@ -134,10 +134,6 @@ def _build(story: list, *, title: str, subject: str, generated_on: dt.date) -> b
     )
 
 
-def _table_style(extra=()) -> TableStyle:
-    return ruled_table_style(extra)
-
-
 def _head(labels, numeric_from: int) -> list[Paragraph]:
     return [
         _p(label, "num_head" if index >= numeric_from else "cell_head") for index, label in enumerate(labels)
@@ -221,7 +217,7 @@ def _summary_table(programme, totals: Totals, project_count: int) -> Table:
         [_head(labels, 0), [Paragraph(escape(v), value_style) for v in values]],
         colWidths=[FRAME_WIDTH / len(labels)] * len(labels),
     )
-    table.setStyle(_table_style([("LINEBELOW", (0, 1), (-1, 1), 0.8, INK)]))
+    table.setStyle(ruled_table_style([("LINEBELOW", (0, 1), (-1, 1), 0.8, INK)]))
     return table
 
 
@@ -237,7 +233,7 @@ def _pillar_summary_table(groups, totals: Totals, ward_name: str, project_count:
     rows.append([_p(f"{ward_name}の合計", "cell"), _num(str(project_count)), *_totals_figures(totals)])
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(
-        _table_style(
+        ruled_table_style(
             [("BACKGROUND", (0, -1), (-1, -1), TOTAL_BG), ("LINEABOVE", (0, -1), (-1, -1), 0.8, INK)]
         )
     )
@@ -301,7 +297,7 @@ def _projects_table(groups, totals: Totals, ward_name: str) -> Table:
         ("LINEABOVE", (0, row), (-1, row), 0.8, INK),
     ]
     table = Table(rows, colWidths=_project_widths(), repeatRows=1)
-    table.setStyle(_table_style(extra))
+    table.setStyle(ruled_table_style(extra))
     return table
 
 
@@ -397,7 +393,7 @@ def _city_table(rows: list[WardRow], city_total: Totals, allocation_total, city_
     )
     table = Table(table_rows, colWidths=widths, repeatRows=1)
     table.setStyle(
-        _table_style(
+        ruled_table_style(
             [("BACKGROUND", (0, -1), (-1, -1), TOTAL_BG), ("LINEABOVE", (0, -1), (-1, -1), 0.8, INK)]
         )
     )
@@ -420,7 +416,7 @@ def _theme_table(spend) -> Table:
             ]
         )
     table = Table(table_rows, colWidths=[name_width, *[width] * (len(wards) + 1)], repeatRows=1)
-    table.setStyle(_table_style())
+    table.setStyle(ruled_table_style())
     return table
 
 
@@ -436,7 +432,7 @@ def _years_table(history) -> Table:
     table = Table(
         table_rows, colWidths=[name_width, *[width] * len(FIGURE_HEADERS), count_width], repeatRows=1
     )
-    table.setStyle(_table_style())
+    table.setStyle(ruled_table_style())
     return table
 
 
@@ -515,7 +511,7 @@ def _rate_chart_with_table(rows: list[WardRow], city_total: Totals, fiscal_year:
     numbers = Table(
         data, colWidths=[side_width * 0.25, side_width * 0.27, side_width * 0.25, side_width * 0.23]
     )
-    numbers.setStyle(_table_style([("BACKGROUND", (0, -1), (-1, -1), TOTAL_BG)]))
+    numbers.setStyle(ruled_table_style([("BACKGROUND", (0, -1), (-1, -1), TOTAL_BG)]))
     layout = Table(
         [[rate_chart(rows, fiscal_year, width=chart_width), numbers]],
         colWidths=[chart_width + 4 * mm, side_width],
