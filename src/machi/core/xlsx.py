@@ -102,10 +102,8 @@ def text(cell: Cell, value: str | None) -> Cell:
     return cell
 
 
-def number(
-    cell: Cell, value: int | float | None, number_format: str = YEN_FORMAT, *, none=NONE_DISPLAY
-) -> Cell:
-    """An amount (or count, or rate) as a number in its format; `None` is written as `none` ("―"), right-aligned."""
+def number(cell: Cell, value, number_format: str = YEN_FORMAT, *, none=NONE_DISPLAY) -> Cell:
+    """An amount (or count, rate, date) in its format; `None` is written as `none` ("―"), right-aligned."""
     if value is None:
         cell.value = none
         cell.alignment = RIGHT_TOP
@@ -120,14 +118,7 @@ def date(cell: Cell, value: dt.date | dt.datetime | None) -> Cell:
     """A date as a date (not text), shown yyyy/m/d; an aware datetime becomes its local (Asia/Tokyo) day."""
     if isinstance(value, dt.datetime):
         value = timezone.localdate(value)
-    if value is None:
-        cell.value = None
-        cell.alignment = RIGHT_TOP
-    else:
-        cell.value = value
-        cell.number_format = DATE_FORMAT
-        cell.alignment = TOP
-    return cell
+    return number(cell, value, DATE_FORMAT, none=None)
 
 
 def emphasise(cell: Cell, kind: str) -> Cell:
