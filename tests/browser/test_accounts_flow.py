@@ -10,14 +10,12 @@ import re
 import pytest
 from django.core import mail
 from django.utils import timezone
-from tests.browser.support import VIEWPORTS, assert_accessible, assert_fits_the_screen
+from tests.browser.support import PASSWORD, VIEWPORTS, assert_accessible, field, log_in, page_checker
 
 from machi.accounts.models import CommunityGroup
 from machi.ledger.models import Ward
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "kumamoto-castle-2022"
 
 
 @pytest.fixture
@@ -27,16 +25,7 @@ def site(local_site, settings):
     return local_site
 
 
-def check(page, screenshot, name, viewport):
-    screenshot(f"accounts-{name}-{viewport}")
-    if viewport == "phone":
-        assert_fits_the_screen(page)
-    assert_accessible(page)
-
-
-def field(page, label: str):
-    """A form field by its visible label (the label also carries the 必須/任意 mark)."""
-    return page.get_by_label(re.compile(rf"^{re.escape(label)}(必須|任意)$"))
+check = page_checker("accounts")
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
@@ -120,14 +109,7 @@ def test_a_group_is_registered_and_reviewed_by_its_wards_staff(
     staff.set_password(PASSWORD)
     staff.save()
 
-    def log_in(username):
-        page.goto(site + "/accounts/login/")
-        page.get_by_label(re.compile("^メールアドレスまたはユーザー名")).fill(username)
-        field(page, "パスワード").fill(PASSWORD)
-        page.get_by_role("button", name="ログインする").click()
-        page.wait_for_url("**/accounts/profile/")
-
-    log_in("hanako@example.jp")
+    log_in(page, site, "hanako@example.jp")
     page.get_by_role("link", name="団体を登録する").click()
     page.wait_for_url("**/accounts/groups/new/")
     page.get_by_role("button", name="登録を申請する").click()  # empty: errors, nothing written
@@ -143,7 +125,7 @@ def test_a_group_is_registered_and_reviewed_by_its_wards_staff(
     check(page, screenshot, "groups", viewport)
     page.get_by_role("button", name="ログアウト").click()
 
-    log_in("higashi")
+    log_in(page, site, "higashi")
     page.get_by_role("link", name="職員：団体の審査").first.click()
     page.wait_for_url("**/accounts/staff/groups/")
     check(page, screenshot, "staff-groups", viewport)

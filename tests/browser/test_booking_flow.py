@@ -13,7 +13,8 @@ import re
 import pytest
 from django.core import mail
 from django.utils import timezone
-from tests.browser.support import VIEWPORTS, assert_accessible, assert_fits_the_screen
+from tests.browser.support import PASSWORD, VIEWPORTS, log_in, log_out, page_checker
+from tests.browser.support import field as labelled
 
 from machi.accounts.actors import SYSTEM
 from machi.accounts.models import CommunityGroup, GroupMember, RoleGrant
@@ -23,8 +24,6 @@ from machi.facilities.queries import add_months
 from machi.ledger.models import Ward
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "kumamoto-castle-2022"
 
 
 def bookable_day() -> datetime.date:
@@ -107,29 +106,11 @@ def centres(django_user_model):
     return {"centre": shirakawa, "hall": hall, "washitsu": washitsu, "day": day, "other": other}
 
 
-def check(page, screenshot, name, viewport):
-    screenshot(f"booking-{name}-{viewport}")
-    # After a full-page screenshot of a scrolled page, Chromium's clicks land off target until it scrolls.
-    page.evaluate("window.scrollTo(0, 0)")
-    if viewport == "phone":
-        assert_fits_the_screen(page)
-    assert_accessible(page)
+check = page_checker("booking")
 
 
 def field(page, label: str):
-    return page.get_by_label(re.compile(rf"^{re.escape(label)}(必須|任意|アカウントがない方は必須)$"))
-
-
-def log_in(page, site, username):
-    page.goto(site + "/accounts/login/")
-    page.get_by_label(re.compile("^メールアドレスまたはユーザー名")).fill(username)
-    field(page, "パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログインする").click()
-    page.wait_for_url("**/accounts/profile/")
-
-
-def log_out(page):
-    page.get_by_role("button", name="ログアウト").click()
+    return labelled(page, label, ("必須", "任意", "アカウントがない方は必須"))
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)

@@ -13,7 +13,7 @@ import re
 
 import pytest
 from django.utils import timezone
-from tests.browser.support import VIEWPORTS, assert_accessible, assert_fits_the_screen
+from tests.browser.support import PASSWORD, VIEWPORTS, field, log_in, log_out, page_checker
 
 from machi.accounts.actors import SYSTEM
 from machi.accounts.models import CommunityGroup, GroupMember, RoleGrant
@@ -23,7 +23,6 @@ from machi.ledger.models import Ward
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "kumamoto-castle-2022"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -64,28 +63,7 @@ def people(kumamoto, django_user_model):
     return {"programme": programme, "project": programme.project}
 
 
-def check(page, screenshot, name, viewport):
-    screenshot(f"grants-{name}-{viewport}")
-    page.evaluate("window.scrollTo(0, 0)")
-    if viewport == "phone":
-        assert_fits_the_screen(page)
-    assert_accessible(page)
-
-
-def field(page, label: str):
-    return page.get_by_label(re.compile(rf"^{re.escape(label)}(必須|任意)$"))
-
-
-def log_in(page, site, username):
-    page.goto(site + "/accounts/login/")
-    page.get_by_label(re.compile("^メールアドレスまたはユーザー名")).fill(username)
-    field(page, "パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログインする").click()
-    page.wait_for_url("**/accounts/profile/")
-
-
-def log_out(page):
-    page.get_by_role("button", name="ログアウト").click()
+check = page_checker("grants")
 
 
 def row(page, prefix: str, n: int, name: str):
@@ -147,6 +125,7 @@ def test_apply_decide_report_confirm_and_pay(page, screenshot, site, viewport, p
     log_in(page, site, "nishi-staff")
     page.goto(site + "/grants/manage/")
     page.get_by_role("link", name=re.compile("西区 地域コミュニティづくり支援補助金")).click()
+    page.wait_for_url(re.compile(r"/grants/manage/programmes/\d+/$"))  # is_visible() does not wait
     assert page.get_by_role("link", name=re.compile(r"申請済み\s*1")).is_visible()
     check(page, screenshot, "4-pipeline", viewport)
     page.get_by_role("link", name=application.number).click()

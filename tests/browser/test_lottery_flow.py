@@ -12,7 +12,8 @@ import re
 import pytest
 from django.core import mail
 from django.utils import timezone
-from tests.browser.support import VIEWPORTS, assert_accessible, assert_fits_the_screen
+from tests.browser.support import PASSWORD, VIEWPORTS, page_checker
+from tests.browser.support import log_in as log_in_as
 
 from machi.accounts.actors import SYSTEM
 from machi.accounts.models import RoleGrant
@@ -23,8 +24,6 @@ from machi.facilities.queries import add_months, closure_reason
 from machi.ledger.models import Ward
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "kumamoto-castle-2022"
 
 
 @pytest.fixture
@@ -70,20 +69,13 @@ def setting(django_user_model):
     return {"lottery": lottery, "room": room, "day": day, **people}
 
 
-def check(page, screenshot, name, viewport):
-    screenshot(f"lottery-{name}-{viewport}")
-    if viewport == "phone":
-        assert_fits_the_screen(page)
-    assert_accessible(page)
+check = page_checker("lottery")
 
 
 def log_in(page, site, username):
+    """Another person on the same page: the last one's session cleared first."""
     page.context.clear_cookies()
-    page.goto(site + "/accounts/login/")
-    page.get_by_label(re.compile("^メールアドレスまたはユーザー名")).fill(username)
-    page.get_by_label(re.compile("^パスワード")).fill(PASSWORD)
-    page.get_by_role("button", name="ログインする").click()
-    page.wait_for_url("**/accounts/profile/")
+    log_in_as(page, site, username)
 
 
 def apply_for_the_evening(page, site, setting, viewport, *, shoot: bool, screenshot):

@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
-from tests.reports.test_report_pdf import pdf_text
+from tests.core.pdf_support import pdf_text
 
 
 def run(*args) -> str:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 from pypdf import PdfReader
+from tests.core.pdf_support import embedded_fonts, pdf_text
 from tests.grants.conftest import IN_WINDOW
-from tests.reports.test_report_pdf import embedded_fonts, pdf_text
 
 from machi.core.fiscal import wareki_date
 from machi.grants import actions, documents

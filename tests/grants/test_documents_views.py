@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from tests.reports.test_report_pdf import pdf_text
+from tests.core.pdf_support import pdf_text
 
 from machi.accounts.models import RoleGrant
 

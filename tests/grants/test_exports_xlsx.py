@@ -7,10 +7,10 @@ import pytest
 from django.db.models import Sum
 from openpyxl import load_workbook
 
+from machi.core.xlsx import NUMBER_FORMAT
 from machi.grants import actions, exports
 from machi.grants.models import Application, Payment, Repayment
 from machi.grants.queries import envelope_left_yen
-from machi.reports.exports import NUMBER_FORMAT
 
 HEADER_ROW, FIRST_ROW = 3, 4
 

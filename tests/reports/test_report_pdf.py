@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from tests.core.pdf_support import embedded_fonts, pdf_text
 
 from machi.ledger.models import Programme, Project
 from machi.reports.pdf import render_city_report_pdf, render_ward_report_pdf
@@ -27,30 +28,9 @@ WARD_TOTALS = {
 CITY_TOTALS = ("95,000", "86,381", "78,153")
 
 
-def pdf_text(data: bytes) -> str:
-    """All pages' text with every run of whitespace removed (names wrap across lines in cells)."""
-    reader = PdfReader(BytesIO(data))
-    return re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
-
-
 def save(name: str, data: bytes) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / name).write_bytes(data)
-
-
-def embedded_fonts(data: bytes) -> dict[str, bool]:
-    """Base font name → whether its descriptor carries an embedded TrueType program (/FontFile2)."""
-    found = {}
-    for page in PdfReader(BytesIO(data)).pages:
-        fonts = page["/Resources"].get_object().get("/Font", {})
-        for ref in fonts.values():
-            font = ref.get_object()
-            descriptor = font.get("/FontDescriptor")
-            if descriptor is None and "/DescendantFonts" in font:
-                descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
-            embedded = descriptor is not None and "/FontFile2" in descriptor.get_object()
-            found[str(font["/BaseFont"])] = found.get(str(font["/BaseFont"]), False) or embedded
-    return found
 
 
 @pytest.mark.parametrize("ward", list(WARD_TOTALS))

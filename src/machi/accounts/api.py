@@ -6,10 +6,9 @@ cannot mint further tokens, so revoking a leaked one is enough to shut it out.
 """
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Literal
 
-from django.utils import timezone
-from ninja import Field, Path, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
 from machi.accounts import actions
@@ -17,10 +16,11 @@ from machi.accounts.api_auth import session_auth
 from machi.accounts.models import ApiToken
 from machi.accounts.queries import is_city_admin
 from machi.api_errors import AUTH_ERRORS, NO_CONTROL, ErrorOut, ValidationErrorOut
+from machi.api_support import local_time, not_found, row_id
 
 router = Router(tags=["accounts"])
 
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+RowId = row_id()
 
 
 class RoleOut(Schema):
@@ -107,14 +107,12 @@ def create_token(request, payload: NewTokenIn):
 def revoke_token(request, token_id: RowId):
     token = ApiToken.objects.filter(pk=token_id, user=request.auth).first()
     if token is None:
-        return Status(404, {"detail": f"トークンが見つかりません（id: {token_id}）"})
+        return not_found("トークン", token_id)
     return _token_out(actions.revoke_token(actor=request.auth, token=token))
 
 
 def _token_out(token: ApiToken) -> dict:
-    def local(moment):
-        return timezone.localtime(moment) if moment else None
-
+    local = local_time
     return {
         "id": token.pk,
         "prefix": token.prefix,

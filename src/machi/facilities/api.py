@@ -16,27 +16,26 @@ from typing import Annotated
 
 from django.db.models import Prefetch
 from django.utils import timezone
-from ninja import Field, Path, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict, StrictInt
 
 from machi.accounts.models import CommunityGroup
 from machi.api_errors import AUTH_ERRORS, NO_CONTROL, ErrorOut, ValidationErrorOut
+from machi.api_support import MAX_ID, PUBLIC, bad_request, local_time, not_found, row_id, ward_fields
 from machi.facilities import actions
 from machi.facilities.models import Centre, Reservation, ReservationBlock, Room, TimeBlock
 from machi.facilities.queries import room_availability
 
 router = Router(tags=["facilities"])
 
-PUBLIC = None  # `auth=PUBLIC`: anyone may read
 # A generous bound that keeps an answer small: two months of days at a time.
 MAX_AVAILABILITY_DAYS = 62
 DEFAULT_AVAILABILITY_DAYS = 14
 # Dates the API accepts at all; beyond them nothing can be booked and the calendar maths stops making sense.
 FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
-MAX_ID = 2**63 - 1
 
-RoomId = Annotated[int, Path(ge=1, le=MAX_ID, description="部屋の id")]
-ReservationId = Annotated[int, Path(ge=1, le=MAX_ID, description="予約の id")]
+RoomId = row_id("部屋の id")
+ReservationId = row_id("予約の id")
 Clock = Annotated[str, Field(description="時刻（HH:MM、日本時間）", examples=["09:00"])]
 BlockCode = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[-a-zA-Z0-9_]+$")]
 
@@ -179,18 +178,18 @@ def room_availability_days(
 ):
     room = Room.objects.select_related("centre").filter(pk=room_id).first()
     if room is None:
-        return _room_not_found(room_id)
+        return not_found("部屋", room_id)
     start = start or timezone.localdate()
     end = end or start + dt.timedelta(days=DEFAULT_AVAILABILITY_DAYS - 1)
     for value in (start, end):
         if not FIRST_DATE <= value <= LAST_DATE:
-            return _bad_request(
+            return bad_request(
                 f"日付は{FIRST_DATE:%Y年}から{LAST_DATE:%Y年}までで指定してください（{value}）"
             )
     if end < start:
-        return _bad_request(f"「to」（{end}）は「from」（{start}）以降の日付にしてください")
+        return bad_request(f"「to」（{end}）は「from」（{start}）以降の日付にしてください")
     if (end - start).days + 1 > MAX_AVAILABILITY_DAYS:
-        return _bad_request(f"一度に見られるのは{MAX_AVAILABILITY_DAYS}日までです（{start}〜{end}）")
+        return bad_request(f"一度に見られるのは{MAX_AVAILABILITY_DAYS}日までです（{start}〜{end}）")
     days = room_availability(room, start, end)
     return {"room": room.pk, "days": [_day_out(day) for day in days]}
 
@@ -211,14 +210,14 @@ def create_reservation(request, payload: ReservationIn):
     room = Room.objects.select_related("centre").prefetch_related(_ordered_blocks("centre__blocks"))
     room = room.filter(pk=payload.room).first()
     if room is None:
-        return _bad_request(f"部屋が見つかりません（id: {payload.room}）")
+        return bad_request(f"部屋が見つかりません（id: {payload.room}）")
     group = None
     if payload.group is not None:
         group = CommunityGroup.objects.filter(pk=payload.group).first()
         if group is None:
-            return _bad_request(f"団体が見つかりません（id: {payload.group}）")
+            return bad_request(f"団体が見つかりません（id: {payload.group}）")
     if not FIRST_DATE <= payload.date <= LAST_DATE:
-        return _bad_request(f"利用日は{FIRST_DATE:%Y年}から{LAST_DATE:%Y年}までで指定してください")
+        return bad_request(f"利用日は{FIRST_DATE:%Y年}から{LAST_DATE:%Y年}までで指定してください")
     try:
         reservation = actions.book(
             actor=request.auth,
@@ -268,7 +267,7 @@ def cancel_reservation(request, reservation_id: ReservationId, payload: CancelIn
         reservation.holder_id == request.auth.pk
         or actions.can_manage_centre(request.auth, reservation.room.centre)
     ):
-        return Status(404, {"detail": f"予約が見つかりません（id: {reservation_id}）"})
+        return not_found("予約", reservation_id)
     actions.cancel(actor=request.auth, reservation=reservation, reason=payload.reason if payload else "")
     return _reservation_out(_with_details().get(pk=reservation.pk))
 
@@ -294,8 +293,7 @@ def _centre_out(centre: Centre) -> dict:
         "id": centre.pk,
         "name": centre.name,
         "name_kana": centre.name_kana,
-        "ward": centre.ward.name,
-        "ward_code": centre.ward.code,
+        **ward_fields(centre.ward),
         "school_district": centre.school_district,
         "address": centre.address,
         "latitude": None if centre.latitude is None else float(centre.latitude),
@@ -351,7 +349,7 @@ def _reservation_out(reservation: Reservation, blocks: list[TimeBlock] | None = 
     """The reservation as the API shows it; `blocks` (in time order) when known, else its held blocks."""
     if blocks is None:
         blocks = [held.block for held in reservation.held_blocks.all()]
-    local = timezone.localtime
+    local = local_time
     return {
         "id": reservation.pk,
         "receipt_number": reservation.receipt_number,
@@ -373,15 +371,6 @@ def _reservation_out(reservation: Reservation, blocks: list[TimeBlock] | None = 
         "exemption_yen": reservation.exemption_yen,
         "payable_yen": reservation.payable_yen,
         "cancellable_until": actions.cancellation_deadline(reservation),
-        "confirm_by": local(reservation.confirm_by) if reservation.confirm_by else None,
+        "confirm_by": local(reservation.confirm_by),
         "created_at": local(reservation.created_at),
     }
-
-
-def _room_not_found(room_id: int) -> Status:
-    return Status(404, {"detail": f"部屋が見つかりません（id: {room_id}）"})
-
-
-def _bad_request(message: str) -> Status:
-    """A 400 shaped as a validation error (`errors` empty): the request was well-formed but can't be served."""
-    return Status(400, {"detail": message, "errors": []})

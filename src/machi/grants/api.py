@@ -6,26 +6,33 @@ grant rule (`grants.rules.compute_grant`), so the API, the pages and the decisio
 disagree. Amounts are integer yen; a rate is a fraction, never a float.
 """
 
-from typing import Annotated
-
 from django.db.models import Max, Q, Sum
-from django.utils import timezone
-from ninja import Field, Path, Query, Router, Schema, Status
+from ninja import Field, Router, Schema
 from pydantic import ConfigDict, StrictInt
 
 from machi.api_errors import ErrorOut, ValidationErrorOut
-from machi.core.fiscal import wareki
+from machi.api_support import (
+    MAX_ID,
+    PUBLIC,
+    YearFilter,
+    bad_request,
+    local_iso,
+    not_found,
+    row_id,
+    ward_fields,
+    ward_filter,
+    year_fields,
+)
 from machi.core.money import MAX_YEN
 from machi.grants.models import Application, GrantProgramme
 from machi.grants.rules import compute_grant
-from machi.ledger.api import SearchText, ward_in_query
+from machi.ledger.api import ward_in_query
 
 router = Router(tags=["grants"])
 # Schema names are global in the OpenAPI document: each is prefixed so none shadows another app's.
 
-PUBLIC = None  # `auth=PUBLIC`: anyone may read
-MAX_ID = 2**63 - 1
-ProgrammeId = Annotated[int, Path(ge=1, le=MAX_ID, description="補助金の制度の id")]
+ProgrammeId = row_id("補助金の制度の id")
+WardFilter = ward_filter("区名（西区）または団体コード（431036）で絞り込む")
 
 
 class GrantTrackOut(Schema):
@@ -110,13 +117,7 @@ class GrantApplicationOut(Schema):
     response={200: list[GrantProgrammeOut], 400: ValidationErrorOut},
     summary="補助金の制度の一覧（区分・補助率・上限額・費目つき）",
 )
-def list_programmes(
-    request,
-    year: Annotated[int | None, Query(description="年度（西暦）で絞り込む", ge=1900, le=2200)] = None,
-    ward: Annotated[
-        SearchText | None, Query(description="区名（西区）または団体コード（431036）で絞り込む")
-    ] = None,
-):
+def list_programmes(request, year: YearFilter = None, ward: WardFilter = None):
     programmes = GrantProgramme.objects.with_details().prefetch_related("categories")
     if year is not None:
         programmes = programmes.for_year(year)
@@ -138,16 +139,10 @@ def list_programmes(
 def quote(request, programme_id: ProgrammeId, payload: GrantQuoteIn):
     programme = GrantProgramme.objects.filter(pk=programme_id).first()
     if programme is None:
-        return Status(404, {"detail": f"補助金の制度が見つかりません（id: {programme_id}）"})
+        return not_found("補助金の制度", programme_id)
     track = programme.tracks.filter(pk=payload.track).first()
     if track is None:
-        return Status(
-            400,
-            {
-                "detail": f"区分（id: {payload.track}）はこの制度（{programme.name}）の区分ではありません",
-                "errors": [],
-            },
-        )
+        return bad_request(f"区分（id: {payload.track}）はこの制度（{programme.name}）の区分ではありません")
     grant = compute_grant(track, payload.eligible_expenses)
     return {"grant": grant, "track": track.pk, "eligible_expenses": payload.eligible_expenses}
 
@@ -180,14 +175,12 @@ def _programme_out(programme: GrantProgramme) -> dict:
     return {
         "id": programme.pk,
         "name": programme.name,
-        "ward": programme.ward.name,
-        "ward_code": programme.ward.code,
-        "fiscal_year": programme.fiscal_year,
-        "fiscal_year_label": wareki(programme.fiscal_year),
+        **ward_fields(programme.ward),
+        **year_fields(programme.fiscal_year),
         "project": programme.project_id,
         "description": programme.description,
-        "opens_at": _local(programme.opens_at),
-        "closes_at": _local(programme.closes_at),
+        "opens_at": local_iso(programme.opens_at),
+        "closes_at": local_iso(programme.closes_at),
         "envelope": programme.envelope_yen,
         "tracks": [
             {
@@ -229,10 +222,6 @@ def _application_out(application: Application) -> dict:
         "confirmed": application.confirmed_yen,
         "paid": application.paid_yen,
         "rejection_reason": application.rejection_reason,
-        "created_at": _local(application.created_at),
-        "submitted_at": _local(application.submitted_at) if application.submitted_at else None,
+        "created_at": local_iso(application.created_at),
+        "submitted_at": local_iso(application.submitted_at),
     }
-
-
-def _local(moment) -> str:
-    return timezone.localtime(moment).isoformat()

@@ -4,34 +4,42 @@ Read only. Each notice is dated the day of the step it records (the decision, th
 confirmation), not the day it is printed, so the same application always gives the same
 letter. The issuer is the ward's mayor as a title (熊本市西区長), without a seal image.
 
-Set in the IPAexGothic the annual reports already bundle and register (`reports.pdf`);
-ReportLab embeds the glyphs used, so the letter prints the same on any machine.
+Built on the PDF kit in `machi.core.pdf`, as the annual reports are: the embedded
+IPAexGothic (ReportLab embeds the glyphs used, so the letter prints the same on any
+machine), the palette, the document template and the boxed table style.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 from functools import cache
-from io import BytesIO
-from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table
 
 from machi.core.fiscal import fiscal_year_bounds, wareki, wareki_date
 from machi.core.money import format_yen
+from machi.core.pdf import (
+    HEAD_BG,
+    MUTED,
+    PAGE_WIDTH,
+    PDF_TYPE,
+    TOTAL_BG,
+    base_style,
+    build_pdf,
+    grid_table_style,
+    plain,
+    styles_from,
+)
 from machi.grants.actions import GrantRefused
 from machi.grants.models import Application, ExpenseLine
 from machi.grants.queries import expenses_yen
 from machi.grants.rules import compute_grant
-from machi.reports.pdf import FONT, HEAD_BG, INK, MUTED, RULE, TOTAL_BG, register_font
 
-PDF_TYPE = "application/pdf"
 MARGIN = 22 * mm
-FRAME_WIDTH = A4[0] - 2 * MARGIN
+FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN
 LABEL_WIDTH = 42 * mm
 
 
@@ -220,9 +228,8 @@ def _expenses_table(application: Application, total: int, eligible: int) -> Tabl
     rows.append([_p("うち補助対象経費", "cell"), "", "", _p(format_yen(eligible), "num")])
     table = Table(rows, colWidths=[32 * mm, FRAME_WIDTH - 32 * mm - 20 * mm - 30 * mm, 20 * mm, 30 * mm])
     table.setStyle(
-        TableStyle(
+        grid_table_style(
             [
-                *_GRID,
                 ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
                 ("SPAN", (0, -2), (2, -2)),
                 ("SPAN", (0, -1), (2, -1)),
@@ -236,46 +243,31 @@ def _expenses_table(application: Application, total: int, eligible: int) -> Tabl
 # ---------------------------------------------------------------- the letter's parts
 
 
-_GRID = [
-    ("FONTNAME", (0, 0), (-1, -1), FONT),
-    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-    ("GRID", (0, 0), (-1, -1), 0.5, RULE),
-    ("TOPPADDING", (0, 0), (-1, -1), 3),
-    ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ("LEFTPADDING", (0, 0), (-1, -1), 5),
-    ("RIGHTPADDING", (0, 0), (-1, -1), 5),
-]
-
-
 @cache
 def _styles() -> dict[str, ParagraphStyle]:
-    register_font()
-    base = ParagraphStyle("letter", fontName=FONT, fontSize=10.5, leading=17, textColor=INK, wordWrap="CJK")
-
-    def style(name, **kwargs):
-        return ParagraphStyle(name, parent=base, **kwargs)
-
-    return {
-        "body": style("body", firstLineIndent=10.5, spaceBefore=6 * mm, spaceAfter=5 * mm),
-        "right": style("right", alignment=TA_RIGHT),
-        "addressee": style("addressee", fontSize=12, leading=19),
-        "issuer": style("issuer", fontSize=12, leading=19, alignment=TA_RIGHT, spaceBefore=4 * mm),
-        "title": style("title", fontSize=15, leading=22, alignment=TA_CENTER, spaceBefore=10 * mm),
-        "centre": style("centre", alignment=TA_CENTER, spaceAfter=4 * mm),
-        "closing": style("closing", alignment=TA_RIGHT, spaceBefore=6 * mm),
-        "heading": style("heading", spaceAfter=2 * mm),
-        "label": style("label", fontSize=10, leading=15),
-        "value": style("value", fontSize=10, leading=15),
-        "amount": style("amount", fontSize=14, leading=20),
-        "cell": style("cell", fontSize=9, leading=13),
-        "cell_centre": style("cell_centre", fontSize=9, leading=13, alignment=TA_CENTER),
-        "num": style("num", fontSize=9, leading=13, alignment=TA_RIGHT),
-        "note": style("note", fontSize=9, leading=14, textColor=MUTED),
-    }
+    base = base_style("letter", font_size=10.5, leading=17)
+    return styles_from(
+        base,
+        body={"firstLineIndent": 10.5, "spaceBefore": 6 * mm, "spaceAfter": 5 * mm},
+        right={"alignment": TA_RIGHT},
+        addressee={"fontSize": 12, "leading": 19},
+        issuer={"fontSize": 12, "leading": 19, "alignment": TA_RIGHT, "spaceBefore": 4 * mm},
+        title={"fontSize": 15, "leading": 22, "alignment": TA_CENTER, "spaceBefore": 10 * mm},
+        centre={"alignment": TA_CENTER, "spaceAfter": 4 * mm},
+        closing={"alignment": TA_RIGHT, "spaceBefore": 6 * mm},
+        heading={"spaceAfter": 2 * mm},
+        label={"fontSize": 10, "leading": 15},
+        value={"fontSize": 10, "leading": 15},
+        amount={"fontSize": 14, "leading": 20},
+        cell={"fontSize": 9, "leading": 13},
+        cell_centre={"fontSize": 9, "leading": 13, "alignment": TA_CENTER},
+        num={"fontSize": 9, "leading": 13, "alignment": TA_RIGHT},
+        note={"fontSize": 9, "leading": 14, "textColor": MUTED},
+    )
 
 
 def _p(text: str, style: str) -> Paragraph:
-    return Paragraph(escape(text).replace("\n", "<br/>"), _styles()[style])
+    return plain(text, _styles()[style])
 
 
 def _text(text: str) -> Paragraph:
@@ -303,27 +295,17 @@ def _letterhead(application: Application, kind: Kind, issued_on: dt.date | None)
 def _items_table(items: list[tuple[str, Paragraph]]) -> Table:
     rows = [[_p(f"{n}　{label}", "label"), value] for n, (label, value) in enumerate(items, start=1)]
     table = Table(rows, colWidths=[LABEL_WIDTH, FRAME_WIDTH - LABEL_WIDTH])
-    table.setStyle(TableStyle([*_GRID, ("BACKGROUND", (0, 0), (0, -1), HEAD_BG)]))
+    table.setStyle(grid_table_style([("BACKGROUND", (0, 0), (0, -1), HEAD_BG)]))
     return table
 
 
 def _build(story: list, application: Application, kind: Kind) -> bytes:
-    register_font()
-    buffer = BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=20 * mm,
-        bottomMargin=20 * mm,
+    return build_pdf(
+        story,
         title=f"{kind.title} {application.number}",
-        author=issuer(application),
         subject=f"{application.group.name} {application.title}",
-        creator="Machi (ReportLab)",
-        lang="ja-JP",
-        # Every page starts in the embedded font: no reference to an unembedded Helvetica.
-        initialFontName=FONT,
+        author=issuer(application),
+        margin=MARGIN,
+        top_margin=20 * mm,
+        bottom_margin=20 * mm,
     )
-    doc.build(story)
-    return buffer.getvalue()

@@ -1,7 +1,8 @@
 """The grants as XLSX for the ward office: the application list and the payments of a programme or a ward-year.
 
-Laid out like the ledger's and the reports' sheets: a title row, the unit, Japanese
-headers, amounts as numbers in 円 with `#,##0;"△"#,##0`, dates as dates, a total row.
+In the one XLSX style the ledger's and the reports' sheets share (`machi.core.xlsx`): a
+title row, the unit, Japanese headers, amounts as numbers in 円 with `#,##0;"△"#,##0`,
+dates as dates, a total row.
 Values, never formulas; a text that a spreadsheet would run as a formula is stored as
 text. The totals are the database's: the column sums, and the envelope's use as
 `queries.envelope_left_yen` computes it.
@@ -13,31 +14,16 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 
+from machi.core import xlsx
 from machi.core.fiscal import wareki
-from machi.core.importing import needs_escape
 from machi.core.money import NONE_DISPLAY
+from machi.core.xlsx import COUNT_FORMAT, DATE_FORMAT, NUMBER_FORMAT, XLSX_TYPE
 from machi.grants.models import Application, ExpenseLine, GrantProgramme, Payment, Repayment
 from machi.grants.queries import envelope_left_yen
 from machi.grants.rules import compute_grant
-from machi.reports.exports import NUMBER_FORMAT, XLSX_TYPE
 
-__all__ = ["XLSX_TYPE", "applications_xlsx", "payments_xlsx", "programmes_of"]
-
-DATE_FORMAT = "yyyy/m/d"
-
-_BOLD = Font(bold=True)
-_TITLE = Font(bold=True, size=14)
-_THIN = Side(style="thin", color="808080")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_TOTAL = Border(left=_THIN, right=_THIN, top=Side(style="double", color="000000"), bottom=_THIN)
-_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-_TOTAL_FILL = PatternFill("solid", fgColor="E8F1FE")
-_WRAP = Alignment(wrap_text=True, vertical="top")
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+__all__ = ["DATE_FORMAT", "XLSX_TYPE", "applications_xlsx", "payments_xlsx", "programmes_of"]
 
 
 def programmes_of(fiscal_year: int, ward: str | None = None):
@@ -71,54 +57,37 @@ class Column:
 
 
 class _Sheet:
-    """One sheet written top to bottom: title, unit, header, rows; numbers and dates with their formats."""
+    """One sheet written top to bottom in the one XLSX style: title, unit, header, rows."""
 
-    def __init__(self, workbook: Workbook, name: str, title: str, columns: list[Column]):
+    def __init__(self, workbook, name: str, title: str, columns: list[Column]):
         self.sheet = workbook.create_sheet(name)
         self.columns = columns
-        width = len(columns)
-        self.sheet.cell(1, 1, title).font = _TITLE
-        self.sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-        self.sheet.cell(2, width, "（単位：円）").alignment = Alignment(horizontal="right")
-        for index, column in enumerate(columns, start=1):
-            cell = self.sheet.cell(3, index, column.label)
-            cell.font, cell.fill, cell.alignment, cell.border = _BOLD, _HEADER_FILL, _CENTER, _BOX
-            self.sheet.column_dimensions[get_column_letter(index)].width = column.width
-        self.row = 4
-        self.sheet.freeze_panes = "A4"
-        self.sheet.print_title_rows = "3:3"
-        self.sheet.page_setup.paperSize = self.sheet.PAPERSIZE_A4
-        self.sheet.page_setup.orientation = self.sheet.ORIENTATION_LANDSCAPE
-        self.sheet.page_setup.fitToWidth = 1
-        self.sheet.page_setup.fitToHeight = 0
-        self.sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        self.row = xlsx.start_table(
+            self.sheet, title=title, unit="（単位：円）", columns=[(c.label, c.width) for c in columns]
+        )
 
     def add(self, values: list, *, total: bool = False) -> None:
         for index, (column, value) in enumerate(zip(self.columns, values, strict=True), start=1):
             cell = self.sheet.cell(self.row, index)
             if column.kind == "text" or isinstance(value, str):
-                cell.value = value or None
-                if isinstance(value, str) and needs_escape(value):
-                    cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
-                    cell.quotePrefix = True
-                cell.alignment = _WRAP
-            elif value is None:
-                cell.value = NONE_DISPLAY if column.kind == "yen" else None
-                cell.alignment = Alignment(horizontal="right", vertical="top")
+                xlsx.text(cell, value)
+            elif column.kind == "date":
+                xlsx.date(cell, value)
             else:
-                cell.value = value
-                cell.number_format = {"yen": NUMBER_FORMAT, "date": DATE_FORMAT, "count": "#,##0"}[
-                    column.kind
-                ]
-                cell.alignment = Alignment(vertical="top")
-            cell.border = _TOTAL if total else _BOX
+                xlsx.number(
+                    cell,
+                    value,
+                    COUNT_FORMAT if column.kind == "count" else NUMBER_FORMAT,
+                    none=NONE_DISPLAY if column.kind == "yen" else None,
+                )
+            cell.border = xlsx.BOX
             if total:
-                cell.font, cell.fill = _BOLD, _TOTAL_FILL
+                xlsx.emphasise(cell, "total")
         self.row += 1
 
     def note(self, label: str, yen: int | None, *, label_column: int, value_column: int) -> None:
         """A line under the table: a label and an amount (the envelope, what it has left)."""
-        self.sheet.cell(self.row, label_column, label).alignment = Alignment(horizontal="right")
+        self.sheet.cell(self.row, label_column, label).alignment = xlsx.RIGHT
         cell = self.sheet.cell(self.row, value_column, NONE_DISPLAY if yen is None else yen)
         if yen is not None:
             cell.number_format = NUMBER_FORMAT
@@ -129,10 +98,8 @@ def _date(moment: dt.datetime | None) -> dt.date | None:
     return timezone.localdate(moment) if moment is not None else None
 
 
-def _workbook() -> Workbook:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    return workbook
+def _workbook():
+    return xlsx.new_workbook()
 
 
 # ---------------------------------------------------------------- the application list

@@ -22,7 +22,7 @@ from machi.grants.queries import ApplicationQuerySet, GrantProgrammeQuerySet
 from machi.grants.rules import Rounding
 
 # Attachments are kept in the database, not on an app server's disk: app servers are
-# stateless and share one PostgreSQL (DESIGN.md, Running), and receipts are small.
+# stateless and share one PostgreSQL (docs/architecture.md, Running), and receipts are small.
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 ATTACHMENT_TYPES = ("application/pdf", "image/png", "image/jpeg")
 

@@ -15,13 +15,22 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from django.db.models import Prefetch
-from django.utils import timezone
-from ninja import Field, Path, Query, Router, Schema, Status
-from ninja.errors import ValidationError
+from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict, StrictInt, StrictStr, field_validator, model_validator
 
-from machi.api_errors import AUTH_ERRORS, NO_CONTROL, ErrorOut, ValidationErrorOut
-from machi.core.fiscal import wareki
+from machi.api_errors import AUTH_ERRORS, ErrorOut, ValidationErrorOut
+from machi.api_support import (
+    PUBLIC,
+    SearchText,
+    YearFilter,
+    invalid_query,
+    local_time,
+    not_found,
+    row_id,
+    ward_fields,
+    ward_filter,
+    year_fields,
+)
 from machi.core.text import normalize
 from machi.ledger.actions import set_figures
 from machi.ledger.models import FigureChange, Pillar, Programme, Project, Ward
@@ -39,10 +48,8 @@ YenIn = Annotated[
     StrictInt | None,
     Field(ge=0, le=MAX_YEN, description="円（0以上の整数）。null は予算の計上なし。省略した金額は変わらない"),
 ]
-# A search text: no control characters (PostgreSQL refuses NUL in a query).
-SearchText = Annotated[str, Field(max_length=50, pattern=NO_CONTROL)]
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="事業の id")]
-PUBLIC = None  # `auth=PUBLIC`: anyone may read; every other operation requires authentication
+RowId = row_id("事業の id")
+WardFilter = ward_filter("区名（中央区）または団体コード（431010）で絞り込む")
 _CONTROL = {chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)}
 
 
@@ -137,10 +144,7 @@ def list_wards(request):
     response={200: list[ProgrammeOut], 400: ValidationErrorOut},
     summary="区の年度計画（配分額・めざす区の姿・柱・合計）",
 )
-def list_programmes(
-    request,
-    year: Annotated[int | None, Query(description="年度（西暦）で絞り込む", ge=1900, le=2200)] = None,
-):
+def list_programmes(request, year: YearFilter = None):
     programmes = (
         Programme.objects.with_totals()
         .prefetch_related(Prefetch("pillars", queryset=Pillar.objects.order_by("position")))
@@ -159,10 +163,8 @@ def list_programmes(
 )
 def list_projects(
     request,
-    year: Annotated[int | None, Query(description="年度（西暦）で絞り込む", ge=1900, le=2200)] = None,
-    ward: Annotated[
-        SearchText | None, Query(description="区名（中央区）または団体コード（431010）で絞り込む")
-    ] = None,
+    year: YearFilter = None,
+    ward: WardFilter = None,
     theme: Annotated[SearchText | None, Query(description="テーマ（防災、ICT …）で絞り込む")] = None,
 ):
     projects = Project.objects.for_listing()
@@ -184,7 +186,7 @@ def list_projects(
 def get_project(request, project_id: RowId):
     project = Project.objects.for_listing().filter(pk=project_id).first()
     if project is None:
-        return _not_found(project_id)
+        return not_found("事業", project_id)
     return _project_detail_out(project)
 
 
@@ -238,13 +240,9 @@ class FiguresIn(Schema):
 def update_project_figures(request, project_id: RowId, payload: FiguresIn):
     project = Project.objects.filter(pk=project_id).first()
     if project is None:
-        return _not_found(project_id)
+        return not_found("事業", project_id)
     set_figures(project, actor=request.auth, reason=payload.reason, **payload.figures())
     return _project_detail_out(Project.objects.for_listing().get(pk=project.pk))
-
-
-def _not_found(project_id: int) -> Status:
-    return Status(404, {"detail": f"事業が見つかりません（id: {project_id}）"})
 
 
 def _project_detail_out(project: Project) -> dict:
@@ -273,14 +271,8 @@ def ward_in_query(text: str) -> Ward:
     """The ward a `ward` query parameter names (name or code), or a 400 that says so."""
     ward = ward_named(text)
     if ward is None:
-        raise ValidationError(
-            [
-                {
-                    "type": "value_error",
-                    "loc": ["query", "ward"],
-                    "msg": f"区「{text}」は登録されていません（区名か6桁の団体コードを指定してください）",
-                }
-            ]
+        raise invalid_query(
+            "ward", f"区「{text}」は登録されていません（区名か6桁の団体コードを指定してください）"
         )
     return ward
 
@@ -302,10 +294,8 @@ def _totals_out(totals) -> dict:
 def _programme_out(programme: Programme) -> dict:
     totals = Totals(programme.total_initial_yen, programme.total_revised_yen, programme.total_settled_yen)
     return {
-        "ward": programme.ward.name,
-        "ward_code": programme.ward.code,
-        "fiscal_year": programme.fiscal_year,
-        "fiscal_year_label": wareki(programme.fiscal_year),
+        **ward_fields(programme.ward),
+        **year_fields(programme.fiscal_year),
         "allocation": programme.allocation_yen,
         "vision": programme.vision,
         "priorities": [line.strip() for line in programme.priorities.splitlines() if line.strip()],
@@ -322,8 +312,7 @@ def _project_out(project: Project) -> dict:
     return {
         "id": project.pk,
         "fiscal_year": project.programme.fiscal_year,
-        "ward": project.programme.ward.name,
-        "ward_code": project.programme.ward.code,
+        **ward_fields(project.programme.ward),
         "no": project.no,
         "name": project.name,
         "status": project.status or None,
@@ -344,7 +333,7 @@ def _change_out(change: FigureChange) -> dict:
         "stage": change.stage,
         "old": change.old_yen,
         "new": change.new_yen,
-        "changed_at": timezone.localtime(change.changed_at),
+        "changed_at": local_time(change.changed_at),
         "changed_by": change.changed_by.get_username() if change.changed_by else None,
         "reason": change.reason,
     }

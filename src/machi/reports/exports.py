@@ -1,7 +1,8 @@
 """The report pages as files: XLSX laid out for printing and reading, CSV for Excel and for machines.
 
-- XLSX: a title, the unit (千円), the figures with the Japanese number format `#,##0;"△"#,##0`,
-  pillar subtotals and the ward (or city) total; 執行率 as a percentage. Values, never formulas.
+- XLSX: in the one XLSX style (`machi.core.xlsx`): a title, the unit (千円), the figures with the
+  Japanese number format `#,##0;"△"#,##0`, pillar subtotals and the ward (or city) total; 執行率 as
+  a percentage. Values, never formulas.
 - CSV: UTF-8 with a BOM so Excel opens it in Japanese; one header row, then one row per line of the
   report (kind: 事業 / 小計 / 合計) with plain numbers in 千円 ("―" is an empty field, never 0).
 """
@@ -11,28 +12,25 @@ import io
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 
+from machi.core import xlsx
 from machi.core.fiscal import wareki
-from machi.core.money import NONE_DISPLAY, THOUSAND_YEN, csv_thousands
+from machi.core.importing import escape_formula
+from machi.core.money import THOUSAND_YEN, csv_thousands
+from machi.core.xlsx import NUMBER_FORMAT, RATE_FORMAT, XLSX_TYPE
 from machi.ledger.queries import MONEY_FIELDS
 
-NUMBER_FORMAT = '#,##0;"△"#,##0'
-RATE_FORMAT = "0.0%"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-_BOLD = Font(bold=True)
-_TITLE = Font(bold=True, size=14)
-_THIN = Side(style="thin", color="808080")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_TOTAL = Border(left=_THIN, right=_THIN, top=Side(style="double", color="000000"), bottom=_THIN)
-_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-_SUB_FILL = PatternFill("solid", fgColor="F2F2F2")
-_TOTAL_FILL = PatternFill("solid", fgColor="E8F1FE")
-_WRAP = Alignment(wrap_text=True, vertical="top")
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+__all__ = [
+    "NUMBER_FORMAT",
+    "RATE_FORMAT",
+    "XLSX_TYPE",
+    "city_overview_csv",
+    "city_xlsx",
+    "to_csv_bytes",
+    "to_xlsx_bytes",
+    "ward_report_csv",
+    "ward_report_xlsx",
+]
 
 
 def _figure_headers() -> list[str]:
@@ -92,7 +90,7 @@ def ward_report_csv(report, stream) -> None:
                     pillar,
                     no,
                     project.status,
-                    _escape(project.name),
+                    escape_formula(project.name),
                     *_csv_figures(project),
                 ]
             )
@@ -127,11 +125,6 @@ def city_overview_csv(overview, stream) -> None:
     )
 
 
-def _escape(text: str) -> str:
-    """A text a spreadsheet would run as a formula gets a leading "'" (CSV injection)."""
-    return "'" + text if text.startswith(("=", "+", "-", "@")) else text
-
-
 def to_csv_bytes(write, *args) -> bytes:
     text = io.StringIO(newline="")
     write(*args, text)
@@ -148,27 +141,12 @@ def _thousands(yen: int | None):
 
 
 class _Sheet:
-    """A sheet written top to bottom: title, unit, header, rows, with the report's number formats."""
+    """A sheet written top to bottom in the one XLSX style: title, unit, header, then rows."""
 
     def __init__(self, workbook, name: str, title: str, columns: list[tuple[str, int]]):
         self.sheet = workbook.create_sheet(name)
         self.width = len(columns)
-        self.sheet.cell(1, 1, title).font = _TITLE
-        self.sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=self.width)
-        unit = self.sheet.cell(2, self.width, _("（単位：千円）"))
-        unit.alignment = Alignment(horizontal="right")
-        for column, (label, width) in enumerate(columns, start=1):
-            cell = self.sheet.cell(3, column, label)
-            cell.font, cell.fill, cell.alignment, cell.border = _BOLD, _HEADER_FILL, _CENTER, _BOX
-            self.sheet.column_dimensions[get_column_letter(column)].width = width
-        self.row = 4
-        self.sheet.freeze_panes = "A4"
-        self.sheet.print_title_rows = "3:3"
-        self.sheet.page_setup.paperSize = self.sheet.PAPERSIZE_A4
-        self.sheet.page_setup.orientation = self.sheet.ORIENTATION_LANDSCAPE
-        self.sheet.page_setup.fitToWidth = 1
-        self.sheet.page_setup.fitToHeight = 0
-        self.sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        self.row = xlsx.start_table(self.sheet, title=title, unit=_("（単位：千円）"), columns=columns)
 
     def add(self, texts: list, figures=None, *, extra: list | None = None, kind: str = "") -> None:
         """One row: leading texts, then (when given) the five figures of `figures`, then extra numbers."""
@@ -186,23 +164,18 @@ class _Sheet:
             formats.append(NUMBER_FORMAT if isinstance(value, int | float) else None)
         for column in range(1, self.width + 1):
             value = values[column - 1] if column <= len(values) else None
+            number_format = formats[column - 1] if column <= len(formats) else None
             cell = self.sheet.cell(self.row, column)
-            if formats[column - 1 : column] and formats[column - 1] and value is None:
-                cell.value = NONE_DISPLAY
-                cell.alignment = Alignment(horizontal="right", vertical="top")
+            if number_format:
+                xlsx.number(cell, value, number_format)
+            elif isinstance(value, str):
+                xlsx.text(cell, value)
             else:
-                if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
-                    cell.data_type = "s"
-                    cell.quotePrefix = True
                 cell.value = value
-                if column <= len(formats) and formats[column - 1]:
-                    cell.number_format = formats[column - 1]
-                else:
-                    cell.alignment = _WRAP
-            cell.border = _TOTAL if kind == "total" else _BOX
+                cell.alignment = xlsx.WRAP_TOP
+            cell.border = xlsx.BOX
             if kind:
-                cell.font = _BOLD
-                cell.fill = _TOTAL_FILL if kind == "total" else _SUB_FILL
+                xlsx.emphasise(cell, kind)
         self.row += 1
 
 
@@ -211,8 +184,7 @@ def _figure_columns() -> list[tuple[str, int]]:
 
 
 def ward_report_xlsx(report, stream) -> None:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = xlsx.new_workbook()
     columns = [(_("柱"), 26), (_("No."), 6), (_("区分"), 7), (_("事業名"), 40), *_figure_columns()]
     sheet = _Sheet(workbook, report.ward.name[:31], ward_title(report), columns)
     for group in report.groups:
@@ -228,8 +200,7 @@ def ward_report_xlsx(report, stream) -> None:
 
 def city_xlsx(overview, spend, history, stream) -> None:
     """Three sheets: the wards side by side, the themes across wards (決算額), and year over year."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = xlsx.new_workbook()
     wards = _Sheet(
         workbook,
         _("区の比較"),
@@ -280,7 +251,4 @@ def city_xlsx(overview, spend, history, stream) -> None:
     workbook.save(stream)
 
 
-def to_xlsx_bytes(write, *args) -> bytes:
-    stream = io.BytesIO()
-    write(*args, stream)
-    return stream.getvalue()
+to_xlsx_bytes = xlsx.to_bytes

@@ -1,9 +1,9 @@
 """The annual reports as A4 PDFs (ReportLab platypus): one per ward-year, one for the city's year.
 
 Read only: everything comes from the ledger's queries (`programme_sheet`, `ledger_check`,
-`ProgrammeQuerySet.with_totals`). Japanese text is set in IPAexGothic, a TrueType font
-shipped in `fonts/` with its licence (IPA Font License v1.0) so that a machine set up
-only by pip renders the glyphs; ReportLab embeds the subset of glyphs a document uses.
+`ProgrammeQuerySet.with_totals`). Built on the PDF kit in `machi.core.pdf` (the embedded
+IPAexGothic, the palette, the document template, the page footer, the table style), as the
+grant notices are; this module holds only the reports' own layout.
 
 The reports are in Japanese whatever the interface language: they are the ward's
 published record, laid out like the city's own 報告書.
@@ -13,8 +13,6 @@ import datetime as dt
 import math
 from decimal import Decimal
 from functools import cache
-from io import BytesIO
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
@@ -22,44 +20,38 @@ from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen import canvas as pdfcanvas
-from reportlab.platypus import (
-    CondPageBreak,
-    KeepTogether,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from machi.core.fiscal import wareki
 from machi.core.money import execution_rate, format_rate, format_thousands, unused_amount
+from machi.core.pdf import (
+    ACCENT,
+    FONT,
+    INK,
+    MUTED,
+    PAGE_WIDTH,
+    TOTAL_BG,
+    base_style,
+    build_pdf,
+    date_ja,
+    footer_canvas,
+    hex_colour,
+    plain,
+    register_font,
+    ruled_table_style,
+    styles_from,
+)
 from machi.ledger.queries import Totals, ledger_check
 from machi.reports.queries import WardRow, city_overview, theme_spend, ward_report, year_over_year
 
-FONT_DIR = Path(__file__).resolve().parent / "fonts"
-FONT_FILE = FONT_DIR / "ipaexg.ttf"
-FONT = "IPAexGothic"
-
-PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 15 * mm
 FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN
 
-INK = colors.HexColor("#1a1a1c")
-MUTED = colors.HexColor("#595959")
-RULE = colors.HexColor("#b4b4b4")
-HEAD_BG = colors.HexColor("#e8eef7")
 PILLAR_BG = colors.HexColor("#f3f3f3")
-TOTAL_BG = colors.HexColor("#dde3ea")
 WARN = colors.HexColor("#8a3b00")
 WARN_BG = colors.HexColor("#fff4e5")
-ACCENT = colors.HexColor("#0031d8")
 NEW_MARK = colors.HexColor("#00693e")
 EXPANDED_MARK = colors.HexColor("#7a3d00")
 
@@ -67,55 +59,42 @@ FIGURE_HEADERS = ("当初予算", "2月補正後", "決算額", "執行率", "�
 
 
 @cache
-def register_font() -> str:
-    """Register IPAexGothic once per process (parsing the 6 MB file is the slow part)."""
-    pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE)))
-    # One face only: <b> and <i> in paragraphs fall back to the same font.
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT, italic=FONT, boldItalic=FONT)
-    return FONT
-
-
-@cache
 def _styles() -> dict[str, ParagraphStyle]:
-    register_font()
-    base = ParagraphStyle(
-        "base", fontName=FONT, fontSize=9, leading=13, textColor=INK, wordWrap="CJK", bulletFontName=FONT
-    )
-
-    def style(name, **kwargs):
-        return ParagraphStyle(name, parent=base, **kwargs)
-
+    base = base_style("base", font_size=9, leading=13)
     return {
         "body": base,
-        "eyebrow": style("eyebrow", fontSize=10, leading=14, textColor=MUTED),
-        "title": style("title", fontSize=17, leading=24, spaceAfter=2 * mm),
-        "h2": style("h2", fontSize=12, leading=17, spaceBefore=5 * mm, spaceAfter=2 * mm, textColor=ACCENT),
-        "vision": style("vision", fontSize=12, leading=18, leftIndent=4 * mm, spaceAfter=1 * mm),
-        "bullet": style("bullet", leftIndent=5 * mm, bulletIndent=1 * mm, spaceAfter=1 * mm),
-        "note": style("note", fontSize=8, leading=11, textColor=MUTED),
-        "warning": style(
-            "warning", textColor=WARN, leftIndent=5 * mm, bulletIndent=1 * mm, spaceAfter=1 * mm
+        **styles_from(
+            base,
+            eyebrow={"fontSize": 10, "leading": 14, "textColor": MUTED},
+            title={"fontSize": 17, "leading": 24, "spaceAfter": 2 * mm},
+            h2={
+                "fontSize": 12,
+                "leading": 17,
+                "spaceBefore": 5 * mm,
+                "spaceAfter": 2 * mm,
+                "textColor": ACCENT,
+            },
+            vision={"fontSize": 12, "leading": 18, "leftIndent": 4 * mm, "spaceAfter": 1 * mm},
+            bullet={"leftIndent": 5 * mm, "bulletIndent": 1 * mm, "spaceAfter": 1 * mm},
+            note={"fontSize": 8, "leading": 11, "textColor": MUTED},
+            warning={"textColor": WARN, "leftIndent": 5 * mm, "bulletIndent": 1 * mm, "spaceAfter": 1 * mm},
+            cell={"fontSize": 8.5, "leading": 11.5},
+            cell_desc={"fontSize": 7, "leading": 9.5, "textColor": MUTED},
+            cell_head={"fontSize": 8, "leading": 10.5},
+            num={"fontSize": 8.5, "leading": 11.5, "alignment": TA_RIGHT},
+            num_head={"fontSize": 8, "leading": 10.5, "alignment": TA_RIGHT},
+            pillar={"fontSize": 9, "leading": 12.5},
         ),
-        "cell": style("cell", fontSize=8.5, leading=11.5),
-        "cell_desc": style("cell_desc", fontSize=7, leading=9.5, textColor=MUTED),
-        "cell_head": style("cell_head", fontSize=8, leading=10.5),
-        "num": style("num", fontSize=8.5, leading=11.5, alignment=TA_RIGHT),
-        "num_head": style("num_head", fontSize=8, leading=10.5, alignment=TA_RIGHT),
-        "pillar": style("pillar", fontSize=9, leading=12.5),
     }
 
 
 def _p(text: str, style: str = "body") -> Paragraph:
     """A paragraph of plain text (escaped) in one of the report's styles."""
-    return Paragraph(escape(text).replace("\n", "<br/>"), _styles()[style])
+    return plain(text, _styles()[style])
 
 
 def _markup(markup: str, style: str = "body", *, bullet: str | None = None) -> Paragraph:
     return Paragraph(markup, _styles()[style], bulletText=bullet)
-
-
-def _hex(color) -> str:
-    return "#" + color.hexval()[2:]
 
 
 def _num(text: str, style: str = "num") -> Paragraph:
@@ -140,90 +119,18 @@ def _generated_on(generated_on: dt.date | None) -> dt.date:
     return generated_on or timezone.localdate()
 
 
-def _date_ja(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-# ---------------------------------------------------------------- page furniture
-
-
-def _canvas_maker(footer_left: str, footer_date: str):
-    """A canvas that writes "n / N ページ" and the generation date at the foot of every page.
-
-    The page count is known only at the end, so each page's state is kept and the
-    footers are drawn when the document is saved (the usual ReportLab recipe).
-    """
-
-    class FooterCanvas(pdfcanvas.Canvas):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._pages = []
-
-        def showPage(self):
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self):
-            total = len(self._pages)
-            for state in self._pages:
-                self.__dict__.update(state)
-                self._draw_footer(total)
-                super().showPage()
-            super().save()
-
-        def _draw_footer(self, total: int):
-            self.saveState()
-            self.setStrokeColor(RULE)
-            self.setLineWidth(0.5)
-            self.line(MARGIN, 12 * mm, PAGE_WIDTH - MARGIN, 12 * mm)
-            self.setFont(FONT, 7.5)
-            self.setFillColor(MUTED)
-            self.drawString(MARGIN, 8 * mm, footer_left)
-            self.drawCentredString(PAGE_WIDTH / 2, 8 * mm, f"{self._pageNumber} / {total} ページ")
-            self.drawRightString(PAGE_WIDTH - MARGIN, 8 * mm, f"作成日 {footer_date}")
-            self.restoreState()
-
-    return FooterCanvas
+# ---------------------------------------------------------------- the kit, as the reports use it
 
 
 def _build(story: list, *, title: str, subject: str, generated_on: dt.date) -> bytes:
-    register_font()
-    buffer = BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=18 * mm,
+    """A4 with the title and "作成日" in every page's footer, between 15 mm margins."""
+    return build_pdf(
+        story,
         title=title,
-        author="Machi",
         subject=subject,
-        creator="Machi (ReportLab)",
-        lang="ja-JP",
-        # Every page starts in the embedded font: no reference to an unembedded Helvetica.
-        initialFontName=FONT,
-    )
-    doc.build(story, canvasmaker=_canvas_maker(title, _date_ja(generated_on)))
-    return buffer.getvalue()
-
-
-def _table_style(extra=()) -> TableStyle:
-    return TableStyle(
-        [
-            ("FONTNAME", (0, 0), (-1, -1), FONT),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-            ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
-            ("LINEABOVE", (0, 0), (-1, 0), 0.8, INK),
-            ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
-            ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
-            ("LINEBELOW", (0, -1), (-1, -1), 0.8, INK),
-            *extra,
-        ]
+        margin=MARGIN,
+        bottom_margin=18 * mm,
+        canvasmaker=footer_canvas(title, date_ja(generated_on), margin=MARGIN),
     )
 
 
@@ -310,7 +217,7 @@ def _summary_table(programme, totals: Totals, project_count: int) -> Table:
         [_head(labels, 0), [Paragraph(escape(v), value_style) for v in values]],
         colWidths=[FRAME_WIDTH / len(labels)] * len(labels),
     )
-    table.setStyle(_table_style([("LINEBELOW", (0, 1), (-1, 1), 0.8, INK)]))
+    table.setStyle(ruled_table_style([("LINEBELOW", (0, 1), (-1, 1), 0.8, INK)]))
     return table
 
 
@@ -326,7 +233,7 @@ def _pillar_summary_table(groups, totals: Totals, ward_name: str, project_count:
     rows.append([_p(f"{ward_name}の合計", "cell"), _num(str(project_count)), *_totals_figures(totals)])
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(
-        _table_style(
+        ruled_table_style(
             [("BACKGROUND", (0, -1), (-1, -1), TOTAL_BG), ("LINEABOVE", (0, -1), (-1, -1), 0.8, INK)]
         )
     )
@@ -344,9 +251,9 @@ def _project_widths() -> list[float]:
 
 def _status_mark(status: str) -> Paragraph:
     if status == "新規":
-        return _markup(f'<font color="{_hex(NEW_MARK)}">新規</font>', "cell")
+        return _markup(f'<font color="{hex_colour(NEW_MARK)}">新規</font>', "cell")
     if status == "拡充":
-        return _markup(f'<font color="{_hex(EXPANDED_MARK)}">拡充</font>', "cell")
+        return _markup(f'<font color="{hex_colour(EXPANDED_MARK)}">拡充</font>', "cell")
     return _p(status, "cell")
 
 
@@ -390,7 +297,7 @@ def _projects_table(groups, totals: Totals, ward_name: str) -> Table:
         ("LINEABOVE", (0, row), (-1, row), 0.8, INK),
     ]
     table = Table(rows, colWidths=_project_widths(), repeatRows=1)
-    table.setStyle(_table_style(extra))
+    table.setStyle(ruled_table_style(extra))
     return table
 
 
@@ -486,7 +393,7 @@ def _city_table(rows: list[WardRow], city_total: Totals, allocation_total, city_
     )
     table = Table(table_rows, colWidths=widths, repeatRows=1)
     table.setStyle(
-        _table_style(
+        ruled_table_style(
             [("BACKGROUND", (0, -1), (-1, -1), TOTAL_BG), ("LINEABOVE", (0, -1), (-1, -1), 0.8, INK)]
         )
     )
@@ -509,7 +416,7 @@ def _theme_table(spend) -> Table:
             ]
         )
     table = Table(table_rows, colWidths=[name_width, *[width] * (len(wards) + 1)], repeatRows=1)
-    table.setStyle(_table_style())
+    table.setStyle(ruled_table_style())
     return table
 
 
@@ -525,7 +432,7 @@ def _years_table(history) -> Table:
     table = Table(
         table_rows, colWidths=[name_width, *[width] * len(FIGURE_HEADERS), count_width], repeatRows=1
     )
-    table.setStyle(_table_style())
+    table.setStyle(ruled_table_style())
     return table
 
 
@@ -604,7 +511,7 @@ def _rate_chart_with_table(rows: list[WardRow], city_total: Totals, fiscal_year:
     numbers = Table(
         data, colWidths=[side_width * 0.25, side_width * 0.27, side_width * 0.25, side_width * 0.23]
     )
-    numbers.setStyle(_table_style([("BACKGROUND", (0, -1), (-1, -1), TOTAL_BG)]))
+    numbers.setStyle(ruled_table_style([("BACKGROUND", (0, -1), (-1, -1), TOTAL_BG)]))
     layout = Table(
         [[rate_chart(rows, fiscal_year, width=chart_width), numbers]],
         colWidths=[chart_width + 4 * mm, side_width],

@@ -9,8 +9,9 @@ shows it instead of running it; the importer takes the "'" off again.
 import csv
 import io
 
+from machi.core.importing import escape_formula as _escape
 from machi.core.money import csv_thousands
-from machi.ledger.exporters import needs_escape, programmes, sheet_groups
+from machi.ledger.exporters import programmes, sheet_groups
 from machi.ledger.importers.rows import CANONICAL_COLUMNS
 
 
@@ -55,7 +56,3 @@ def _row(programme, project) -> list:
         csv_thousands(project.revised_yen),
         csv_thousands(project.settled_yen),
     ]
-
-
-def _escape(text: str) -> str:
-    return "'" + text if needs_escape(text) else text

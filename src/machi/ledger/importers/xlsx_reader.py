@@ -35,6 +35,7 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from machi.core.fiscal import find_fiscal_year
+from machi.core.importing import escape_formula
 from machi.core.money import THOUSAND_YEN, YEN, AmountError, format_thousands, format_yen, parse_amount
 from machi.core.text import clean_display, name_key, normalize
 from machi.ledger.importers.csv_reader import read_limited
@@ -248,8 +249,8 @@ def _cell_value(cell):
         raise _CellError(f"数式が入っています（値として保存し直してください）: {formula[:60]}")
     if cell.data_type == "e":
         raise _CellError(f"エラー値 {value} が入っています")
-    if isinstance(value, str) and cell.quotePrefix and value.startswith(("=", "+", "-", "@")):
-        return "'" + value  # text typed as '=…: check_text takes the escape off
+    if isinstance(value, str) and cell.quotePrefix:
+        return escape_formula(value)  # text typed as '=…: check_text takes the escape off
     return value
 
 
