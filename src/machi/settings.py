@@ -113,6 +113,9 @@ if MACHI_TASKS_BACKEND not in _TASK_BACKENDS:
         f"MACHI_TASKS_BACKEND は {' / '.join(_TASK_BACKENDS)} のどれかにしてください（{MACHI_TASKS_BACKEND!r}）"
     )
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[MACHI_TASKS_BACKEND]}}
+# The work that falls due with the clock: `machi worker` enqueues each of these every minute.
+# Each takes no argument and may run any number of times (a lottery is drawn once, a win lapses once).
+MACHI_DUE_TASKS = ["machi.facilities.tasks.run_due_work"]
 
 # Content-Security-Policy: only our own scripts, styles and images; no inline script.
 CONTENT_SECURITY_POLICY = {

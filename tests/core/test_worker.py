@@ -1,0 +1,98 @@
+"""`machi worker` with the database backend: a mail waits in the queue after commit, and the worker
+sends it; every run enqueues the due work once. Real commits (transaction=True), as in production."""
+
+import re
+import signal
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
+
+from machi.core.tasks import enqueue_due_work
+from machi.facilities.tasks import run_due_work
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+SIGNUP = {
+    "email": "hanako@example.jp",
+    "password1": "kumamoto-castle-2022",
+    "password2": "kumamoto-castle-2022",
+    "display_name": "熊本 花子",
+    "name_kana": "くまもと はなこ",
+}
+
+
+@pytest.fixture
+def keep_signal_handlers():
+    """The worker sets its own SIGINT/SIGTERM handlers; give the test runner its own back."""
+    kept = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    yield
+    for number, handler in kept.items():
+        signal.signal(number, handler)
+
+
+def work(*extra: str) -> None:
+    """`machi worker --batch`: run what is waiting, then exit."""
+    call_command("worker", "--batch", "--no-reload", "--no-startup-delay", *extra, verbosity=0)
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DATABASE_TASKS)
+def test_a_signup_queues_its_mail_and_the_worker_sends_it(client, keep_signal_handlers):
+    response = client.post("/accounts/signup/", SIGNUP)
+    assert response.status_code == 302
+    [queued] = DBTaskResult.objects.all()
+    assert (queued.task_path, queued.status) == ("machi.core.mail.send_email", "READY")
+    assert mail.outbox == []  # the page answered without waiting for the mail server
+
+    work("--no-due-work")
+
+    queued.refresh_from_db()
+    assert queued.status == "SUCCESSFUL" and queued.return_value == 1
+    [message] = mail.outbox
+    assert message.to == ["hanako@example.jp"]
+    assert message.subject == "【Machi】メールアドレスの確認"
+    assert re.search(r"http://testserver/accounts/verify/[^/\s]+/", message.body)
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DATABASE_TASKS)
+def test_a_refused_signup_queues_nothing(client, keep_signal_handlers):
+    response = client.post("/accounts/signup/", {**SIGNUP, "password2": "something-else"})
+    assert response.status_code == 200
+    work("--no-due-work")
+    assert not DBTaskResult.objects.exists() and mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DATABASE_TASKS)
+def test_the_worker_enqueues_the_due_work_and_runs_it(keep_signal_handlers):
+    work()
+    [due] = DBTaskResult.objects.all()
+    assert due.task_path == "machi.facilities.tasks.run_due_work"
+    assert due.status == "SUCCESSFUL"
+    assert due.return_value == {"drawn": [], "lapsed": [], "failed": []}
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DATABASE_TASKS)
+def test_due_work_already_waiting_is_not_queued_twice():
+    first = enqueue_due_work()
+    assert [result.task.module_path for result in first] == ["machi.facilities.tasks.run_due_work"]
+    assert enqueue_due_work() == []
+    assert DBTaskResult.objects.filter(task_path=run_due_work.module_path).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_worker_says_it_needs_the_database_backend():
+    with pytest.raises(CommandError, match="MACHI_TASKS_BACKEND=database"):
+        call_command("worker", "--batch")
+
+
+@pytest.mark.django_db
+def test_with_the_immediate_backend_the_due_work_runs_at_once():
+    [result] = enqueue_due_work()
+    assert result.status == "SUCCESSFUL"
+    assert result.return_value == {"drawn": [], "lapsed": [], "failed": []}
+    assert not DBTaskResult.objects.exists()
