@@ -96,3 +96,37 @@ def test_with_the_immediate_backend_the_due_work_runs_at_once():
     assert result.status == "SUCCESSFUL"
     assert result.return_value == {"drawn": [], "lapsed": [], "failed": []}
     assert not DBTaskResult.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DATABASE_TASKS)
+def test_the_clock_logs_a_failed_minute_and_goes_on(monkeypatch, caplog):
+    from machi.core import tasks
+
+    def away():
+        raise ConnectionError("the database is away")
+
+    monkeypatch.setattr(tasks, "enqueue_due_work", away)
+    tasks.tick()
+    assert "期限の来た処理をキューに入れられませんでした" in caplog.text
+    monkeypatch.undo()
+    tasks.tick()
+    assert DBTaskResult.objects.filter(task_path=run_due_work.module_path, status="READY").count() == 1
+
+
+def test_the_workers_clock_ticks_at_each_turn_until_stopped(monkeypatch):
+    import threading
+
+    from machi.core.management.commands import worker
+
+    ticks = []
+    monkeypatch.setattr(worker, "DUE_EVERY_SECONDS", 0.1)
+    monkeypatch.setattr(worker, "tick", lambda: ticks.append(1))
+    stop = threading.Event()
+    clock = threading.Thread(target=worker._every_minute, args=(stop,), daemon=True)
+    clock.start()
+    threading.Event().wait(0.55)
+    stop.set()
+    clock.join(timeout=1)
+    assert not clock.is_alive()
+    assert 2 <= len(ticks) <= 6  # about five turns; a busy machine may lose one or two

@@ -7,6 +7,8 @@ that falls due with the clock (a lottery's draw time, a win's confirmation deadl
 settings.MACHI_DUE_TASKS, so core needs to import no app.
 """
 
+import logging
+
 from django.conf import settings
 from django.db import connections
 from django.utils.module_loading import import_string
@@ -14,6 +16,7 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 DUE_EVERY_SECONDS = 60
+logger = logging.getLogger(__name__)
 
 
 def due_tasks() -> list:
@@ -41,8 +44,14 @@ def enqueue_due_work() -> list:
 
 
 def tick() -> None:
-    """One minute's enqueueing, from the worker's clock thread: which then lets its connection go."""
+    """One minute's enqueueing, from the worker's clock thread: which then lets its connection go.
+
+    A failure (the database away for a moment) is logged and the next minute tries again: the
+    clock must not stop while the worker goes on.
+    """
     try:
         enqueue_due_work()
+    except Exception:
+        logger.exception("期限の来た処理をキューに入れられませんでした（次の分にもう一度試します）")
     finally:
         connections.close_all()  # this thread's own connections only
