@@ -1,8 +1,12 @@
 """`machi worker` with the database backend: a mail waits in the queue after commit, and the worker
 sends it; every run enqueues the due work once. Real commits (transaction=True), as in production."""
 
+import os
 import re
 import signal
+import subprocess
+import sys
+import threading
 
 import pytest
 from django.core import mail
@@ -115,8 +119,6 @@ def test_the_clock_logs_a_failed_minute_and_goes_on(monkeypatch, caplog):
 
 
 def test_the_workers_clock_ticks_at_each_turn_until_stopped(monkeypatch):
-    import threading
-
     from machi.core.management.commands import worker
 
     ticks = []
@@ -130,3 +132,25 @@ def test_the_workers_clock_ticks_at_each_turn_until_stopped(monkeypatch):
     clock.join(timeout=1)
     assert not clock.is_alive()
     assert 2 <= len(ticks) <= 6  # about five turns; a busy machine may lose one or two
+
+
+@pytest.mark.parametrize(("chosen", "backend"), [("", "ImmediateBackend"), ("database", "DatabaseBackend")])
+def test_the_tasks_backend_comes_from_the_environment(chosen, backend):
+    answer = _settings_with(chosen)
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.strip().endswith(backend)
+
+
+def test_an_unknown_tasks_backend_stops_machi_with_a_clear_error():
+    answer = _settings_with("redis")
+    assert answer.returncode != 0
+    assert "MACHI_TASKS_BACKEND は immediate / database のどれかにしてください（'redis'）" in answer.stderr
+
+
+def _settings_with(chosen: str):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "machi.settings"}
+    env.pop("MACHI_TASKS_BACKEND", None)
+    if chosen:
+        env["MACHI_TASKS_BACKEND"] = chosen
+    code = "from django.conf import settings; print(settings.TASKS['default']['BACKEND'])"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
