@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "ninja",  # serves the API docs (Swagger UI) from its own static files, not from a CDN
+    "django_tasks",
+    "django_tasks_db",  # the queue's table (migrated always, used where MACHI_TASKS_BACKEND=database)
     "machi.core",
     "machi.accounts",
     "machi.audit",
@@ -94,6 +96,26 @@ EMAIL_PORT = int(os.environ.get("MACHI_EMAIL_PORT", 25))
 DEFAULT_FROM_EMAIL = os.environ.get("MACHI_DEFAULT_FROM_EMAIL", "machi@localhost")
 # Where mail sent outside a request (lottery results, booking notices) points people back to.
 MACHI_SITE_URL = os.environ.get("MACHI_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Background tasks (mail, due lottery work): Django's Tasks framework (the django-tasks backport).
+# "immediate" (development, tests): a task runs at once in the process that enqueues it, so
+# `make run` needs no worker. "database" (production): tasks wait in the database until
+# `machi worker` runs them. See machi.core.mail and machi.facilities.tasks.
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+MACHI_TASKS_BACKEND = os.environ.get("MACHI_TASKS_BACKEND", "immediate")
+if MACHI_TASKS_BACKEND not in _TASK_BACKENDS:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"MACHI_TASKS_BACKEND は {' / '.join(_TASK_BACKENDS)} のどれかにしてください（{MACHI_TASKS_BACKEND!r}）"
+    )
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[MACHI_TASKS_BACKEND]}}
+# The work that falls due with the clock: `machi worker` enqueues each of these every minute.
+# Each takes no argument and may run any number of times (a lottery is drawn once, a win lapses once).
+MACHI_DUE_TASKS = ["machi.facilities.tasks.run_due_work"]
 
 # Content-Security-Policy: only our own scripts, styles and images; no inline script.
 CONTENT_SECURITY_POLICY = {

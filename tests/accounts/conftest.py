@@ -30,3 +30,23 @@ def people(kumamoto, django_user_model, ward_staff):
 
 ALLOWED_FOR_NISHI = ("city_admin", "nishi_staff", "two_ward_staff")
 REFUSED_FOR_NISHI = ("higashi_staff", "centre_manager", "resident")
+
+
+@pytest.fixture
+def client(client, django_capture_on_commit_callbacks):
+    """The test client, each request ending as it does in production: its after-commit work runs.
+
+    A request runs in autocommit, so what an action hands to `transaction.on_commit` (the mail,
+    through machi.core.mail) runs once its transaction commits, before the response goes out. Here
+    the test's own transaction never commits; so the callbacks a request leaves behind are run
+    when it ends, as they would have been. Those of a rolled-back action are discarded by Django
+    before that, as in production: a refused signup or review still sends nothing.
+    """
+    request = client.request
+
+    def request_then_commit(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return request(**kwargs)
+
+    client.request = request_then_commit
+    return client

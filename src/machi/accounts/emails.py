@@ -1,25 +1,24 @@
-"""The mails the account pages send: the address check, and a group's review decision.
+"""The mails the account pages send: the address check, a password reset, and a group's review decision.
 
-Each is written in the addressee's own language (User.preferred_language) from a
-template under accounts/emails/. The views send them after the write action has
-returned, that is after its transaction has committed (requests are not wrapped in
-one), so nobody is told of a change that was rolled back.
+Each is written in the addressee's own language (User.preferred_language) from a template
+under accounts/emails/ and sent through `machi.core.mail`: by a background task, after the
+current transaction commits, so nobody is told of a change that was rolled back.
 """
 
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 from machi.accounts.actions import EMAIL_VERIFICATION_MAX_AGE, email_verification_token
+from machi.core import mail
 
 
 def _send(*, to: str, language: str, template: str, context: dict) -> None:
-    with translation.override(language or "ja"):
-        subject = render_to_string(f"accounts/emails/{template}_subject.txt", context)
-        body = render_to_string(f"accounts/emails/{template}.txt", context)
-    subject = " ".join(subject.split())  # one line: a header may not contain a line break
-    send_mail(subject, body, None, [to])
+    mail.send(
+        to=to,
+        subject_template=f"accounts/emails/{template}_subject.txt",
+        body_template=f"accounts/emails/{template}.txt",
+        context=context,
+        language=language,
+    )
 
 
 def send_verification(request, user) -> None:
@@ -35,6 +34,18 @@ def send_verification(request, user) -> None:
             "days": EMAIL_VERIFICATION_MAX_AGE // (60 * 60 * 24),
             "login_url": request.build_absolute_uri(reverse("accounts:login")),
         },
+    )
+
+
+def send_password_reset(*, subject_template: str, body_template: str, context: dict, to: str) -> None:
+    """The password-reset link Django's PasswordResetForm writes, in the account holder's language."""
+    user = context.get("user")
+    mail.send(
+        to=to,
+        subject_template=subject_template,
+        body_template=body_template,
+        context=context,
+        language=getattr(user, "preferred_language", ""),
     )
 
 

@@ -1,15 +1,14 @@
 """Mails about a booking: confirmed, pending approval, approved, declined, cancelled, lottery results.
 
-Sent after the write has committed (`transaction.on_commit` in the actions), in the
-holder's own language. A caller booked for at the counter without an account has no
-address: the counter tells them.
+Written in the holder's own language and sent through `machi.core.mail`: by a background
+task once the write has committed. A caller booked for at the counter without an account
+has no address: the counter tells them.
 """
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+
+from machi.core import mail
 
 
 def send_status(reservation, blocks=None) -> None:
@@ -27,7 +26,10 @@ def send_status(reservation, blocks=None) -> None:
         "blocks": blocks,
         "url": settings.MACHI_SITE_URL + reverse("facilities:reservation", args=[reservation.pk]),
     }
-    with translation.override(holder.preferred_language or "ja"):
-        subject = render_to_string("facilities/emails/status_subject.txt", context)
-        body = render_to_string("facilities/emails/status.txt", context)
-    send_mail(" ".join(subject.split()), body, None, [holder.email])
+    mail.send(
+        to=holder.email,
+        subject_template="facilities/emails/status_subject.txt",
+        body_template="facilities/emails/status.txt",
+        context=context,
+        language=holder.preferred_language,
+    )

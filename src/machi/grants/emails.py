@@ -1,32 +1,30 @@
 """Mails to the applicant about their grant application: each step of the workflow, and staff comments.
 
-Sent after the write has committed (`transaction.on_commit` in the actions), in the
-applicant's own language.
+Written in the applicant's own language and sent through `machi.core.mail`: by a background
+task once the write has committed.
 """
 
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
-from django.utils import translation
+from machi.core import mail
+
+
+def _send(application, template: str, note: str) -> None:
+    applicant = application.applicant
+    if not applicant.email:
+        return
+    mail.send(
+        to=applicant.email,
+        subject_template=f"grants/emails/{template}_subject.txt",
+        body_template=f"grants/emails/{template}.txt",
+        context={"application": application, "user": applicant, "note": note},
+        language=applicant.preferred_language,
+    )
 
 
 def send_status(application, note: str = "") -> None:
     """Tell the applicant where their application stands now (with the staff's note, where there is one)."""
-    applicant = application.applicant
-    if not applicant.email:
-        return
-    context = {"application": application, "user": applicant, "note": note}
-    with translation.override(applicant.preferred_language or "ja"):
-        subject = render_to_string("grants/emails/status_subject.txt", context)
-        body = render_to_string("grants/emails/status.txt", context)
-    send_mail(" ".join(subject.split()), body, None, [applicant.email])
+    _send(application, "status", note)
 
 
 def send_comment(application, note: str) -> None:
-    applicant = application.applicant
-    if not applicant.email:
-        return
-    context = {"application": application, "user": applicant, "note": note}
-    with translation.override(applicant.preferred_language or "ja"):
-        subject = render_to_string("grants/emails/comment_subject.txt", context)
-        body = render_to_string("grants/emails/comment.txt", context)
-    send_mail(" ".join(subject.split()), body, None, [applicant.email])
+    """Pass on a staff comment on the application."""
+    _send(application, "comment", note)

@@ -1,5 +1,9 @@
 """`machi facilities_tick`: what is due at this minute — draw the lotteries whose time has come,
-and release the wins not confirmed by their deadline. Meant for cron, every minute:
+and release the wins not confirmed by their deadline — done now, in this process, with a report.
+
+In production `machi worker` does the same work every minute as a background task
+(machi.facilities.tasks.run_due_work); this command is for doing it by hand (in development,
+where no worker runs), or from cron where no worker can run:
 
     * * * * *  machi facilities_tick
 

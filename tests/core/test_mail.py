@@ -1,0 +1,145 @@
+"""One way to send mail (machi.core.mail): written in the addressee's language with a one-line
+subject, and sent by a background task only once the transaction commits."""
+
+import pytest
+from django.core import mail as outbox
+from django.db import transaction
+from django.test import override_settings
+from django.utils import translation
+from django_tasks_db.models import DBTaskResult
+
+from machi.core import mail
+
+pytestmark = pytest.mark.django_db
+
+# Two templates of their own, so these tests read the rule and not some app's wording.
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "OPTIONS": {
+            "loaders": [
+                (
+                    "django.template.loaders.locmem.Loader",
+                    {
+                        "test/subject.txt": '{% load i18n %}{% translate "【Machi】メールアドレスの確認" %}\n'
+                        "{{ name }}\n",
+                        "test/body.txt": '{% load i18n %}{% translate "審査の結果" %}: {{ name }}\n',
+                    },
+                )
+            ]
+        },
+    }
+]
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+class Refused(Exception):
+    pass
+
+
+def send(to="hanako@example.jp", *, language="ja", name="花園町内自治会"):
+    mail.send(
+        to=to,
+        subject_template="test/subject.txt",
+        body_template="test/body.txt",
+        context={"name": name},
+        language=language,
+    )
+
+
+@pytest.fixture(autouse=True)
+def own_templates(settings):
+    settings.TEMPLATES = TEMPLATES
+
+
+def test_a_mail_waits_for_the_commit(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            send()
+            assert outbox.outbox == []
+        assert outbox.outbox == []  # committed to the test's savepoint; the callbacks run on leaving
+    assert len(callbacks) == 1
+    [message] = outbox.outbox
+    assert message.to == ["hanako@example.jp"]
+    assert message.subject == "【Machi】メールアドレスの確認 花園町内自治会"
+    assert message.body == "審査の結果: 花園町内自治会\n"
+
+
+def test_a_rolled_back_action_sends_nothing(django_capture_on_commit_callbacks):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(Refused),
+        transaction.atomic(),
+    ):
+        send()
+        raise Refused
+    assert callbacks == [] and outbox.outbox == []
+
+
+def test_the_mail_is_written_in_the_addressees_language_whatever_the_page_speaks(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True), translation.override("ja"):
+        send("mary@example.com", language="en")
+        send("hanako@example.jp", language="ja")
+        send("nobody-chose@example.jp", language="")  # no preference: Japanese
+        assert translation.get_language() == "ja"
+    english, japanese, unset = outbox.outbox
+    assert english.subject == "[Machi] Confirm your email address 花園町内自治会"
+    assert english.body == "Decision: 花園町内自治会\n"
+    assert japanese.subject == unset.subject == "【Machi】メールアドレスの確認 花園町内自治会"
+    assert japanese.body == unset.body == "審査の結果: 花園町内自治会\n"
+
+
+@pytest.mark.parametrize(
+    "name", ["花園\n町内自治会", "花園\r\n町内自治会", "花園\u2028町内自治会", " 花園\t町内自治会 "]
+)
+def test_the_subject_is_one_line_whatever_the_context_holds(name, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        send(name=name)
+    [message] = outbox.outbox
+    assert message.subject == "【Machi】メールアドレスの確認 花園 町内自治会"
+    assert len(message.subject.splitlines()) == 1
+
+
+def test_no_recipient_sends_nothing(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        send([])
+    assert callbacks == [] and outbox.outbox == []
+
+
+def test_several_recipients_get_one_mail(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        send(["a@example.jp", "b@example.jp"])
+    [message] = outbox.outbox
+    assert message.to == ["a@example.jp", "b@example.jp"]
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_the_task_carries_only_the_recipients_subject_and_body_as_json(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        send(language="en")
+    [queued] = DBTaskResult.objects.all()
+    assert queued.task_path == "machi.core.mail.send_email"
+    assert queued.args_kwargs == {
+        "args": [
+            ["hanako@example.jp"],
+            "[Machi] Confirm your email address 花園町内自治会",
+            "Decision: 花園町内自治会\n",
+        ],
+        "kwargs": {},
+    }
+    assert queued.status == "READY" and outbox.outbox == []  # waiting for `machi worker`
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_real_transactions_only_the_committed_mail_goes():
+    with pytest.raises(Refused), transaction.atomic():
+        send("rolled-back@example.jp")
+        raise Refused
+    assert outbox.outbox == []
+    with transaction.atomic():
+        send("committed@example.jp")
+        assert outbox.outbox == []
+    [message] = outbox.outbox
+    assert message.to == ["committed@example.jp"]
