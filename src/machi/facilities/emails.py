@@ -31,3 +31,30 @@ def send_status(reservation, blocks=None) -> None:
         subject = render_to_string("facilities/emails/status_subject.txt", context)
         body = render_to_string("facilities/emails/status.txt", context)
     send_mail(" ".join(subject.split()), body, None, [holder.email])
+
+
+def send_lottery_results(lottery) -> None:
+    """Tell every applicant their result: what they won and by when to confirm, or that they lost."""
+    entries = (
+        lottery.entries.select_related("applicant", "group", "lottery__centre")
+        .prefetch_related("choices__room", "choices__won__held_blocks__block")
+        .order_by("id")
+    )
+    for entry in entries:
+        applicant = entry.applicant
+        if not applicant.email:
+            continue
+        won = next((choice for choice in entry.choices.all() if choice.won_id), None)
+        context = {
+            "entry": entry,
+            "lottery": lottery,
+            "centre": lottery.centre,
+            "user": applicant,
+            "choice": won,
+            "reservation": won.won if won else None,
+            "url": settings.MACHI_SITE_URL + reverse("facilities:lottery-entry", args=[lottery.pk]),
+        }
+        with translation.override(applicant.preferred_language or "ja"):
+            subject = render_to_string("facilities/emails/lottery_result_subject.txt", context)
+            body = render_to_string("facilities/emails/lottery_result.txt", context)
+        send_mail(" ".join(subject.split()), body, None, [applicant.email])

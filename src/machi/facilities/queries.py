@@ -294,3 +294,17 @@ def day_sheet(centre, day: datetime.date) -> tuple[list, list[SheetRow]]:
                 cells.append(SheetCell(blocks=[block], reservation=reservation))
         rows.append(SheetRow(room=room, cells=cells))
     return blocks, rows
+
+
+def entry_of(user, lottery):
+    """A person's entry in a lottery, with its choices and what they won, or None."""
+    from machi.facilities.models import LotteryEntry
+
+    if user is None or not user.is_authenticated:
+        return None
+    return (
+        LotteryEntry.objects.filter(lottery=lottery, applicant=user)
+        .select_related("group")
+        .prefetch_related("choices__room", "choices__blocks", "choices__won__held_blocks__block")
+        .first()
+    )
