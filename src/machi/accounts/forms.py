@@ -16,8 +16,10 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from machi.accounts.models import CommunityGroup, User
-from machi.ledger.models import Ward
+from machi.accounts.models import CommunityGroup, RoleGrant, User
+
+# The ward model, known through accounts' own foreign key: accounts sits below the ledger and imports none of it.
+Ward = RoleGrant._meta.get_field("ward").related_model
 
 UserModel = get_user_model()
 
@@ -241,7 +243,7 @@ class ProfileForm(NamedRequiredMessages, forms.Form):
     )
     home_ward = forms.ModelChoiceField(
         label=_("お住まいの区"),
-        queryset=Ward.objects.order_by("code"),
+        queryset=Ward._default_manager.order_by("code"),
         required=False,
         empty_label=_("（選択しない・市外）"),
         help_text=_("区民の先行受付など、お住まいの区で変わる決まりに使います。"),
@@ -322,7 +324,7 @@ class GroupForm(NamedRequiredMessages, forms.Form):
     kind = forms.ChoiceField(label=_("種別"), choices=CommunityGroup.Kind.choices, widget=forms.RadioSelect)
     ward = forms.ModelChoiceField(
         label=_("区"),
-        queryset=Ward.objects.order_by("code"),
+        queryset=Ward._default_manager.order_by("code"),
         empty_label=_("選択してください"),
         help_text=_("団体が活動している区です。この区の職員が審査します。"),
     )

@@ -16,11 +16,13 @@ from typing import Annotated
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import ConfigDict, StrictInt
 
 from machi.accounts.models import CommunityGroup
 from machi.api_errors import AUTH_ERRORS, NO_CONTROL, ErrorOut, ValidationErrorOut
+from machi.core.errors import NotFound, Refused
 from machi.facilities import actions
 from machi.facilities.models import Centre, Reservation, ReservationBlock, Room, TimeBlock
 from machi.facilities.queries import room_availability
@@ -179,18 +181,18 @@ def room_availability_days(
 ):
     room = Room.objects.select_related("centre").filter(pk=room_id).first()
     if room is None:
-        return _room_not_found(room_id)
+        raise _room_not_found(room_id)
     start = start or timezone.localdate()
     end = end or start + dt.timedelta(days=DEFAULT_AVAILABILITY_DAYS - 1)
     for value in (start, end):
         if not FIRST_DATE <= value <= LAST_DATE:
-            return _bad_request(
+            raise _bad_request(
                 f"日付は{FIRST_DATE:%Y年}から{LAST_DATE:%Y年}までで指定してください（{value}）"
             )
     if end < start:
-        return _bad_request(f"「to」（{end}）は「from」（{start}）以降の日付にしてください")
+        raise _bad_request(f"「to」（{end}）は「from」（{start}）以降の日付にしてください")
     if (end - start).days + 1 > MAX_AVAILABILITY_DAYS:
-        return _bad_request(f"一度に見られるのは{MAX_AVAILABILITY_DAYS}日までです（{start}〜{end}）")
+        raise _bad_request(f"一度に見られるのは{MAX_AVAILABILITY_DAYS}日までです（{start}〜{end}）")
     days = room_availability(room, start, end)
     return {"room": room.pk, "days": [_day_out(day) for day in days]}
 
@@ -211,26 +213,23 @@ def create_reservation(request, payload: ReservationIn):
     room = Room.objects.select_related("centre").prefetch_related(_ordered_blocks("centre__blocks"))
     room = room.filter(pk=payload.room).first()
     if room is None:
-        return _bad_request(f"部屋が見つかりません（id: {payload.room}）")
+        raise _bad_request(f"部屋が見つかりません（id: {payload.room}）")
     group = None
     if payload.group is not None:
         group = CommunityGroup.objects.filter(pk=payload.group).first()
         if group is None:
-            return _bad_request(f"団体が見つかりません（id: {payload.group}）")
+            raise _bad_request(f"団体が見つかりません（id: {payload.group}）")
     if not FIRST_DATE <= payload.date <= LAST_DATE:
-        return _bad_request(f"利用日は{FIRST_DATE:%Y年}から{LAST_DATE:%Y年}までで指定してください")
-    try:
-        reservation = actions.book(
-            actor=request.auth,
-            room=room,
-            date=payload.date,
-            block_codes=payload.blocks,
-            group=group,
-            purpose=payload.purpose,
-            attendees=payload.attendees,
-        )
-    except actions.SlotTaken as taken:
-        return Status(409, {"detail": " / ".join(taken.messages)})
+        raise _bad_request(f"利用日は{FIRST_DATE:%Y年}から{LAST_DATE:%Y年}までで指定してください")
+    reservation = actions.book(
+        actor=request.auth,
+        room=room,
+        date=payload.date,
+        block_codes=payload.blocks,
+        group=group,
+        purpose=payload.purpose,
+        attendees=payload.attendees,
+    )
     # Answered from what the booking wrote (no reading back): the rush at 9:00 is made of these.
     held = [block for block in room.centre.blocks.all() if block.code in payload.blocks]
     return Status(201, _reservation_out(reservation, held))
@@ -268,7 +267,7 @@ def cancel_reservation(request, reservation_id: ReservationId, payload: CancelIn
         reservation.holder_id == request.auth.pk
         or actions.can_manage_centre(request.auth, reservation.room.centre)
     ):
-        return Status(404, {"detail": f"予約が見つかりません（id: {reservation_id}）"})
+        raise NotFound(_("予約が見つかりません（id: %(id)s）") % {"id": reservation_id})
     actions.cancel(actor=request.auth, reservation=reservation, reason=payload.reason if payload else "")
     return _reservation_out(_with_details().get(pk=reservation.pk))
 
@@ -378,10 +377,10 @@ def _reservation_out(reservation: Reservation, blocks: list[TimeBlock] | None = 
     }
 
 
-def _room_not_found(room_id: int) -> Status:
-    return Status(404, {"detail": f"部屋が見つかりません（id: {room_id}）"})
+def _room_not_found(room_id: int) -> NotFound:
+    return NotFound(_("部屋が見つかりません（id: %(id)s）") % {"id": room_id})
 
 
-def _bad_request(message: str) -> Status:
+def _bad_request(message: str) -> Refused:
     """A 400 shaped as a validation error (`errors` empty): the request was well-formed but can't be served."""
-    return Status(400, {"detail": message, "errors": []})
+    return Refused(message, code="invalid")

@@ -26,6 +26,7 @@ import random
 from dataclasses import dataclass, field
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from machi.facilities.models import Lottery, LotteryChoice, LotteryEntry
 from machi.facilities.queries import add_months
@@ -60,11 +61,11 @@ def default_schedule(centre, month: datetime.date) -> dict[str, datetime.datetim
 # The steps in order, and whether each must come strictly after the one before (the database's
 # lottery_steps_in_order): the window has length, the draw may start the moment it closes, and so on.
 STEPS = (
-    ("applications_open_at", "申込開始", False),
-    ("applications_close_at", "申込締切", True),
-    ("draw_at", "抽選日時", False),
-    ("confirm_by", "当選者の確認期限", True),
-    ("first_come_opens_at", "空き枠の先着受付開始", False),
+    ("applications_open_at", _("申込開始"), False),
+    ("applications_close_at", _("申込締切"), True),
+    ("draw_at", _("抽選日時"), False),
+    ("confirm_by", _("当選者の確認期限"), True),
+    ("first_come_opens_at", _("空き枠の先着受付開始"), False),
 )
 
 

@@ -10,10 +10,12 @@ from typing import Annotated
 
 from django.db.models import Max, Q, Sum
 from django.utils import timezone
-from ninja import Field, Path, Query, Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Field, Path, Query, Router, Schema
 from pydantic import ConfigDict, StrictInt
 
 from machi.api_errors import ErrorOut, ValidationErrorOut
+from machi.core.errors import NotFound, Refused
 from machi.core.fiscal import wareki
 from machi.core.money import MAX_YEN
 from machi.grants.models import Application, GrantProgramme
@@ -138,15 +140,13 @@ def list_programmes(
 def quote(request, programme_id: ProgrammeId, payload: GrantQuoteIn):
     programme = GrantProgramme.objects.filter(pk=programme_id).first()
     if programme is None:
-        return Status(404, {"detail": f"補助金の制度が見つかりません（id: {programme_id}）"})
+        raise NotFound(_("補助金の制度が見つかりません（id: %(id)s）") % {"id": programme_id})
     track = programme.tracks.filter(pk=payload.track).first()
     if track is None:
-        return Status(
-            400,
-            {
-                "detail": f"区分（id: {payload.track}）はこの制度（{programme.name}）の区分ではありません",
-                "errors": [],
-            },
+        raise Refused(
+            _("区分（id: %(track)s）はこの制度（%(programme)s）の区分ではありません")
+            % {"track": payload.track, "programme": programme.name},
+            code="invalid",
         )
     grant = compute_grant(track, payload.eligible_expenses)
     return {"grant": grant, "track": track.pk, "eligible_expenses": payload.eligible_expenses}

@@ -16,11 +16,13 @@ from typing import Annotated, Literal
 
 from django.db.models import Prefetch
 from django.utils import timezone
-from ninja import Field, Path, Query, Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import ValidationError
 from pydantic import ConfigDict, StrictInt, StrictStr, field_validator, model_validator
 
 from machi.api_errors import AUTH_ERRORS, NO_CONTROL, ErrorOut, ValidationErrorOut
+from machi.core.errors import NotFound
 from machi.core.fiscal import wareki
 from machi.core.text import normalize
 from machi.ledger.actions import set_figures
@@ -184,7 +186,7 @@ def list_projects(
 def get_project(request, project_id: RowId):
     project = Project.objects.for_listing().filter(pk=project_id).first()
     if project is None:
-        return _not_found(project_id)
+        raise _not_found(project_id)
     return _project_detail_out(project)
 
 
@@ -238,13 +240,13 @@ class FiguresIn(Schema):
 def update_project_figures(request, project_id: RowId, payload: FiguresIn):
     project = Project.objects.filter(pk=project_id).first()
     if project is None:
-        return _not_found(project_id)
+        raise _not_found(project_id)
     set_figures(project, actor=request.auth, reason=payload.reason, **payload.figures())
     return _project_detail_out(Project.objects.for_listing().get(pk=project.pk))
 
 
-def _not_found(project_id: int) -> Status:
-    return Status(404, {"detail": f"事業が見つかりません（id: {project_id}）"})
+def _not_found(project_id: int) -> NotFound:
+    return NotFound(_("事業が見つかりません（id: %(id)s）") % {"id": project_id})
 
 
 def _project_detail_out(project: Project) -> dict:

@@ -8,16 +8,18 @@ the checks here only make the refusal readable.
 
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from machi.accounts.actions import NotAllowed
 from machi.accounts.actors import SystemActor, actor_user
 from machi.accounts.models import CommunityGroup
+from machi.accounts.scope import NotAllowed, can_manage_centre, require_centre, require_member
 from machi.audit.actions import record
+from machi.core import dates
+from machi.core.errors import Conflict, Refused
 from machi.facilities import emails
-from machi.facilities.actions.centres import can_manage_centre, require_centre
 from machi.facilities.models import (
     Centre,
     Lottery,
@@ -29,12 +31,16 @@ from machi.facilities.models import (
 from machi.facilities.queries import block_starts, booking_opens_at, closure_reason, fee_for
 
 
-class BookingRefused(ValidationError):
-    """A booking rule refused the request; the message says which and why."""
+class BookingRefused(Refused):
+    """A booking rule refused the request (400); the message says which and why."""
+
+    default_code = "booking.refused"
 
 
-class SlotTaken(BookingRefused):
-    """The block is held by another booking."""
+class SlotTaken(BookingRefused, Conflict):
+    """The block is held by another booking (409)."""
+
+    default_code = "booking.slot_taken"
 
 
 # --- Booking -----------------------------------------------------------------------------
@@ -68,23 +74,29 @@ def book(
     centre = room.centre
     on_behalf = holder is not None or bool(holder_name.strip())
     if on_behalf:
-        require_centre(actor, centre, "代理予約")
+        require_centre(actor, centre, pgettext("scope", "代理予約"))
         if holder is None and not holder_phone.strip():
-            raise BookingRefused("代理予約では、予約する方のお名前と連絡先電話番号を入力してください")
+            raise BookingRefused(_("代理予約では、予約する方のお名前と連絡先電話番号を入力してください"))
     else:
         if isinstance(actor, SystemActor) or not actor.is_authenticated:
-            raise NotAllowed("予約にはログインが必要です")
+            raise NotAllowed(_("予約にはログインが必要です"))
         holder = actor
     if holder is not None and not holder.is_active:
-        raise BookingRefused("この利用者は利用停止中のため予約できません")
+        raise BookingRefused(_("この利用者は利用停止中のため予約できません"))
 
     blocks = blocks_for(room, block_codes)
     if attendees is not None and attendees > room.capacity:
-        raise BookingRefused(f"{room.name}の定員は{room.capacity}人です（利用人数 {attendees}人）")
+        raise BookingRefused(
+            _("%(room)sの定員は%(capacity)s人です（利用人数 %(attendees)s人）")
+            % {"room": room.name, "capacity": room.capacity, "attendees": attendees}
+        )
     if reason := closure_reason(centre, date):
-        raise BookingRefused(f"{date:%Y年%-m月%-d日}は{centre.name}の{reason}です")
+        raise BookingRefused(
+            _("%(date)sは%(centre)sの%(reason)sです")
+            % {"date": dates.day(date), "centre": centre.name, "reason": reason}
+        )
     if block_starts(date, blocks[0]) <= now:
-        raise BookingRefused("開始時刻を過ぎた区分は予約できません")
+        raise BookingRefused(_("開始時刻を過ぎた区分は予約できません"))
 
     if group is not None:
         require_group_may_book(actor, group, on_behalf)
@@ -98,11 +110,12 @@ def book(
     if now < opens:
         if lottery is not None and opens == lottery.first_come_opens_at:
             raise BookingRefused(
-                f"{date:%Y年%-m月}分は抽選で受け付けています。空いた枠の先着受付は"
-                f"{timezone.localtime(opens):%Y年%-m月%-d日 %H:%M}からです"
+                _("%(month)s分は抽選で受け付けています。空いた枠の先着受付は%(opens)sからです")
+                % {"month": dates.month(date), "opens": dates.moment(opens)}
             )
         raise BookingRefused(
-            f"{date:%Y年%-m月%-d日}分の予約受付は{timezone.localtime(opens):%Y年%-m月%-d日 %H:%M}からです"
+            _("%(date)s分の予約受付は%(opens)sからです")
+            % {"date": dates.day(date), "opens": dates.moment(opens)}
         )
 
     fee, exemption = fee_for(room, len(blocks), group)
@@ -144,38 +157,47 @@ def hold_blocks(reservation: Reservation, blocks: list[TimeBlock]) -> None:
                 for b in blocks
             )
     except IntegrityError:
-        raise SlotTaken("ほかの方が先に予約しました。別の区分か部屋をお選びください") from None
+        raise SlotTaken(_("ほかの方が先に予約しました。別の区分か部屋をお選びください")) from None
 
 
 def blocks_for(room: Room, block_codes: list[str]) -> list[TimeBlock]:
     """The centre's blocks for these codes, in order: known, distinct, consecutive, within the room's limit."""
     if not block_codes:
-        raise BookingRefused("利用区分を1つ以上選んでください")
+        raise BookingRefused(_("利用区分を1つ以上選んでください"))
     if len(set(block_codes)) != len(block_codes):
-        raise BookingRefused("同じ利用区分が重複しています")
+        raise BookingRefused(_("同じ利用区分が重複しています"))
     by_code = {block.code: block for block in room.centre.blocks.all()}
     unknown = [code for code in block_codes if code not in by_code]
     if unknown:
         known = "、".join(f"{b.code}（{b.label}）" for b in by_code.values())
-        raise BookingRefused(f"利用区分「{'、'.join(unknown)}」はこのセンターにありません（{known}）")
+        raise BookingRefused(
+            _("利用区分「%(items)s」はこのセンターにありません（%(known)s）")
+            % {"items": "、".join(unknown), "known": known}
+        )
     blocks = sorted((by_code[code] for code in block_codes), key=lambda b: b.position)
     ordered = sorted(by_code.values(), key=lambda b: b.position)
     first = ordered.index(blocks[0])
     if ordered[first : first + len(blocks)] != blocks:
-        raise BookingRefused("続けて予約できるのは連続した区分だけです")
+        raise BookingRefused(_("続けて予約できるのは連続した区分だけです"))
     if len(blocks) > room.max_blocks_per_booking:
-        raise BookingRefused(f"{room.name}は1回に{room.max_blocks_per_booking}区分まで予約できます")
+        raise BookingRefused(
+            _("%(room)sは1回に%(max_blocks_per_booking)s区分まで予約できます")
+            % {"room": room.name, "max_blocks_per_booking": room.max_blocks_per_booking}
+        )
     return blocks
 
 
 def require_group_may_book(actor, group: CommunityGroup, on_behalf: bool) -> None:
     """An approved group, and (unless staff book on its behalf) the actor is on its list."""
     if group.status != CommunityGroup.Status.APPROVED:
-        raise BookingRefused(f"{group.name}は区の承認前のため、団体として予約できません")
-    if on_behalf or isinstance(actor, SystemActor):
+        raise BookingRefused(
+            _("%(group)sは区の承認前のため、団体として予約できません") % {"group": group.name}
+        )
+    if on_behalf:
         return
-    if not CommunityGroup.objects.of_person(actor).filter(pk=group.pk).exists():
-        raise NotAllowed(f"{group.name}の構成員でないため、この団体として予約できません")
+    require_member(
+        actor, group, _("%(group)sの構成員でないため、この団体として予約できません") % {"group": group.name}
+    )
 
 
 def _require_within_group_cap(group: CommunityGroup, centre: Centre, date: datetime.date) -> None:
@@ -186,7 +208,13 @@ def _require_within_group_cap(group: CommunityGroup, centre: Centre, date: datet
     count = Reservation.objects.active().filter(group=group, room__centre=centre).in_month(date).count()
     if count >= centre.group_monthly_cap:
         raise BookingRefused(
-            f"{group.name}が{centre.name}で{date:%Y年%-m月}に予約できるのは{centre.group_monthly_cap}件までです"
+            _("%(group)sが%(centre)sで%(month)sに予約できるのは%(cap)s件までです")
+            % {
+                "group": group.name,
+                "centre": centre.name,
+                "month": dates.month(date),
+                "cap": centre.group_monthly_cap,
+            }
         )
 
 
@@ -196,7 +224,10 @@ def _require_free(room: Room, date: datetime.date, blocks: list[TimeBlock]) -> N
     ).select_related("block")
     labels = [held.block.label for held in taken]
     if labels:
-        raise SlotTaken(f"{room.name}の{date:%Y年%-m月%-d日} {'・'.join(labels)}はすでに予約されています")
+        raise SlotTaken(
+            _("%(room)sの%(date)s %(items)sはすでに予約されています")
+            % {"room": room.name, "date": dates.day(date), "items": "・".join(labels)}
+        )
 
 
 # --- After booking --------------------------------------------------------------------
@@ -215,7 +246,7 @@ def approve(*, actor, reservation: Reservation) -> Reservation:
 
 def decline(*, actor, reservation: Reservation, reason: str) -> Reservation:
     if not reason.strip():
-        raise BookingRefused("不承認の理由を入力してください")
+        raise BookingRefused(_("不承認の理由を入力してください"))
     return transition(
         actor=actor,
         reservation=reservation,
@@ -233,11 +264,15 @@ def cancel(*, actor, reservation: Reservation, reason: str = "", now=None) -> Re
     centre = reservation.room.centre
     if not can_manage_centre(actor, centre):
         if not _is_holder(actor, reservation):
-            raise NotAllowed("この予約を取り消す権限がありません")
+            raise NotAllowed(_("この予約を取り消す権限がありません"))
         if timezone.localdate(now) > cancellation_deadline(reservation):
             raise BookingRefused(
-                f"取消の期限（{cancellation_deadline(reservation):%Y年%-m月%-d日}）を過ぎています。"
-                f"{centre.name}（{centre.phone or '窓口'}）へご連絡ください"
+                _("取消の期限（%(deadline)s）を過ぎています。%(centre)s（%(phone)s）へご連絡ください")
+                % {
+                    "deadline": dates.day(cancellation_deadline(reservation)),
+                    "centre": centre.name,
+                    "phone": centre.phone or _("窓口"),
+                }
             )
     return transition(
         actor=actor,
@@ -259,7 +294,7 @@ def mark_no_show(*, actor, reservation: Reservation, now=None) -> Reservation:
     now = now or timezone.now()
     first = reservation.held_blocks.order_by("block__position").select_related("block").first()
     if first is None or block_starts(reservation.date, first.block) > now:
-        raise BookingRefused("無断不使用は利用開始の時刻を過ぎてから記録できます")
+        raise BookingRefused(_("無断不使用は利用開始の時刻を過ぎてから記録できます"))
     return transition(
         actor=actor,
         reservation=reservation,
@@ -275,10 +310,11 @@ def confirm_win(*, actor, reservation: Reservation, now=None) -> Reservation:
     """A lottery winner confirms by the deadline; after it the slot has lapsed."""
     now = now or timezone.now()
     if not _is_holder(actor, reservation):
-        raise NotAllowed("この当選を確認できるのは申込者だけです")
+        raise NotAllowed(_("この当選を確認できるのは申込者だけです"))
     if reservation.confirm_by is not None and now > reservation.confirm_by:
         raise BookingRefused(
-            f"当選の確認期限（{timezone.localtime(reservation.confirm_by):%Y年%-m月%-d日 %H:%M}）を過ぎています"
+            _("当選の確認期限（%(deadline)s）を過ぎています")
+            % {"deadline": dates.moment(reservation.confirm_by)}
         )
     return transition(
         actor=actor,
@@ -309,7 +345,10 @@ def transition(
     with transaction.atomic():
         locked = Reservation.objects.select_for_update().get(pk=reservation.pk)
         if locked.status not in allowed:
-            raise BookingRefused(f"この予約は「{locked.get_status_display()}」のため、この操作はできません")
+            raise BookingRefused(
+                _("この予約は「%(status)s」のため、この操作はできません")
+                % {"status": locked.get_status_display()}
+            )
         before = snapshot(locked)
         locked.status = to
         if to in (Reservation.Status.CONFIRMED, Reservation.Status.DECLINED) and manager_only:

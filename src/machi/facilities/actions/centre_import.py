@@ -4,9 +4,10 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import pgettext
 
-from machi.accounts.actions import NotAllowed, require_ward
 from machi.accounts.models import CommunityGroup
+from machi.accounts.scope import NotAllowed, require_ward
 from machi.core.fiscal import wareki
 from machi.core.importing import ImportRefused, Problem
 from machi.core.lgcode import prefecture_code, prefecture_name
@@ -106,7 +107,7 @@ def _ward_for(text: str, code: str, wards) -> "tuple[object | None, str | None]"
 
 def _in_scope(actor, ward) -> str | None:
     try:
-        require_ward(actor, ward, "センター")
+        require_ward(actor, ward, pgettext("scope", "センター"))
     except NotAllowed as error:
         return str(error)
     return None

@@ -1,13 +1,13 @@
 """Centres and their parts (rooms, blocks, closures, 減免): created and changed within the actor's wards, audited."""
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from machi.accounts.actions import NotAllowed, require_ward
-from machi.accounts.actors import SystemActor
-from machi.accounts.queries import managed_centre_ids
-from machi.audit.actions import record
+from machi.accounts.scope import can_manage_centre, require_centre, require_ward  # noqa: F401  (re-exported)
+from machi.audit.actions import audited_save, concrete_fields, record
+from machi.core.errors import Refused
 from machi.facilities.models import (
     DEFAULT_BLOCKS,
     Centre,
@@ -23,62 +23,36 @@ from machi.facilities.models import (
 def save_centre(*, actor, centre: Centre) -> Centre:
     """Create or change a centre; a new centre gets the default blocks (午前・午後・夜間)."""
     with transaction.atomic():
-        stored = Centre.objects.select_for_update().filter(pk=centre.pk).first()
-        if stored is not None:
-            require_ward(actor, stored.ward, "センター")
-        require_ward(actor, centre.ward, "センター")
-        before = None if stored is None else model_snapshot(stored)
-        centre.full_clean()
-        centre.save()
-        if stored is None and not centre.blocks.exists():
+        created = centre.pk is None or not Centre.objects.filter(pk=centre.pk).exists()
+        audited_save(actor=actor, obj=centre, action="facilities.save_centre", scope=_in_centre_ward)
+        if created and not centre.blocks.exists():
             TimeBlock.objects.bulk_create(
                 TimeBlock(centre=centre, code=code, label=label, starts_at=start, ends_at=end, position=n)
                 for n, (code, label, start, end) in enumerate(DEFAULT_BLOCKS, start=1)
             )
-        after = model_snapshot(centre)
-        if after != before:
-            record(actor=actor, action="facilities.save_centre", obj=centre, before=before, after=after)
     return centre
-
-
-def can_manage_centre(actor, centre) -> bool:
-    if isinstance(actor, SystemActor):
-        return True
-    centres = managed_centre_ids(actor)
-    return centres is None or centre.pk in centres
-
-
-def require_centre(actor, centre, what: str = "予約") -> None:
-    if not can_manage_centre(actor, centre):
-        raise NotAllowed(f"{centre.name}の{what}を扱う権限がありません")
 
 
 CENTRE_PARTS = (Room, TimeBlock, ClosedDay, FeeExemption)
 
-
-def model_snapshot(obj) -> dict:
-    """Every concrete field of a row, as the audit log keeps it."""
-    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.attname != "id"}
+# Every concrete field of a row, as the audit log keeps it (the name callers know).
+model_snapshot = concrete_fields
 
 
 def save_centre_part(*, actor, obj):
     """Create or change a room, block, closure or 減免 of a centre within the actor's wards; audited."""
     if not isinstance(obj, CENTRE_PARTS):
         raise TypeError(f"not a part of a centre: {obj!r}")
-    model = type(obj)
-    with transaction.atomic():
-        stored = model.objects.select_for_update().filter(pk=obj.pk).first() if obj.pk else None
-        if stored is not None:
-            require_ward(actor, stored.centre.ward, "センター")
-        require_ward(actor, obj.centre.ward, "センター")
-        before = None if stored is None else model_snapshot(stored)
-        obj.full_clean()
-        obj.save()
-        after = model_snapshot(obj)
-        if after != before:
-            action = f"facilities.save_{model._meta.model_name}"
-            record(actor=actor, action=action, obj=obj, before=before, after=after)
-    return obj
+    return audited_save(
+        actor=actor,
+        obj=obj,
+        action=f"facilities.save_{type(obj)._meta.model_name}",
+        scope=lambda actor, part: _in_centre_ward(actor, part.centre),
+    )
+
+
+def _in_centre_ward(actor, centre) -> None:
+    require_ward(actor, centre.ward, pgettext("scope", "センター"))
 
 
 def delete_centre_part(*, actor, obj) -> None:
@@ -90,7 +64,7 @@ def delete_centre_part(*, actor, obj) -> None:
         stored = model.objects.select_for_update().filter(pk=obj.pk).first()
         if stored is None:
             return
-        require_ward(actor, stored.centre.ward, "センター")
+        _in_centre_ward(actor, stored.centre)
         before = model_snapshot(stored)
         record(
             actor=actor,
@@ -103,6 +77,8 @@ def delete_centre_part(*, actor, obj) -> None:
             with transaction.atomic():
                 stored.delete()
         except ProtectedError:
-            raise ValidationError(
-                f"「{stored}」は予約や抽選の記録があるため削除できません（記録を残すため）"
+            raise Refused(
+                _("「%(part)s」は予約や抽選の記録があるため削除できません（記録を残すため）")
+                % {"part": stored},
+                code="facilities.part_in_use",
             ) from None

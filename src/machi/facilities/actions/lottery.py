@@ -8,11 +8,14 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from machi.accounts.actions import NotAllowed
 from machi.accounts.actors import SYSTEM, SystemActor, actor_user
 from machi.accounts.models import CommunityGroup
+from machi.accounts.scope import NotAllowed
 from machi.audit.actions import record
+from machi.core import dates
 from machi.facilities import emails
 from machi.facilities.actions.booking import (
     BookingRefused,
@@ -23,7 +26,7 @@ from machi.facilities.actions.booking import (
     transition,
 )
 from machi.facilities.actions.centres import require_centre
-from machi.facilities.draw import STEPS, WON, choice_records, entry_snapshot, run_draw, seed_digest, when
+from machi.facilities.draw import STEPS, WON, choice_records, entry_snapshot, run_draw, seed_digest
 from machi.facilities.models import Lottery, LotteryChoice, LotteryEntry, Reservation, ReservationBlock
 from machi.facilities.queries import add_months, booking_opens_at, closure_reason, fee_for
 
@@ -42,7 +45,7 @@ def create_lottery(
     now: datetime.datetime | None = None,
 ) -> Lottery:
     """Put a centre's month to lottery. Its seed is drawn now and kept secret until applications close."""
-    require_centre(actor, centre, "抽選")
+    require_centre(actor, centre, pgettext("scope", "抽選"))
     now = now or timezone.now()
     month = month.replace(day=1)
     times = {
@@ -52,25 +55,40 @@ def create_lottery(
         "confirm_by": confirm_by,
         "first_come_opens_at": first_come_opens_at,
     }
-    for (earlier, earlier_label, _), (later, later_label, strictly) in itertools.pairwise(STEPS):
+    for (earlier, earlier_label, _strictly), (later, later_label, strictly) in itertools.pairwise(STEPS):
         if times[later] < times[earlier] or (strictly and times[later] == times[earlier]):
-            after = "より後" if strictly else "以降"
+            message = (
+                _("%(later)s（%(later_at)s）は%(earlier)s（%(earlier_at)s）より後にしてください")
+                if strictly
+                else _("%(later)s（%(later_at)s）は%(earlier)s（%(earlier_at)s）以降にしてください")
+            )
             raise BookingRefused(
-                f"{later_label}（{when(times[later])}）は{earlier_label}（{when(times[earlier])}）{after}にしてください"
+                message
+                % {
+                    "later": later_label,
+                    "later_at": dates.moment(times[later]),
+                    "earlier": earlier_label,
+                    "earlier_at": dates.moment(times[earlier]),
+                }
             )
     if not 1 <= max_choices <= 5:
-        raise BookingRefused("希望の数は1〜5にしてください")
+        raise BookingRefused(_("希望の数は1〜5にしてください"))
     if applications_close_at <= now:
-        raise BookingRefused(f"申込締切（{when(applications_close_at)}）がすでに過ぎています")
+        raise BookingRefused(
+            _("申込締切（%(applications_close_at)s）がすでに過ぎています")
+            % {"applications_close_at": dates.moment(applications_close_at)}
+        )
     month_starts = timezone.make_aware(datetime.datetime.combine(month, datetime.time(0, 0)))
     if first_come_opens_at > month_starts:
         raise BookingRefused(
-            f"空き枠の先着受付開始（{when(first_come_opens_at)}）は対象月（{month:%Y年%-m月}）より前にしてください"
+            _("空き枠の先着受付開始（%(opens)s）は対象月（%(month)s）より前にしてください")
+            % {"opens": dates.moment(first_come_opens_at), "month": dates.month(month)}
         )
     first_come = booking_opens_at(centre, month, resident=True)
     if first_come <= now:
         raise BookingRefused(
-            f"{month:%Y年%-m月}分はすでに先着順の受付（{when(first_come)}から）が始まっているため、抽選にできません"
+            _("%(month)s分はすでに先着順の受付（%(opens)sから）が始まっているため、抽選にできません")
+            % {"month": dates.month(month), "opens": dates.moment(first_come)}
         )
 
     seed = secrets.token_hex(32)
@@ -88,7 +106,10 @@ def create_lottery(
             with transaction.atomic():
                 lottery.save()
         except IntegrityError:
-            raise BookingRefused(f"{centre.name}の{month:%Y年%-m月}分の抽選はすでにあります") from None
+            raise BookingRefused(
+                _("%(centre)sの%(month)s分の抽選はすでにあります")
+                % {"centre": centre.name, "month": dates.month(month)}
+            ) from None
         record(
             actor=actor, action="facilities.lottery_create", obj=lottery, before=None, after=_summary(lottery)
         )
@@ -190,24 +211,36 @@ def check_choices(lottery: Lottery, choices) -> list[Wish]:
     centre = lottery.centre
     choices = list(choices)
     if not choices:
-        raise BookingRefused("希望を1つ以上選んでください")
+        raise BookingRefused(_("希望を1つ以上選んでください"))
     if len(choices) > lottery.max_choices:
-        raise BookingRefused(f"希望は{lottery.max_choices}つまでです")
+        raise BookingRefused(_("希望は%(max_choices)sつまでです") % {"max_choices": lottery.max_choices})
     wishes, seen = [], {}
     for rank, (room, day, block_codes) in enumerate(choices, start=1):
         try:
             if room.centre_id != centre.pk:
-                raise BookingRefused(f"{room.name}は{centre.name}の部屋ではありません")
+                raise BookingRefused(
+                    _("%(room)sは%(centre)sの部屋ではありません") % {"room": room.name, "centre": centre.name}
+                )
             if day.replace(day=1) != lottery.month:
-                raise BookingRefused(f"{lottery.month:%Y年%-m月}の日を選んでください（{day:%Y年%-m月%-d日}）")
+                raise BookingRefused(
+                    _("%(month)sの日を選んでください（%(day)s）")
+                    % {"month": dates.month(lottery.month), "day": dates.day(day)}
+                )
             blocks = blocks_for(room, list(block_codes))
             if reason := closure_reason(centre, day):
-                raise BookingRefused(f"{day:%Y年%-m月%-d日}は{centre.name}の{reason}です")
+                raise BookingRefused(
+                    _("%(day)sは%(centre)sの%(reason)sです")
+                    % {"day": dates.day(day), "centre": centre.name, "reason": reason}
+                )
         except BookingRefused as refusal:
-            raise BookingRefused(f"第{rank}希望：{refusal.messages[0]}") from None
+            raise BookingRefused(
+                _("第%(rank)s希望：%(reason)s") % {"rank": rank, "reason": refusal.messages[0]}
+            ) from None
         key = (room.pk, day, tuple(block.pk for block in blocks))
         if key in seen:
-            raise BookingRefused(f"第{rank}希望が第{seen[key]}希望と同じです")
+            raise BookingRefused(
+                _("第%(rank)s希望が第%(other)s希望と同じです") % {"rank": rank, "other": seen[key]}
+            )
         seen[key] = rank
         wishes.append(Wish(rank=rank, room=room, date=day, blocks=blocks))
     return wishes
@@ -215,27 +248,33 @@ def check_choices(lottery: Lottery, choices) -> list[Wish]:
 
 def _require_applicant(actor):
     if isinstance(actor, SystemActor) or actor is None or not actor.is_authenticated:
-        raise NotAllowed("抽選の申込にはログインが必要です")
+        raise NotAllowed(_("抽選の申込にはログインが必要です"))
     if not actor.is_active:
-        raise BookingRefused("この利用者は利用停止中のため申し込めません")
+        raise BookingRefused(_("この利用者は利用停止中のため申し込めません"))
     return actor
 
 
 def _require_own_entry(actor, entry: LotteryEntry) -> None:
     _require_applicant(actor)
     if entry.applicant_id != actor.pk:
-        raise NotAllowed("この申込を変更・取消できるのは申込者だけです")
+        raise NotAllowed(_("この申込を変更・取消できるのは申込者だけです"))
 
 
 def _lock_open(lottery: Lottery, now) -> Lottery:
     """The lottery row, locked: applying and drawing never overlap, and the window is checked inside."""
     locked = Lottery.objects.select_for_update().select_related("centre").get(pk=lottery.pk)
     if locked.drawn_at is not None:
-        raise BookingRefused("この抽選はすでに実施されました")
+        raise BookingRefused(_("この抽選はすでに実施されました"))
     if now < locked.applications_open_at:
-        raise BookingRefused(f"申込の受付は{when(locked.applications_open_at)}からです")
+        raise BookingRefused(
+            _("申込の受付は%(applications_open_at)sからです")
+            % {"applications_open_at": dates.moment(locked.applications_open_at)}
+        )
     if now > locked.applications_close_at:
-        raise BookingRefused(f"申込は{when(locked.applications_close_at)}で締め切りました")
+        raise BookingRefused(
+            _("申込は%(applications_close_at)sで締め切りました")
+            % {"applications_close_at": dates.moment(locked.applications_close_at)}
+        )
     return locked
 
 
@@ -243,9 +282,14 @@ def _duplicate_refusal(lottery: Lottery, applicant, group) -> BookingRefused:
     own = applicant and LotteryEntry.objects.filter(lottery=lottery, applicant=applicant).first()
     if own:
         return BookingRefused(
-            f"この抽選にはすでに申し込んでいます（申込番号 {own.pk}）。申込は1人1件です。内容は申込の変更でお直しください"
+            _(
+                "この抽選にはすでに申し込んでいます（申込番号 %(entry)s）。申込は1人1件です。内容は申込の変更でお直しください"
+            )
+            % {"entry": own.pk}
         )
-    return BookingRefused(f"{group.name}はすでにこの抽選に申し込んでいます。申込は1団体1件です")
+    return BookingRefused(
+        _("%(group)sはすでにこの抽選に申し込んでいます。申込は1団体1件です") % {"group": group.name}
+    )
 
 
 def _save_choices(entry: LotteryEntry, wishes: list[Wish]) -> None:
@@ -269,13 +313,17 @@ def draw(*, actor, lottery: Lottery, now=None) -> DrawOutcome:
     booking; if a block was taken all the same, nothing of the draw is kept.
     """
     now = now or timezone.now()
-    require_centre(actor, lottery.centre, "抽選")
+    require_centre(actor, lottery.centre, pgettext("scope", "抽選"))
     with transaction.atomic():
         locked = Lottery.objects.select_for_update().select_related("centre").get(pk=lottery.pk)
         if locked.drawn_at is not None:
-            raise BookingRefused(f"この抽選は{when(locked.drawn_at)}に実施済みです")
+            raise BookingRefused(
+                _("この抽選は%(drawn_at)sに実施済みです") % {"drawn_at": dates.moment(locked.drawn_at)}
+            )
         if now < locked.draw_at:
-            raise BookingRefused(f"抽選は{when(locked.draw_at)}から実施できます")
+            raise BookingRefused(
+                _("抽選は%(draw_at)sから実施できます") % {"draw_at": dates.moment(locked.draw_at)}
+            )
         entries = list(
             locked.entries.order_by("id")
             .select_related("applicant", "group")
@@ -374,7 +422,7 @@ def _hold_win(actor, lottery: Lottery, entry: LotteryEntry, choice: LotteryChoic
 def lapse_unconfirmed(*, actor, lottery: Lottery, now=None) -> list[Reservation]:
     """Winners who did not confirm by their deadline lose the slot (当選辞退): the blocks are released."""
     now = now or timezone.now()
-    require_centre(actor, lottery.centre, "抽選")
+    require_centre(actor, lottery.centre, pgettext("scope", "抽選"))
     lapsed = []
     overdue = Reservation.objects.filter(lottery=lottery, status=Reservation.Status.WON, confirm_by__lt=now)
     for reservation in overdue.order_by("id"):
@@ -386,7 +434,7 @@ def lapse_unconfirmed(*, actor, lottery: Lottery, now=None) -> list[Reservation]
                     allowed=(Reservation.Status.WON,),
                     to=Reservation.Status.LAPSED,
                     action="facilities.lottery_lapse",
-                    reason="当選の確認期限切れ",
+                    reason=_("当選の確認期限切れ"),
                     now=now,
                 )
             )
@@ -428,7 +476,7 @@ def _summary(lottery: Lottery) -> dict:
     return {
         "centre": lottery.centre_id,
         "month": lottery.month.isoformat(),
-        **{name: getattr(lottery, name).isoformat() for name, _, _ in STEPS},
+        **{name: getattr(lottery, name).isoformat() for name, _label, _strictly in STEPS},
         "max_choices": lottery.max_choices,
         "seed_digest": lottery.seed_digest,
     }

@@ -2,9 +2,10 @@
 project's history (`FigureChange`) in the same transaction."""
 
 from django.db import transaction
+from django.utils.translation import pgettext
 
-from machi.accounts.actions import require_ward
 from machi.accounts.actors import actor_user
+from machi.accounts.scope import require_ward
 from machi.audit.actions import record
 from machi.core.text import normalize
 from machi.ledger.models import FigureChange, Project, Stage
@@ -35,7 +36,7 @@ def set_figures(project: Project, *, actor, reason: str, **figures: int | None) 
             raise ValueError("金額は0以上の整数（円）です")
     with transaction.atomic():
         locked = Project.objects.select_for_update().select_related("programme__ward").get(pk=project.pk)
-        require_ward(actor, locked.programme.ward, "事業の金額")
+        require_ward(actor, locked.programme.ward, pgettext("scope", "事業の金額"))
         before = project_snapshot(locked)
         changes = write_figures(locked, reason=reason, actor=actor, figures=figures)
         if changes:

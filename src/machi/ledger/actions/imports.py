@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Max, Value
 from django.db.models.functions import Cast, Concat
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from machi.accounts.actions import NotAllowed, require_city_admin, require_ward
+from machi.accounts.scope import NotAllowed, require_city_admin, require_ward
 from machi.audit.actions import record
 from machi.core import lgcode
 from machi.core.fiscal import wareki
@@ -87,7 +89,7 @@ def _apply(rows: list[LedgerRow], report: ImportReport, *, actor) -> list[Proble
     if problems:
         return problems
     for (ward_pk, fiscal_year), group in groups.items():
-        programme, _ = Programme.objects.get_or_create(ward_id=ward_pk, fiscal_year=fiscal_year)
+        programme, _created = Programme.objects.get_or_create(ward_id=ward_pk, fiscal_year=fiscal_year)
         _apply_programme(programme, group, report, actor=actor)
     return problems
 
@@ -125,7 +127,7 @@ def _resolve_wards(rows: list[LedgerRow], problems: list[Problem], *, actor) -> 
                     )
                     continue
                 try:
-                    require_city_admin(actor, f"区「{row.ward}」の新規登録")
+                    require_city_admin(actor, _("区「%(ward)s」の新規登録") % {"ward": row.ward})
                 except NotAllowed as error:
                     if code not in refused:
                         problems.append(Problem.at(where, "ward_code", str(error)))
@@ -154,7 +156,7 @@ def _resolve_wards(rows: list[LedgerRow], problems: list[Problem], *, actor) -> 
                 )
                 continue
         try:
-            require_ward(actor, ward, "台帳")
+            require_ward(actor, ward, pgettext("scope", "台帳"))
         except NotAllowed as error:
             if ward.code not in refused:
                 problems.append(Problem.at(where, "ward", str(error)))

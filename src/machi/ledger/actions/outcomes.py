@@ -4,8 +4,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import pgettext
 
-from machi.accounts.actions import require_ward
+from machi.accounts.scope import require_ward
 from machi.audit.actions import record
 from machi.ledger.models import Outcome, Project
 
@@ -33,7 +34,7 @@ def post_outcomes(
     before and no longer gives is withdrawn. Scoped to the project's ward like every ledger
     write, and each real change is audited.
     """
-    require_ward(actor, project.programme.ward, "事業の成果")
+    require_ward(actor, project.programme.ward, pgettext("scope", "事業の成果"))
     period = {"project": project, "source": source, "period_start": period_start, "period_end": period_end}
     posted = []
     with transaction.atomic():

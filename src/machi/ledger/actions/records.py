@@ -3,9 +3,11 @@ projects and their themes."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from machi.accounts.actions import require_city_admin, require_ward
-from machi.audit.actions import record
+from machi.accounts.scope import require_city_admin, require_ward
+from machi.audit.actions import audited_save, record
 from machi.core.text import normalize
 from machi.ledger.actions.figures import FIGURE_LABELS, project_snapshot
 from machi.ledger.models import Pillar, Programme, Project, Theme, Ward
@@ -25,7 +27,7 @@ def save_programme_profile(
 
     Pillars keep their identity by name; their order becomes the order given.
     """
-    require_ward(actor, ward, "年度計画")
+    require_ward(actor, ward, pgettext("scope", "年度計画"))
     with transaction.atomic():
         programme, created = Programme.objects.select_for_update().get_or_create(
             ward=ward, fiscal_year=fiscal_year
@@ -65,7 +67,7 @@ def _programme_snapshot(programme: Programme) -> dict:
 
 def tag_project(project: Project, theme_names: list[str], *, actor) -> None:
     """Set a project's themes, creating a theme the first time it is named."""
-    require_ward(actor, project.programme.ward, "事業のテーマ")
+    require_ward(actor, project.programme.ward, pgettext("scope", "事業のテーマ"))
     with transaction.atomic():
         before = sorted(project.themes.values_list("name", flat=True))
         themes = [Theme.objects.get_or_create(name=normalize(name))[0] for name in theme_names]
@@ -86,47 +88,41 @@ def tag_project(project: Project, theme_names: list[str], *, actor) -> None:
 
 def save_ward(*, actor, ward: Ward) -> Ward:
     """Define or change a ward (a city administrator's job); its code's check digit is validated."""
-    require_city_admin(actor, "区の登録・変更")
-    with transaction.atomic():
-        before = _fields(Ward.objects.filter(pk=ward.pk).first(), WARD_FIELDS)
-        ward.full_clean()
-        ward.save()
-        after = _fields(ward, WARD_FIELDS)
-        if after != before:
-            record(actor=actor, action="ledger.save_ward", obj=ward, before=before, after=after)
-    return ward
+    return audited_save(
+        actor=actor,
+        obj=ward,
+        action="ledger.save_ward",
+        scope=lambda actor, ward: require_city_admin(actor, _("区の登録・変更")),
+        fields=WARD_FIELDS,
+    )
 
 
 def save_programme(*, actor, programme: Programme) -> Programme:
-    """A programme's allocation, vision and priorities, by staff of its ward."""
-    with transaction.atomic():
-        stored = Programme.objects.select_for_update().filter(pk=programme.pk).first()
-        if stored is not None:
-            require_ward(actor, stored.ward, "年度計画")
-        require_ward(actor, programme.ward, "年度計画")
-        before = _fields(stored, PROGRAMME_FIELDS)
-        programme.save()
-        after = _fields(programme, PROGRAMME_FIELDS)
-        if after != before:
-            record(actor=actor, action="ledger.save_programme", obj=programme, before=before, after=after)
-    return programme
+    """A programme's allocation, vision and priorities, by staff of its ward (and of the ward it moves from)."""
+    return audited_save(
+        actor=actor,
+        obj=programme,
+        action="ledger.save_programme",
+        scope=lambda actor, programme: require_ward(actor, programme.ward, pgettext("scope", "年度計画")),
+        fields=PROGRAMME_FIELDS,
+    )
 
 
 def save_pillar(*, actor, pillar: Pillar) -> Pillar:
-    with transaction.atomic():
-        require_ward(actor, pillar.programme.ward, "柱")
-        before = _fields(Pillar.objects.filter(pk=pillar.pk).first(), PILLAR_FIELDS)
-        pillar.save()
-        after = _fields(pillar, PILLAR_FIELDS)
-        if after != before:
-            record(actor=actor, action="ledger.save_pillar", obj=pillar, before=before, after=after)
-    return pillar
+    """A pillar's name, description and order, by staff of its programme's ward (and of the stored one's)."""
+    return audited_save(
+        actor=actor,
+        obj=pillar,
+        action="ledger.save_pillar",
+        scope=lambda actor, pillar: require_ward(actor, pillar.programme.ward, pgettext("scope", "柱")),
+        fields=PILLAR_FIELDS,
+    )
 
 
 def delete_pillar(*, actor, pillar: Pillar) -> None:
     """A pillar still holding projects is kept (the database protects it)."""
     with transaction.atomic():
-        require_ward(actor, pillar.programme.ward, "柱")
+        require_ward(actor, pillar.programme.ward, pgettext("scope", "柱"))
         record(
             actor=actor,
             action="ledger.delete_pillar",
@@ -151,8 +147,8 @@ def save_project(*, actor, project: Project) -> Project:
             .first()
         )
         if stored is not None:
-            require_ward(actor, stored.programme.ward, "事業")
-        require_ward(actor, project.programme.ward, "事業")
+            require_ward(actor, stored.programme.ward, pgettext("scope", "事業"))
+        require_ward(actor, project.programme.ward, pgettext("scope", "事業"))
         if project.pillar_id is not None and project.pillar.programme_id != project.programme_id:
             raise ValidationError({"pillar": "この柱は選んだ区・年度のものではありません。"})
         before = None if stored is None else project_snapshot(stored)
@@ -165,7 +161,7 @@ def save_project(*, actor, project: Project) -> Project:
                 else:
                     project.save(update_fields=[*PROJECT_FIELDS, "name_key"])
         except IntegrityError:
-            raise ValidationError("同じ区・年度に、同じ No. または事業名の事業がすでにあります") from None
+            raise ValidationError(_("同じ区・年度に、同じ No. または事業名の事業がすでにあります")) from None
         if stored is not None:
             for field_name in FIGURE_LABELS:
                 setattr(project, field_name, getattr(stored, field_name))

@@ -16,11 +16,13 @@ from django.db.models import Q
 
 from machi.accounts import actions
 from machi.accounts.actors import SYSTEM
-from machi.accounts.models import Role
+from machi.accounts.models import Role, RoleGrant
 from machi.core.text import normalize
-from machi.facilities.models import Centre
-from machi.ledger.models import Ward
-from machi.ledger.queries import ward_named
+
+# Wards and centres, known through the roles' foreign keys: accounts sits below the ledger and the
+# services and imports none of them.
+Ward = RoleGrant._meta.get_field("ward").related_model
+Centre = RoleGrant._meta.get_field("centre").related_model
 
 ROLES = [*Role.values, "resident"]
 FIELD_LABELS = {"username": "利用者名", "email": "メールアドレス", "password": "パスワード"}
@@ -113,18 +115,20 @@ def _ask_password() -> str:
     return first
 
 
-def _ward_named(text: str) -> Ward:
-    ward = ward_named(text)
+def _ward_named(text: str):
+    """The ward named by its name or 6-digit code (as `ledger.queries.ward_named` finds it)."""
+    key = normalize(text)
+    ward = Ward._default_manager.filter(Q(name=key) | Q(code=key)).first()
     if ward is None:
-        known = "、".join(Ward.objects.order_by("code").values_list("name", flat=True)) or "なし"
+        known = "、".join(Ward._default_manager.order_by("code").values_list("name", flat=True)) or "なし"
         raise CommandError(f"区「{text}」が見つかりません（登録されている区: {known}）")
     return ward
 
 
-def _centre_named(text: str) -> Centre:
+def _centre_named(text: str):
     key = normalize(text)
     matches = list(
-        Centre.objects.select_related("ward").filter(
+        Centre._default_manager.select_related("ward").filter(
             Q(name=key) | Q(pk=int(key)) if key.isdigit() else Q(name=key)
         )
     )
