@@ -12,7 +12,13 @@ or `actions.set_figures(...)`:
 - `outcomes`: the outcomes a service posts to a project.
 """
 
-from machi.ledger.actions.figures import ATTRIBUTE_LABELS, FIGURE_LABELS, project_snapshot, set_figures
+from machi.ledger.actions.figures import (
+    ATTRIBUTE_LABELS,
+    FIGURE_LABELS,
+    FigureRefused,
+    project_snapshot,
+    set_figures,
+)
 from machi.ledger.actions.imports import ImportReport, import_ledger
 from machi.ledger.actions.outcomes import OutcomeFigure, OutcomePosting, post_outcomes
 from machi.ledger.actions.records import (
@@ -36,6 +42,7 @@ __all__ = [
     "PROGRAMME_FIELDS",
     "PROJECT_FIELDS",
     "WARD_FIELDS",
+    "FigureRefused",
     "ImportReport",
     "OutcomeFigure",
     "OutcomePosting",

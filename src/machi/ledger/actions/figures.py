@@ -2,11 +2,13 @@
 project's history (`FigureChange`) in the same transaction."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from machi.accounts.actors import actor_user
 from machi.accounts.scope import require_ward
 from machi.audit.actions import record
+from machi.core.errors import Refused
 from machi.core.text import normalize
 from machi.ledger.models import FigureChange, Project, Stage
 
@@ -20,6 +22,12 @@ ATTRIBUTE_LABELS = {
 }
 
 
+class FigureRefused(Refused, ValueError):
+    """A change of figures refused for its input (400); a ValueError too, as callers have always caught it."""
+
+    default_code = "ledger.figures_refused"
+
+
 def set_figures(project: Project, *, actor, reason: str, **figures: int | None) -> list[FigureChange]:
     """Change any of initial_yen, revised_yen, settled_yen; each real change is kept in the history.
 
@@ -30,10 +38,10 @@ def set_figures(project: Project, *, actor, reason: str, **figures: int | None) 
     if unknown:
         raise ValueError(f"unknown figures: {sorted(unknown)}")
     if not normalize(reason):
-        raise ValueError("変更の理由を入力してください")
+        raise FigureRefused(_("変更の理由を入力してください"))
     for value in figures.values():
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            raise ValueError("金額は0以上の整数（円）です")
+            raise FigureRefused(_("金額は0以上の整数（円）です"))
     with transaction.atomic():
         locked = Project.objects.select_for_update().select_related("programme__ward").get(pk=project.pk)
         require_ward(actor, locked.programme.ward, pgettext("scope", "事業の金額"))

@@ -150,7 +150,7 @@ def save_project(*, actor, project: Project) -> Project:
             require_ward(actor, stored.programme.ward, pgettext("scope", "事業"))
         require_ward(actor, project.programme.ward, pgettext("scope", "事業"))
         if project.pillar_id is not None and project.pillar.programme_id != project.programme_id:
-            raise ValidationError({"pillar": "この柱は選んだ区・年度のものではありません。"})
+            raise ValidationError({"pillar": _("この柱は選んだ区・年度のものではありません。")})
         before = None if stored is None else project_snapshot(stored)
         try:
             with transaction.atomic():
