@@ -7,20 +7,19 @@ from django.utils import timezone
 from ninja.errors import ValidationError
 
 from machi import api_support
+from machi.core.errors import Refused
 
 TOKYO = timezone.get_default_timezone()
 
 
-def test_not_found_names_the_thing_and_echoes_the_id():
-    answer = api_support.not_found("事業", 7)
-    assert answer.status_code == 404
-    assert answer.value == {"detail": "事業が見つかりません（id: 7）"}
-
-
-def test_bad_request_has_the_validation_shape_with_no_field_errors():
-    answer = api_support.bad_request("区分はこの制度の区分ではありません")
-    assert answer.status_code == 400
-    assert answer.value == {"detail": "区分はこの制度の区分ではありません", "errors": []}
+def test_bad_request_is_a_400_refusal_with_a_code():
+    error = api_support.bad_request("区分はこの制度の区分ではありません")
+    assert isinstance(error, Refused)
+    assert (error.status, error.code, error.messages) == (
+        400,
+        "invalid",
+        ["区分はこの制度の区分ではありません"],
+    )
 
 
 def test_invalid_query_names_the_parameter():

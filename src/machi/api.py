@@ -2,7 +2,8 @@
 
 Authentication is required unless an endpoint says `auth=None` (reads are public):
 a personal token or the web session, see `machi.accounts.api_auth`. Refusals are
-`{"detail": "…"}` in Japanese, and validation errors are 400, see `machi.api_errors`.
+`{"detail": "…", "code": "…"}` in the request's language (Japanese by default), with the status
+the error carries (`machi.core.errors`), and validation errors are 400, see `machi.api_errors`.
 """
 
 from ninja import NinjaAPI

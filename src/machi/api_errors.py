@@ -1,8 +1,11 @@
 """What the API answers when it refuses: one JSON shape, Japanese messages, documented statuses.
 
-Every refusal is `{"detail": "<Japanese message>"}`; a request that fails validation is a
-400 (not ninja's 422) whose `detail` names the field in Japanese, with the per-field
-`errors` beside it for programs. Endpoints list these statuses in their `response=` so
+Every refusal is `{"detail": "<message>", "code": "<machine code>"}`: the message in the
+request's language (Japanese unless it asks for English), the code stable for programs
+("booking.slot_taken", "scope.ward", "invalid" …). The status comes from the error itself
+(`machi.core.errors`: Refused 400, NotAllowed 403, NotFound 404, Conflict 409), mapped here
+once; endpoints do not catch errors to translate them. A request that fails validation is a
+400 (not ninja's 422) whose `detail` names the field, with the per-field `errors` beside it. Endpoints list these statuses in their `response=` so
 the OpenAPI schema says what a client may receive (schemathesis checks it in CI).
 """
 
@@ -11,8 +14,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from machi.core.errors import NotFound, code_of, status_of
 
 # Field names as people know them; the JSON name is always shown too, so a programmer can find it.
 FIELD_LABELS = {
@@ -33,11 +39,15 @@ NOT_JSON = (
 )
 # Text that may hold no control character (PostgreSQL refuses NUL): `pattern=NO_CONTROL`.
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
+HTTP_CODES = {400: "invalid", 401: "unauthenticated", 403: "not_allowed", 404: "not_found", 409: "conflict"}
 UNAUTHENTICATED = "認証が必要です（Authorization: Bearer <トークン>、またはログインしたセッション）"
 
 
 class ErrorOut(Schema):
-    detail: str = Field(description="理由（日本語）")
+    detail: str = Field(description="理由（日本語。Accept-Language: en なら英語）")
+    code: str = Field(
+        description="誤りの種類（プログラム向けの固定の符号。例: booking.slot_taken, scope.ward, invalid）"
+    )
 
 
 class FieldErrorOut(Schema):
@@ -116,13 +126,15 @@ def validation_error(request: HttpRequest, exc: ValidationError, api: NinjaAPI) 
         if len(messages) == 1
         else f"入力に誤りが {len(messages)} 件あります: " + " / ".join(messages)
     )
-    return api.create_response(request, {"detail": detail, "errors": errors}, status=400)
+    return api.create_response(request, {"detail": detail, "code": "invalid", "errors": errors}, status=400)
 
 
 def authentication_error(request: HttpRequest, exc: AuthenticationError, api: NinjaAPI) -> HttpResponse:
     message = str(exc)
     response = api.create_response(
-        request, {"detail": UNAUTHENTICATED if message == "Unauthorized" else message}, status=401
+        request,
+        {"detail": UNAUTHENTICATED if message == "Unauthorized" else message, "code": "unauthenticated"},
+        status=401,
     )
     response["WWW-Authenticate"] = 'Bearer realm="machi"'
     return response
@@ -132,23 +144,34 @@ def http_error(request: HttpRequest, exc: HttpError, api: NinjaAPI) -> HttpRespo
     message = str(exc)
     if exc.status_code == 400 and message.startswith("Cannot parse request body"):
         error = {"loc": ["body"], "type": "json_invalid", "msg": NOT_JSON}
-        return api.create_response(request, {"detail": NOT_JSON, "errors": [error]}, status=400)
-    body = {"detail": message, "errors": []} if exc.status_code == 400 else {"detail": message}
+        body = {"detail": NOT_JSON, "code": "invalid", "errors": [error]}
+        return api.create_response(request, body, status=400)
+    body = {"detail": message, "code": HTTP_CODES.get(exc.status_code, "error")}
+    if exc.status_code == 400:
+        body["errors"] = []
     return api.create_response(request, body, status=exc.status_code)
 
 
 def permission_denied(request: HttpRequest, exc: PermissionDenied, api: NinjaAPI) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc) or "この操作を行う権限がありません"}, status=403)
+    """`NotAllowed` (and any PermissionDenied): 403 with the reason."""
+    body = {"detail": str(exc) or _("この操作を行う権限がありません"), "code": code_of(exc, "not_allowed")}
+    return api.create_response(request, body, status=403)
 
 
-def invalid_for_model(request: HttpRequest, exc: DjangoValidationError, api: NinjaAPI) -> HttpResponse:
-    """A rule an action enforces (django ValidationError): 400 with its own Japanese message."""
+def refused(request: HttpRequest, exc: DjangoValidationError, api: NinjaAPI) -> HttpResponse:
+    """A rule an action enforces (`Refused` 400, `Conflict` 409, or a model's ValidationError: 400)."""
     messages: list[Any] = exc.messages
-    return api.create_response(request, {"detail": " / ".join(messages), "errors": []}, status=400)
+    status = status_of(exc, 400)
+    body = {"detail": " / ".join(messages), "code": code_of(exc, "invalid")}
+    if status == 400:
+        body["errors"] = []
+    return api.create_response(request, body, status=status)
 
 
 def not_found(request: HttpRequest, exc: Http404, api: NinjaAPI) -> HttpResponse:
-    return api.create_response(request, {"detail": "見つかりません"}, status=404)
+    """`NotFound` with what was not found, or any Http404."""
+    detail = str(exc) if isinstance(exc, NotFound) and str(exc) else _("見つかりません")
+    return api.create_response(request, {"detail": detail, "code": code_of(exc, "not_found")}, status=404)
 
 
 def install(api: NinjaAPI) -> None:
@@ -158,7 +181,7 @@ def install(api: NinjaAPI) -> None:
         AuthenticationError: authentication_error,
         HttpError: http_error,
         PermissionDenied: permission_denied,
-        DjangoValidationError: invalid_for_model,
+        DjangoValidationError: refused,
         Http404: not_found,
     }
     for exc_class, handler in handlers.items():

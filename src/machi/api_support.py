@@ -1,7 +1,7 @@
 """What every app's JSON API (`<app>/api.py`) declares the same way: ids, filters, 404s, times, wards and years.
 
 The routers of ledger, accounts, facilities and grants build on these so that an id, a
-year filter or a "not found" reads and documents the same in every part of the API (and
+year filter or a refused query reads and documents the same in every part of the API (and
 in the OpenAPI schema CI fuzzes). Errors keep the one shape of `machi.api_errors`.
 
 It sits beside `api.py` and `api_errors.py` at the project level, not in `core`, because it
@@ -14,10 +14,11 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.utils import timezone
-from ninja import Field, Path, Query, Status
+from ninja import Field, Path, Query
 from ninja.errors import ValidationError
 
 from machi.api_errors import NO_CONTROL
+from machi.core.errors import Refused
 from machi.core.fiscal import wareki
 
 PUBLIC = None  # `auth=PUBLIC`: anyone may read; every other operation requires authentication
@@ -47,14 +48,9 @@ def invalid_query(name: str, message: str) -> ValidationError:
     return ValidationError([{"type": "value_error", "loc": ["query", name], "msg": message}])
 
 
-def not_found(what: str, row_id: int) -> Status:
-    """404 "事業が見つかりません（id: 7）": the thing is named, the id echoed."""
-    return Status(404, {"detail": f"{what}が見つかりません（id: {row_id}）"})
-
-
-def bad_request(message: str) -> Status:
-    """A 400 shaped as a validation error (`errors` empty): the request was well-formed but can't be served."""
-    return Status(400, {"detail": message, "errors": []})
+def bad_request(message: str) -> Refused:
+    """Raise it: a 400 shaped as a validation error (`errors` empty), for a well-formed request that can't be served."""
+    return Refused(message, code="invalid")
 
 
 def local_time(moment: dt.datetime | None) -> dt.datetime | None:

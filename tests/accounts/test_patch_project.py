@@ -81,7 +81,7 @@ def test_anyone_else_signed_in_is_refused_with_403_and_nothing_changes(people, p
     before, history = figures(project), FigureChange.objects.filter(project=project).count()
     response = patch(bearer(people[who]), project.pk, {"settled": 1, "reason": "書き換え"})
     assert response.status_code == 403
-    assert response.json() == {"detail": "西区の事業の金額を変更する権限がありません"}
+    assert response.json() == {"detail": "西区の事業の金額を変更する権限がありません", "code": "scope.ward"}
     assert_unchanged(project, before, history)
 
 
@@ -198,7 +198,7 @@ def test_a_bad_body_is_400_with_a_japanese_message_naming_the_field(people, proj
 def test_an_unknown_project_is_404(people):
     response = patch(bearer(people["city_admin"]), 999_999, {"settled": 1, "reason": "x"})
     assert response.status_code == 404
-    assert response.json() == {"detail": "事業が見つかりません（id: 999999）"}
+    assert response.json() == {"detail": "事業が見つかりません（id: 999999）", "code": "not_found"}
 
 
 @pytest.mark.parametrize("project_id", ["abc", "0", "-1", str(2**70)])

@@ -4,7 +4,8 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from machi.accounts.models import RoleGrant
-from machi.accounts.queries import can_manage_ward, is_city_admin, managed_centre_ids, staff_ward_ids
+from machi.accounts.queries import can_manage_ward, is_city_admin, staff_ward_ids
+from machi.facilities.queries import managed_centre_ids
 
 
 @pytest.mark.parametrize(

@@ -218,3 +218,49 @@ def test_tokens_are_revoked_by_their_owner_or_a_city_admin(people):
     other, _ = accounts_actions.create_token(actor=people["resident"], user=people["resident"])
     accounts_actions.revoke_token(actor=people["city_admin"], token=other)
     assert not any(t.active for t in people["resident"].api_tokens.all())
+
+
+def test_moving_a_pillar_to_another_ward_needs_both_wards(people):
+    """save_pillar checks the stored row's ward as well as the new one's (it checked only the new one)."""
+    pillar = people["nishi"].programmes.get(fiscal_year=2022).pillars.order_by("position").last()
+    pillar.programme = people["higashi"].programmes.get(fiscal_year=2022)
+    pillar.position = 99
+    for who in ("higashi_staff", "nishi_staff"):
+        with pytest.raises(PermissionDenied, match="権限がありません"):
+            actions.save_pillar(actor=people[who], pillar=pillar)
+    assert Pillar.objects.get(pk=pillar.pk).programme.ward == people["nishi"]
+    actions.save_pillar(actor=people["two_ward_staff"], pillar=pillar)
+    assert Pillar.objects.get(pk=pillar.pk).programme.ward == people["higashi"]
+
+
+def test_a_pillar_is_validated_before_it_is_saved(people):
+    pillar = people["nishi"].programmes.get(fiscal_year=2022).pillars.order_by("position").last()
+    pillar.name = ""
+    with pytest.raises(ValidationError):
+        actions.save_pillar(actor=people["nishi_staff"], pillar=pillar)
+    assert Pillar.objects.get(pk=pillar.pk).name != ""
+
+
+def test_a_programme_is_validated_before_it_is_saved(people):
+    programme = people["nishi"].programmes.get(fiscal_year=2022)
+    programme.allocation_yen = -1
+    with pytest.raises(ValidationError):
+        actions.save_programme(actor=people["nishi_staff"], programme=programme)
+    assert people["nishi"].programmes.get(fiscal_year=2022).allocation_yen != -1
+
+
+def test_moving_a_centre_into_a_ward_out_of_scope_is_refused(people):
+    """The one audited save asks scope of the stored row and of the new one."""
+    centre = Centre.objects.get(pk=people["centre"].pk)
+    centre.ward = people["higashi"]
+    audit_before = AuditEntry.objects.count()
+    with pytest.raises(PermissionDenied, match="東区"):
+        save_centre(actor=people["nishi_staff"], centre=centre)
+    with pytest.raises(PermissionDenied, match="西区"):
+        save_centre(actor=people["higashi_staff"], centre=centre)
+    assert Centre.objects.get(pk=centre.pk).ward == people["nishi"]
+    assert AuditEntry.objects.count() == audit_before
+    save_centre(actor=people["two_ward_staff"], centre=centre)
+    assert Centre.objects.get(pk=centre.pk).ward == people["higashi"]
+    entry = AuditEntry.objects.filter(action="facilities.save_centre").latest("id")
+    assert (entry.before["ward_id"], entry.after["ward_id"]) == (people["nishi"].pk, people["higashi"].pk)

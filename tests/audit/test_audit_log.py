@@ -73,3 +73,14 @@ def test_writes_without_an_actor_are_refused(kumamoto):
     with pytest.raises(PermissionDenied):
         actions.set_figures(project, actor=None, reason="誰が？", settled_yen=1)
     assert Project.objects.get(pk=project.pk).settled_yen == 0
+
+
+def test_the_queryset_cannot_rewrite_or_delete_entries_either(kumamoto):
+    count = AuditEntry.objects.count()
+    assert count > 0
+    with pytest.raises(AppendOnlyError, match="監査ログは追記のみです"):
+        AuditEntry.objects.all().update(action="tampered")
+    with pytest.raises(AppendOnlyError, match="監査ログは削除できません"):
+        AuditEntry.objects.filter(pk=AuditEntry.objects.first().pk).delete()
+    assert AuditEntry.objects.count() == count
+    assert not AuditEntry.objects.filter(action="tampered").exists()

@@ -8,9 +8,6 @@ from pathlib import Path
 import machi
 
 SOURCE = Path(machi.__file__).resolve().parent
-# The lottery's results are still sent from facilities/lottery.py while its writes move into a
-# package; they join core.mail as they move. Remove the entry then: this test insists.
-NOT_YET_MOVED = {"facilities/lottery.py"}
 
 
 def uses_django_mail(tree: ast.AST) -> bool:
@@ -33,4 +30,4 @@ def test_only_core_mail_hands_mail_to_django():
         for path in SOURCE.rglob("*.py")
         if uses_django_mail(ast.parse(path.read_text(encoding="utf-8")))
     }
-    assert senders == {"core/mail.py", *NOT_YET_MOVED}
+    assert senders == {"core/mail.py"}

@@ -79,7 +79,10 @@ def test_a_taken_block_is_409_and_nothing_more_is_written(room, resident, outsid
     )
 
     assert answer.status_code == 409
-    assert answer.json() == {"detail": f"和室の{day:%Y年%-m月%-d日} 午後はすでに予約されています"}
+    assert answer.json() == {
+        "detail": f"和室の{day:%Y年%-m月%-d日} 午後はすでに予約されています",
+        "code": "booking.slot_taken",
+    }
     assert Reservation.objects.count() == 1
     assert ReservationBlock.objects.filter(active=True).count() == 2
 
@@ -110,7 +113,10 @@ def test_booking_for_a_group_one_does_not_belong_to_is_403(room, outsider, appro
         {"room": room.pk, "date": f"{bookable_day()}", "blocks": ["morning"], "group": approved_group.pk},
     )
     assert answer.status_code == 403
-    assert answer.json() == {"detail": "白川一丁目自治会の構成員でないため、この団体として予約できません"}
+    assert answer.json() == {
+        "detail": "白川一丁目自治会の構成員でないため、この団体として予約できません",
+        "code": "scope.member",
+    }
     assert not Reservation.objects.exists()
 
 
@@ -268,7 +274,7 @@ def test_someone_elses_reservation_is_not_found_and_stays(room, resident, outsid
     reservation = book(actor=resident, room=room, date=bookable_day(), block_codes=["morning"])
     answer = post(bearer(outsider), f"/api/reservations/{reservation.pk}/cancel")
     assert answer.status_code == 404
-    assert answer.json() == {"detail": f"予約が見つかりません（id: {reservation.pk}）"}
+    assert answer.json() == {"detail": f"予約が見つかりません（id: {reservation.pk}）", "code": "not_found"}
     reservation.refresh_from_db()
     assert reservation.status == "confirmed"
     assert post(Client(), f"/api/reservations/{reservation.pk}/cancel").status_code == 401
@@ -305,3 +311,36 @@ def test_a_booking_takes_a_bounded_number_of_queries(
     with django_assert_max_num_queries(14), django_capture_on_commit_callbacks(execute=True):
         assert post(client, "/api/reservations", body).status_code == 201
     assert len(mail.outbox) == 1
+
+
+def test_an_english_client_gets_its_refusals_in_english(room, resident, outsider, approved_group):
+    day = bookable_day()
+    book(actor=resident, room=room, date=day, block_codes=["afternoon"])
+
+    taken = post(
+        bearer(outsider),
+        "/api/reservations",
+        {"room": room.pk, "date": f"{day}", "blocks": ["afternoon"]},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert taken.status_code == 409
+    assert taken.json() == {
+        "detail": f"和室 on {day:%B %-d, %Y}, 午後, is already booked",
+        "code": "booking.slot_taken",
+    }
+
+    not_a_member = post(
+        bearer(outsider),
+        "/api/reservations",
+        {"room": room.pk, "date": f"{day}", "blocks": ["morning"], "group": approved_group.pk},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert not_a_member.status_code == 403
+    assert not_a_member.json() == {
+        "detail": "You are not a member of 白川一丁目自治会, so you cannot book for this group",
+        "code": "scope.member",
+    }
+
+    missing = Client().get("/api/rooms/999999/availability", HTTP_ACCEPT_LANGUAGE="en")
+    assert missing.json() == {"detail": "Room not found (id: 999999)", "code": "not_found"}
+    assert Reservation.objects.count() == 1

@@ -154,4 +154,4 @@ def test_a_date_that_is_not_a_date_is_400(room):
 def test_an_unknown_room_is_404(db):
     answer = Client().get("/api/rooms/999999/availability")
     assert answer.status_code == 404
-    assert answer.json() == {"detail": "部屋が見つかりません（id: 999999）"}
+    assert answer.json() == {"detail": "部屋が見つかりません（id: 999999）", "code": "not_found"}

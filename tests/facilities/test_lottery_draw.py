@@ -25,6 +25,7 @@ from machi.audit.models import AuditEntry
 from machi.facilities import actions
 from machi.facilities import lottery as lotteries
 from machi.facilities.actions import BookingRefused, SlotTaken
+from machi.facilities.actions import lottery as lottery_actions
 from machi.facilities.models import (
     ClosedDay,
     FeeExemption,
@@ -253,7 +254,7 @@ def test_a_block_taken_behind_the_draw_s_back_leaves_nothing_drawn(
     entry = enter(lottery, person(), (room, DAY, ["morning"]))
     taker = Reservation.objects.create(room=room, date=DAY, status="confirmed", holder_name="x", fee_yen=0)
     actions.hold_blocks(taker, [TimeBlock.objects.get(centre=centre, code="morning")])
-    monkeypatch.setattr(lotteries, "_unavailable", lambda lottery, entries: [])
+    monkeypatch.setattr(lottery_actions, "_unavailable", lambda lottery, entries: [])
     report = lotteries.run_due(now=DRAW_TIME)
     assert report.drawn == [] and report.failed == [
         (lottery, "ほかの方が先に予約しました。別の区分か部屋をお選びください")

@@ -1,9 +1,9 @@
-"""「1団体1件」: groups whose member lists overlap heavily are flagged to staff (accounts.queries.overlapping_groups)."""
+"""「1団体1件」: groups whose member lists overlap heavily are flagged to staff (facilities.queries.overlapping_groups)."""
 
 import pytest
 
 from machi.accounts.models import CommunityGroup, GroupMember
-from machi.accounts.queries import overlapping_groups
+from machi.facilities.queries import overlapping_groups
 
 
 @pytest.fixture

@@ -349,3 +349,24 @@ def test_the_day_sheet_names_a_closed_day(client, centre, manager):
     client.force_login(manager)
     page = text(client.get(f"/facilities/manage/centres/{centre.pk}/sheet/?date=2027-01-02"))
     assert "この日は休館です（年末年始の休館日）" in page
+
+
+def test_an_action_s_refusal_is_the_403_page_with_its_reason_in_the_page_s_language(
+    client, settings, manager, outsider, elsewhere
+):
+    """approve() refuses by itself (the view does not check first): NotAllowed reaches the 403 page."""
+    booking = book(outsider, elsewhere["room"], bookable_day(), "morning")
+    status = booking.status
+    client.force_login(manager)
+    response = client.post(f"/facilities/manage/bookings/{booking.pk}/approve/")
+    assert response.status_code == 403
+    assert "この操作は許可されていません" in text(response)
+    assert "東部地域コミュニティセンターの予約を扱う権限がありません" in text(response)
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(f"/facilities/manage/bookings/{booking.pk}/approve/")
+    assert response.status_code == 403 and '<html lang="en">' in response.content.decode()
+    assert "You cannot do this" in text(response)
+    assert "You do not have permission to handle bookings at 東部地域コミュニティセンター" in text(response)
+    booking.refresh_from_db()
+    assert booking.status == status

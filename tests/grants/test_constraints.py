@@ -76,3 +76,12 @@ def test_the_history_is_append_only(submitted):
     with pytest.raises(AppendOnlyError):
         event.delete()
     assert ApplicationEvent.objects.filter(application=submitted).count() == 2
+
+
+def test_the_history_cannot_be_rewritten_or_deleted_through_the_queryset(submitted):
+    with pytest.raises(AppendOnlyError, match="申請の履歴は追記のみです"):
+        ApplicationEvent.objects.filter(application=submitted).update(note="書き換え")
+    with pytest.raises(AppendOnlyError, match="申請の履歴は削除できません"):
+        submitted.events.all().delete()
+    assert ApplicationEvent.objects.filter(application=submitted).count() == 2
+    assert not ApplicationEvent.objects.filter(note="書き換え").exists()

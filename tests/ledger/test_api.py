@@ -240,7 +240,7 @@ def test_project_never_budgeted_has_an_empty_history(client, ledger):
 def test_unknown_project_is_404_with_a_japanese_message(client, db):
     response = client.get("/api/projects/999999")
     assert response.status_code == 404
-    assert response.json() == {"detail": "事業が見つかりません（id: 999999）"}
+    assert response.json() == {"detail": "事業が見つかりません（id: 999999）", "code": "not_found"}
 
 
 def test_project_id_that_is_not_a_number_is_refused(client, db):

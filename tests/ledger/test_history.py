@@ -80,3 +80,14 @@ def test_a_project_with_history_cannot_be_deleted(project):
     set_figures(project, initial_yen=1_000_000, reason="当初", actor=SYSTEM)
     with pytest.raises(ProtectedError):
         project.delete()
+
+
+def test_the_queryset_cannot_rewrite_or_delete_history_either(project):
+    set_figures(project, initial_yen=1_000_000, reason="当初", actor=SYSTEM)
+    with pytest.raises(AppendOnlyError, match="金額の変更履歴は追記のみです"):
+        FigureChange.objects.all().update(reason="書き換え")
+    with pytest.raises(AppendOnlyError, match="金額の変更履歴は削除できません"):
+        FigureChange.objects.for_project(project).delete()
+    with pytest.raises(AppendOnlyError):
+        project.figure_changes.all().delete()
+    assert FigureChange.objects.get().reason == "当初"

@@ -1,7 +1,7 @@
 """Every write about people: sign-up, verification, profiles, roles, groups, tokens.
 
 Scope is enforced here, not in templates: each action that touches a ward's data
-asks `require_ward`, so the web, the API and the command line are held to the same
+asks `accounts.scope` (`require_ward` …), so the web, the API and the command line are held to the same
 rule. Every action is audited.
 """
 
@@ -11,13 +11,15 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from machi.accounts.actors import SYSTEM, SystemActor
 from machi.accounts.models import ApiToken, CommunityGroup, GroupMember, Role, RoleGrant
-from machi.accounts.queries import can_manage_ward, is_city_admin
+from machi.accounts.scope import NotAllowed, require_city_admin, require_ward
 from machi.audit.actions import record
 
 User = get_user_model()
@@ -35,23 +37,6 @@ EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3  # three days
 TOKEN_PREFIX = "machi_"
 
 
-class NotAllowed(PermissionDenied):
-    """Refused for lack of scope; the message says what and where, in Japanese."""
-
-
-def require_ward(actor, ward, what: str = "データ") -> None:
-    if isinstance(actor, SystemActor):
-        return
-    if actor is None or not can_manage_ward(actor, ward.pk):
-        raise NotAllowed(f"{ward.name}の{what}を変更する権限がありません")
-
-
-def require_city_admin(actor, what: str) -> None:
-    if isinstance(actor, SystemActor) or is_city_admin(actor):
-        return
-    raise NotAllowed(f"{what}は市の管理者だけが行えます")
-
-
 # --- People ---------------------------------------------------------------------------
 
 
@@ -66,9 +51,9 @@ def create_user(
     centres=(),
 ) -> "User":
     """A person with a role (staff and managers get their scope); the password is validated."""
-    require_city_admin(actor, "利用者の作成")
+    require_city_admin(actor, _("利用者の作成"))
     if role in (Role.WARD_STAFF, Role.CENTRE_MANAGER) and not (wards if role == Role.WARD_STAFF else centres):
-        raise ValidationError("区職員には区を、センター管理者にはセンターを指定してください")
+        raise ValidationError(_("区職員には区を、センター管理者にはセンターを指定してください"))
     with transaction.atomic():
         user = User(username=username, email=email, is_active=True, email_verified_at=timezone.now())
         if password is None:
@@ -119,14 +104,14 @@ def verify_email(token: str) -> "User":
         data = signing.loads(token, salt=EMAIL_VERIFICATION_SALT, max_age=EMAIL_VERIFICATION_MAX_AGE)
     except signing.SignatureExpired:
         raise ValidationError(
-            "確認用リンクの有効期限が切れています。確認用のメールをもう一度送ってください。"
+            _("確認用リンクの有効期限が切れています。確認用のメールをもう一度送ってください。")
         ) from None
     except signing.BadSignature:
-        raise ValidationError("確認用リンクが正しくありません。") from None
+        raise ValidationError(_("確認用リンクが正しくありません。")) from None
     with transaction.atomic():
         user = User.objects.select_for_update().filter(pk=data["user"], email=data["email"]).first()
         if user is None:
-            raise ValidationError("確認用リンクが正しくありません。")
+            raise ValidationError(_("確認用リンクが正しくありません。"))
         if user.email_verified_at is None:
             before = _user_snapshot(user)
             user.email_verified_at = timezone.now()
@@ -145,7 +130,7 @@ def verify_email(token: str) -> "User":
 def update_profile(*, actor, user, **fields) -> "User":
     """A person edits their own profile; a city administrator may edit anyone's."""
     if actor != user:
-        require_city_admin(actor, "他の利用者のプロフィールの変更")
+        require_city_admin(actor, _("他の利用者のプロフィールの変更"))
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"unknown profile fields: {sorted(unknown)}")
@@ -168,7 +153,7 @@ def update_profile(*, actor, user, **fields) -> "User":
 
 
 def grant_role(*, actor, user, role: str, ward=None, centre=None) -> RoleGrant:
-    require_city_admin(actor, "役割の付与")
+    require_city_admin(actor, _("役割の付与"))
     with transaction.atomic():
         grant = RoleGrant.objects.create(user=user, role=role, ward=ward, centre=centre)
         record(actor=actor, action="accounts.grant_role", obj=user, before=None, after={"grant": str(grant)})
@@ -176,7 +161,7 @@ def grant_role(*, actor, user, role: str, ward=None, centre=None) -> RoleGrant:
 
 
 def revoke_role(*, actor, grant: RoleGrant) -> None:
-    require_city_admin(actor, "役割の取り消し")
+    require_city_admin(actor, _("役割の取り消し"))
     with transaction.atomic():
         record(
             actor=actor,
@@ -206,9 +191,9 @@ def register_group(
 ):
     """A person registers a group they represent; it waits for ward staff to review it."""
     if isinstance(actor, SystemActor) or not actor.is_authenticated:
-        raise NotAllowed("団体の登録にはログインが必要です")
+        raise NotAllowed(_("団体の登録にはログインが必要です"))
     if not actor.email_verified:
-        raise NotAllowed("メールアドレスの確認が済んでから団体を登録してください")
+        raise NotAllowed(_("メールアドレスの確認が済んでから団体を登録してください"))
     with transaction.atomic():
         group = CommunityGroup(
             name=name,
@@ -235,13 +220,15 @@ def register_group(
 
 def review_group(*, actor, group: CommunityGroup, approve: bool, reason: str = "") -> CommunityGroup:
     """Ward staff of the group's ward approve it, or decline it with a reason."""
-    require_ward(actor, group.ward, "団体")
+    require_ward(actor, group.ward, pgettext("scope", "団体"))
     if not approve and not reason.strip():
-        raise ValidationError("不承認の理由を入力してください")
+        raise ValidationError(_("不承認の理由を入力してください"))
     with transaction.atomic():
         group = CommunityGroup.objects.select_for_update().get(pk=group.pk)
         if group.status != CommunityGroup.Status.PENDING:
-            raise ValidationError(f"この団体はすでに審査済みです（{group.get_status_display()}）")
+            raise ValidationError(
+                _("この団体はすでに審査済みです（%(status)s）") % {"status": group.get_status_display()}
+            )
         before = _group_snapshot(group)
         group.status = CommunityGroup.Status.APPROVED if approve else CommunityGroup.Status.DECLINED
         group.decline_reason = "" if approve else reason.strip()
@@ -279,7 +266,7 @@ def _digest(token: str) -> str:
 def create_token(*, actor, user, name: str = "") -> tuple[ApiToken, str]:
     """A new personal token for `user`; the plain token is returned once and never stored."""
     if actor != user:
-        require_city_admin(actor, "他の利用者のトークンの作成")
+        require_city_admin(actor, _("他の利用者のトークンの作成"))
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(user=user, name=name, prefix=plain[:12], digest=_digest(plain))
@@ -296,7 +283,7 @@ def create_token(*, actor, user, name: str = "") -> tuple[ApiToken, str]:
 def revoke_token(*, actor, token: ApiToken) -> ApiToken:
     """Its owner or a city administrator revokes a token; a revoked token stays listed, unusable."""
     if actor != token.user:
-        require_city_admin(actor, "他の利用者のトークンの失効")
+        require_city_admin(actor, _("他の利用者のトークンの失効"))
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().get(pk=token.pk)
         if token.revoked_at is None:

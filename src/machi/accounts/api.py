@@ -8,6 +8,7 @@ cannot mint further tokens, so revoking a leaked one is enough to shut it out.
 import datetime as dt
 from typing import Literal
 
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
@@ -16,7 +17,8 @@ from machi.accounts.api_auth import session_auth
 from machi.accounts.models import ApiToken
 from machi.accounts.queries import is_city_admin
 from machi.api_errors import AUTH_ERRORS, NO_CONTROL, ErrorOut, ValidationErrorOut
-from machi.api_support import local_time, not_found, row_id
+from machi.api_support import local_time, row_id
+from machi.core.errors import NotFound
 
 router = Router(tags=["accounts"])
 
@@ -107,7 +109,7 @@ def create_token(request, payload: NewTokenIn):
 def revoke_token(request, token_id: RowId):
     token = ApiToken.objects.filter(pk=token_id, user=request.auth).first()
     if token is None:
-        return not_found("トークン", token_id)
+        raise NotFound(_("トークンが見つかりません（id: %(id)s）") % {"id": token_id})
     return _token_out(actions.revoke_token(actor=request.auth, token=token))
 
 

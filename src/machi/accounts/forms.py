@@ -245,7 +245,7 @@ class ProfileForm(NamedRequiredMessages, forms.Form):
     )
     home_ward = forms.ModelChoiceField(
         label=_("お住まいの区"),
-        queryset=Ward.objects.order_by("code"),
+        queryset=Ward._default_manager.order_by("code"),
         required=False,
         empty_label=_("（選択しない・市外）"),
         help_text=_("区民の先行受付など、お住まいの区で変わる決まりに使います。"),
@@ -326,7 +326,7 @@ class GroupForm(NamedRequiredMessages, forms.Form):
     kind = forms.ChoiceField(label=_("種別"), choices=CommunityGroup.Kind.choices, widget=forms.RadioSelect)
     ward = forms.ModelChoiceField(
         label=_("区"),
-        queryset=Ward.objects.order_by("code"),
+        queryset=Ward._default_manager.order_by("code"),
         empty_label=_("選択してください"),
         help_text=_("団体が活動している区です。この区の職員が審査します。"),
     )

@@ -30,7 +30,11 @@ RECENT_REVIEW_DAYS = 90
 
 
 def forbidden(request, message: str):
-    return render(request, "accounts/forbidden.html", {"message": message}, status=403)
+    """The site's 403 page with the reason, for a view that checks scope itself before any action.
+
+    An action's `NotAllowed` needs no call: it propagates to the same page (`templates/403.html`).
+    """
+    return render(request, "403.html", {"exception": message}, status=403)
 
 
 def _with_language_cookie(response, language: str):
@@ -228,8 +232,6 @@ def group_new(request):
                 school_district=data["school_district"],
                 members=data["members"],
             )
-        except actions.NotAllowed as refusal:
-            return forbidden(request, str(refusal))
         except ValidationError as error:
             forms.add_action_errors(form, error)
         else:
@@ -286,8 +288,6 @@ def staff_group_review(request, group_id: int, wards):
             group = actions.review_group(
                 actor=request.user, group=group, approve=approve, reason=form.cleaned_data["reason"]
             )
-        except actions.NotAllowed as refusal:
-            return forbidden(request, str(refusal))
         except ValidationError as error:
             forms.add_action_errors(form, error)
         else:
@@ -381,10 +381,7 @@ def staff_token_revoke(request, token_id: int):
             "accounts/token_revoke.html",
             {"token": token, "show_owner": True, "query": request.GET.get("q", "")},
         )
-    try:
-        actions.revoke_token(actor=request.user, token=token)
-    except actions.NotAllowed as refusal:
-        return forbidden(request, str(refusal))
+    actions.revoke_token(actor=request.user, token=token)
     messages.success(
         request,
         _("%(user)s さんのトークン %(prefix)s… を失効させました。")

@@ -1,6 +1,7 @@
 """The audit log: every write action, with its actor, time, object, and the object before and after.
 
-Append-only, like the ledger's figure history: rows are never updated or deleted.
+Append-only (`core.models.AppendOnlyModel`), like the ledger's figure history: rows are never
+updated or deleted, not even through the QuerySet.
 """
 
 from django.conf import settings
@@ -9,12 +10,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class AppendOnlyError(RuntimeError):
-    pass
+from machi.core.models import AppendOnlyError, AppendOnlyModel, AppendOnlyQuerySet  # noqa: F401  (AppendOnlyError re-exported)
 
 
-class AuditEntryQuerySet(models.QuerySet):
+class AuditEntryQuerySet(AppendOnlyQuerySet):
     def for_object(self, obj):
         return self.filter(object_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))
 
@@ -22,7 +21,7 @@ class AuditEntryQuerySet(models.QuerySet):
         return self.filter(actor=user)
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnlyModel):
     at = models.DateTimeField(_("日時"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -55,11 +54,3 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("監査ログは追記のみです")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("監査ログは削除できません")

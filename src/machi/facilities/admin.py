@@ -15,9 +15,9 @@ from django.http import HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from machi.accounts.actions import NotAllowed
 from machi.accounts.admin_scope import WardScopedAdmin
 from machi.accounts.queries import can_manage_ward, is_staff_anywhere
+from machi.accounts.scope import NotAllowed
 from machi.facilities import actions
 from machi.facilities.exporters import centres_for_export, export_centres
 from machi.facilities.models import Centre, ClosedDay, FeeExemption, Reservation, Room, TimeBlock

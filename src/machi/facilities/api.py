@@ -16,12 +16,14 @@ from typing import Annotated
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict, StrictInt
 
 from machi.accounts.models import CommunityGroup
 from machi.api_errors import AUTH_ERRORS, NO_CONTROL, ErrorOut, ValidationErrorOut
-from machi.api_support import MAX_ID, PUBLIC, bad_request, local_time, not_found, row_id, ward_fields
+from machi.api_support import MAX_ID, PUBLIC, bad_request, local_time, row_id, ward_fields
+from machi.core.errors import NotFound
 from machi.facilities import actions
 from machi.facilities.models import Centre, Reservation, ReservationBlock, Room, TimeBlock
 from machi.facilities.queries import room_availability
@@ -178,18 +180,16 @@ def room_availability_days(
 ):
     room = Room.objects.select_related("centre").filter(pk=room_id).first()
     if room is None:
-        return not_found("部屋", room_id)
+        raise _room_not_found(room_id)
     start = start or timezone.localdate()
     end = end or start + dt.timedelta(days=DEFAULT_AVAILABILITY_DAYS - 1)
     for value in (start, end):
         if not FIRST_DATE <= value <= LAST_DATE:
-            return bad_request(
-                f"日付は{FIRST_DATE:%Y年}から{LAST_DATE:%Y年}までで指定してください（{value}）"
-            )
+            raise bad_request(f"日付は{FIRST_DATE:%Y年}から{LAST_DATE:%Y年}までで指定してください（{value}）")
     if end < start:
-        return bad_request(f"「to」（{end}）は「from」（{start}）以降の日付にしてください")
+        raise bad_request(f"「to」（{end}）は「from」（{start}）以降の日付にしてください")
     if (end - start).days + 1 > MAX_AVAILABILITY_DAYS:
-        return bad_request(f"一度に見られるのは{MAX_AVAILABILITY_DAYS}日までです（{start}〜{end}）")
+        raise bad_request(f"一度に見られるのは{MAX_AVAILABILITY_DAYS}日までです（{start}〜{end}）")
     days = room_availability(room, start, end)
     return {"room": room.pk, "days": [_day_out(day) for day in days]}
 
@@ -210,26 +210,23 @@ def create_reservation(request, payload: ReservationIn):
     room = Room.objects.select_related("centre").prefetch_related(_ordered_blocks("centre__blocks"))
     room = room.filter(pk=payload.room).first()
     if room is None:
-        return bad_request(f"部屋が見つかりません（id: {payload.room}）")
+        raise bad_request(f"部屋が見つかりません（id: {payload.room}）")
     group = None
     if payload.group is not None:
         group = CommunityGroup.objects.filter(pk=payload.group).first()
         if group is None:
-            return bad_request(f"団体が見つかりません（id: {payload.group}）")
+            raise bad_request(f"団体が見つかりません（id: {payload.group}）")
     if not FIRST_DATE <= payload.date <= LAST_DATE:
-        return bad_request(f"利用日は{FIRST_DATE:%Y年}から{LAST_DATE:%Y年}までで指定してください")
-    try:
-        reservation = actions.book(
-            actor=request.auth,
-            room=room,
-            date=payload.date,
-            block_codes=payload.blocks,
-            group=group,
-            purpose=payload.purpose,
-            attendees=payload.attendees,
-        )
-    except actions.SlotTaken as taken:
-        return Status(409, {"detail": " / ".join(taken.messages)})
+        raise bad_request(f"利用日は{FIRST_DATE:%Y年}から{LAST_DATE:%Y年}までで指定してください")
+    reservation = actions.book(
+        actor=request.auth,
+        room=room,
+        date=payload.date,
+        block_codes=payload.blocks,
+        group=group,
+        purpose=payload.purpose,
+        attendees=payload.attendees,
+    )
     # Answered from what the booking wrote (no reading back): the rush at 9:00 is made of these.
     held = [block for block in room.centre.blocks.all() if block.code in payload.blocks]
     return Status(201, _reservation_out(reservation, held))
@@ -267,7 +264,7 @@ def cancel_reservation(request, reservation_id: ReservationId, payload: CancelIn
         reservation.holder_id == request.auth.pk
         or actions.can_manage_centre(request.auth, reservation.room.centre)
     ):
-        return not_found("予約", reservation_id)
+        raise NotFound(_("予約が見つかりません（id: %(id)s）") % {"id": reservation_id})
     actions.cancel(actor=request.auth, reservation=reservation, reason=payload.reason if payload else "")
     return _reservation_out(_with_details().get(pk=reservation.pk))
 
@@ -374,3 +371,7 @@ def _reservation_out(reservation: Reservation, blocks: list[TimeBlock] | None = 
         "confirm_by": local(reservation.confirm_by),
         "created_at": local(reservation.created_at),
     }
+
+
+def _room_not_found(room_id: int) -> NotFound:
+    return NotFound(_("部屋が見つかりません（id: %(id)s）") % {"id": room_id})

@@ -33,3 +33,33 @@ def send_status(reservation, blocks=None) -> None:
         context=context,
         language=holder.preferred_language,
     )
+
+
+def send_lottery_results(lottery) -> None:
+    """Tell every applicant their result: what they won and by when to confirm, or that they lost."""
+    entries = (
+        lottery.entries.select_related("applicant", "group", "lottery__centre")
+        .prefetch_related("choices__room", "choices__won__held_blocks__block")
+        .order_by("id")
+    )
+    for entry in entries:
+        applicant = entry.applicant
+        if not applicant.email:
+            continue
+        won = next((choice for choice in entry.choices.all() if choice.won_id), None)
+        context = {
+            "entry": entry,
+            "lottery": lottery,
+            "centre": lottery.centre,
+            "user": applicant,
+            "choice": won,
+            "reservation": won.won if won else None,
+            "url": settings.MACHI_SITE_URL + reverse("facilities:lottery-entry", args=[lottery.pk]),
+        }
+        mail.send(
+            to=applicant.email,
+            subject_template="facilities/emails/lottery_result_subject.txt",
+            body_template="facilities/emails/lottery_result.txt",
+            context=context,
+            language=applicant.preferred_language,
+        )

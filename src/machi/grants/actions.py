@@ -16,14 +16,17 @@ Japanese message that says why, and writes nothing.
 import hashlib
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from machi.accounts.actions import NotAllowed, require_ward
 from machi.accounts.actors import SystemActor, actor_label, actor_user
 from machi.accounts.models import CommunityGroup
-from machi.audit.actions import record
+from machi.accounts.scope import NotAllowed, can_manage_ward, is_member, require_member, require_ward
+from machi.audit.actions import audited_save, record
+from machi.core import dates
+from machi.core.errors import Conflict, Refused
 from machi.core.money import MAX_YEN
 from machi.core.text import normalize
 from machi.grants import emails
@@ -46,16 +49,22 @@ from machi.grants.rules import compute_grant
 Status = Application.Status
 
 
-class GrantRefused(ValidationError):
-    """A grant rule or the application's state refused the request; the message says which and why."""
+class GrantRefused(Refused):
+    """A grant rule or the application's state refused the request (400); the message says which and why."""
+
+    default_code = "grants.refused"
 
 
-class EnvelopeExceeded(GrantRefused):
-    """The decision would take the programme's decided total beyond its budget."""
+class EnvelopeExceeded(GrantRefused, Conflict):
+    """The decision would take the programme's decided total beyond its budget (409)."""
+
+    default_code = "grants.envelope_exceeded"
 
 
-class AlreadyPaid(GrantRefused):
-    """The grant has been paid already."""
+class AlreadyPaid(GrantRefused, Conflict):
+    """The grant has been paid already (409)."""
+
+    default_code = "grants.already_paid"
 
 
 @dataclass(frozen=True)
@@ -72,58 +81,56 @@ class ExpenseInput:
 
 def save_programme(*, actor, programme: GrantProgramme) -> GrantProgramme:
     """Create or change a programme; its project must be the same ward's, of the same year."""
-    with transaction.atomic():
-        stored = GrantProgramme.objects.select_for_update().filter(pk=programme.pk).first()
-        if stored is not None:
-            require_ward(actor, stored.ward, "補助金")
-        require_ward(actor, programme.ward, "補助金")
+
+    def same_ward_and_year(programme: GrantProgramme) -> None:
         project = programme.project
         if (
             project.programme.ward_id != programme.ward_id
             or project.programme.fiscal_year != programme.fiscal_year
         ):
             raise GrantRefused(
-                f"事業「{project.name}」は{project.programme}の事業です"
-                f"（補助金の制度は{programme.ward.name} {programme.fiscal_year}年度）"
+                _("事業「%(project)s」は%(programme)sの事業です（補助金の制度は%(ward)s %(year)s年度）")
+                % {
+                    "project": project.name,
+                    "programme": project.programme,
+                    "ward": programme.ward.name,
+                    "year": programme.fiscal_year,
+                }
             )
-        return _save_audited(actor=actor, obj=programme, stored=stored, action="grants.save_programme")
+
+    return audited_save(
+        actor=actor,
+        obj=programme,
+        action="grants.save_programme",
+        scope=lambda actor, programme: _require_staff(actor, programme),
+        check=same_ward_and_year,
+    )
 
 
 def save_track(*, actor, track: GrantTrack) -> GrantTrack:
-    with transaction.atomic():
-        stored = GrantTrack.objects.select_for_update().filter(pk=track.pk).first()
-        if stored is not None:
-            require_ward(actor, stored.programme.ward, "補助金")
-        require_ward(actor, track.programme.ward, "補助金")
+    def rate_is_a_fraction(track: GrantTrack) -> None:
         if not 0 < track.rate_numerator <= track.rate_denominator:
             raise GrantRefused(
-                f"補助率は0より大きく1以下の分数で指定してください（{track.rate_numerator}/{track.rate_denominator}）"
+                _("補助率は0より大きく1以下の分数で指定してください（%(numerator)s/%(denominator)s）")
+                % {"numerator": track.rate_numerator, "denominator": track.rate_denominator}
             )
-        return _save_audited(actor=actor, obj=track, stored=stored, action="grants.save_track")
+
+    return audited_save(
+        actor=actor,
+        obj=track,
+        action="grants.save_track",
+        scope=lambda actor, track: _require_staff(actor, track.programme),
+        check=rate_is_a_fraction,
+    )
 
 
 def save_category(*, actor, category: ExpenseCategory) -> ExpenseCategory:
-    with transaction.atomic():
-        stored = ExpenseCategory.objects.select_for_update().filter(pk=category.pk).first()
-        if stored is not None:
-            require_ward(actor, stored.programme.ward, "補助金")
-        require_ward(actor, category.programme.ward, "補助金")
-        return _save_audited(actor=actor, obj=category, stored=stored, action="grants.save_category")
-
-
-def _save_audited(*, actor, obj, stored, action: str):
-    before = None if stored is None else _fields(stored)
-    obj.full_clean()
-    obj.save()
-    after = _fields(obj)
-    if after != before:
-        record(actor=actor, action=action, obj=obj, before=before, after=after)
-    return obj
-
-
-def _fields(obj) -> dict:
-    """Every concrete field of a row, as the audit log keeps it."""
-    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.attname != "id"}
+    return audited_save(
+        actor=actor,
+        obj=category,
+        action="grants.save_category",
+        scope=lambda actor, category: _require_staff(actor, category.programme),
+    )
 
 
 # --- Applying (a member of the group) ------------------------------------------------------
@@ -144,19 +151,23 @@ def save_draft(
 ) -> Application:
     """Start an application, or change one still in the applicant's hands; the planned lines are replaced."""
     if isinstance(actor, SystemActor) or actor is None or not actor.is_authenticated:
-        raise NotAllowed("補助金の申請にはログインが必要です")
+        raise NotAllowed(_("補助金の申請にはログインが必要です"))
     _require_member(actor, group)
     _require_approved(group)
     if track.programme_id != programme.pk:
-        raise GrantRefused(f"区分「{track.name}」はこの制度（{programme.name}）の区分ではありません")
+        raise GrantRefused(
+            _("区分「%(track)s」はこの制度（%(programme)s）の区分ではありません")
+            % {"track": track.name, "programme": programme.name}
+        )
     if group.ward_id != programme.ward_id:
         raise GrantRefused(
-            f"{group.name}は{programme.ward.name}の団体ではないため、この制度には申請できません"
+            _("%(group)sは%(ward)sの団体ではないため、この制度には申請できません")
+            % {"group": group.name, "ward": programme.ward.name}
         )
     # Normalised only to test for emptiness: what people typed is kept for display.
     title = title.strip()
     if not normalize(title):
-        raise GrantRefused("事業名を入力してください")
+        raise GrantRefused(_("事業名を入力してください"))
     _require_yen(other_income_yen, "その他の収入")
     lines = _expense_lines(programme, expenses)
     with transaction.atomic():
@@ -165,8 +176,8 @@ def save_draft(
         else:
             locked = _locked(application)
             if locked.group_id != group.pk:
-                raise GrantRefused("申請する団体は変更できません。新しく申請してください")
-            _require_status(locked, Application.EDITABLE, "変更")
+                raise GrantRefused(_("申請する団体は変更できません。新しく申請してください"))
+            _require_status(locked, Application.EDITABLE, _("変更"))
             before = _snapshot(locked)
         locked.programme, locked.track, locked.group = programme, track, group
         locked.title, locked.plan, locked.schedule = title, plan.strip(), schedule.strip()
@@ -190,14 +201,14 @@ def submit(*, actor, application: Application, now=None) -> Application:
         if not programme.is_open(now):
             opens, closes = timezone.localtime(programme.opens_at), timezone.localtime(programme.closes_at)
             raise GrantRefused(
-                f"{programme.name}の申請の受付期間は{opens:%Y年%-m月%-d日 %H:%M}から"
-                f"{closes:%Y年%-m月%-d日 %H:%M}までです"
+                _("%(programme)sの申請の受付期間は%(opens)sから%(closes)sまでです")
+                % {"programme": programme.name, "opens": dates.moment(opens), "closes": dates.moment(closes)}
             )
         _require_approved(locked.group)
         if eligible_expenses_yen(locked, ExpenseLine.Phase.PLANNED) <= 0:
-            raise GrantRefused("補助対象となる経費を1件以上入力してください（飲食費などは対象外です）")
+            raise GrantRefused(_("補助対象となる経費を1件以上入力してください（飲食費などは対象外です）"))
         if planned_grant_yen(locked) <= 0:
-            raise GrantRefused("補助対象経費が少ないため、補助金の額が0円になります")
+            raise GrantRefused(_("補助対象経費が少ないため、補助金の額が0円になります"))
         locked.submitted_at = now
 
     return _transition(
@@ -208,24 +219,33 @@ def submit(*, actor, application: Application, now=None) -> Application:
 def add_attachment(*, actor, application: Application, kind: str, name: str, content: bytes) -> Attachment:
     """Attach a PDF, PNG or JPEG (its type is read from its first bytes, not from its name)."""
     if not _is_member(actor, application.group) and not _is_staff(actor, application.programme):
-        raise NotAllowed(f"{application.group.name}の申請に書類を添付する権限がありません")
+        raise NotAllowed(
+            _("%(group)sの申請に書類を添付する権限がありません") % {"group": application.group.name}
+        )
     if kind not in Attachment.Kind.values:
-        raise GrantRefused(f"書類の種類「{kind}」はありません（{'、'.join(Attachment.Kind.values)}）")
+        raise GrantRefused(
+            _("書類の種類「%(kind)s」はありません（%(items)s）")
+            % {"kind": kind, "items": "、".join(Attachment.Kind.values)}
+        )
     size = len(content)
     if size == 0:
-        raise GrantRefused("ファイルが空です")
+        raise GrantRefused(_("ファイルが空です"))
     if size > MAX_ATTACHMENT_BYTES:
         raise GrantRefused(
-            f"ファイルが大きすぎます（{size:,}バイト。{MAX_ATTACHMENT_BYTES // (1024 * 1024)}MBまで）"
+            _("ファイルが大きすぎます（%(size)sバイト。%(limit)sMBまで）")
+            % {"size": f"{size:,}", "limit": MAX_ATTACHMENT_BYTES // (1024 * 1024)}
         )
     content_type = sniff_content_type(content)
     if content_type is None:
-        raise GrantRefused("添付できるのは PDF、PNG、JPEG のファイルだけです")
+        raise GrantRefused(_("添付できるのは PDF、PNG、JPEG のファイルだけです"))
     name = name.strip().replace("/", "_").replace("\\", "_")[:200] if normalize(name) else "添付ファイル"
     with transaction.atomic():
         locked = _locked(application)
         if locked.status in (Status.WITHDRAWN, Status.REJECTED, Status.CONFIRMED, Status.PAID):
-            raise GrantRefused(f"この申請は「{locked.get_status_display()}」のため、書類を添付できません")
+            raise GrantRefused(
+                _("この申請は「%(status)s」のため、書類を添付できません")
+                % {"status": locked.get_status_display()}
+            )
         attachment = Attachment.objects.create(
             application=locked,
             kind=kind,
@@ -283,7 +303,7 @@ def report_results(
     _require_member(actor, application.group)
     lines = _expense_lines(application.programme, expenses)
     if not lines:
-        raise GrantRefused("実績の経費を1件以上入力してください")
+        raise GrantRefused(_("実績の経費を1件以上入力してください"))
 
     def change(locked: Application) -> None:
         locked.expenses.filter(phase=ExpenseLine.Phase.ACTUAL).delete()
@@ -315,7 +335,7 @@ def request_changes(*, actor, application: Application, note: str) -> Applicatio
     _require_staff(actor, application.programme)
     note = note.strip()
     if not note:
-        raise GrantRefused("修正をお願いする内容を入力してください")
+        raise GrantRefused(_("修正をお願いする内容を入力してください"))
     return _transition(
         actor=actor,
         application=application,
@@ -329,10 +349,10 @@ def comment(*, actor, application: Application, note: str) -> ApplicationEvent:
     """A note in the application's history, by staff or the group; staff's reach the applicant by mail."""
     staff = _is_staff(actor, application.programme)
     if not staff and not _is_member(actor, application.group):
-        raise NotAllowed("この申請にコメントする権限がありません")
+        raise NotAllowed(_("この申請にコメントする権限がありません"))
     note = note.strip()
     if not note:
-        raise GrantRefused("コメントを入力してください")
+        raise GrantRefused(_("コメントを入力してください"))
     with transaction.atomic():
         locked = _locked(application)
         event = _event(actor, locked, locked.status, locked.status, note)
@@ -355,24 +375,44 @@ def decide(
     _require_staff(actor, application.programme)
     _require_yen(amount_yen, "交付決定額")
     if amount_yen <= 0:
-        raise GrantRefused("交付決定額は1円以上で入力してください（交付しない場合は不交付にしてください）")
+        raise GrantRefused(_("交付決定額は1円以上で入力してください（交付しない場合は不交付にしてください）"))
 
     def check(locked: Application) -> None:
         computed = planned_grant_yen(locked)
         if amount_yen > computed:
             raise GrantRefused(
-                f"交付決定額（{amount_yen:,}円）が算定額（{computed:,}円）を超えています"
-                f"（{locked.track.name}: 補助率{locked.track.rate}、上限{locked.track.cap_yen:,}円）"
+                _(
+                    "交付決定額（%(amount)s円）が算定額（%(computed)s円）を超えています"
+                    "（%(track)s: 補助率%(rate)s、上限%(cap)s円）"
+                )
+                % {
+                    "amount": f"{amount_yen:,}",
+                    "computed": f"{computed:,}",
+                    "track": locked.track.name,
+                    "rate": locked.track.rate,
+                    "cap": f"{locked.track.cap_yen:,}",
+                }
             )
         programme = locked.programme
         envelope = programme.envelope_yen
         if envelope is None:
-            raise GrantRefused(f"事業「{programme.project.name}」に予算が計上されていません")
+            raise GrantRefused(
+                _("事業「%(project)s」に予算が計上されていません") % {"project": programme.project.name}
+            )
         committed = Application.objects.filter(programme=programme).committed_yen()
         if committed + amount_yen > envelope:
             raise EnvelopeExceeded(
-                f"{programme.name}の予算（{envelope:,}円）のうち{committed:,}円が交付決定済みで、"
-                f"残りは{envelope - committed:,}円です。{amount_yen:,}円は交付決定できません"
+                _(
+                    "%(programme)sの予算（%(envelope)s円）のうち%(committed)s円が交付決定済みで、"
+                    "残りは%(left)s円です。%(amount)s円は交付決定できません"
+                )
+                % {
+                    "programme": programme.name,
+                    "envelope": f"{envelope:,}",
+                    "committed": f"{committed:,}",
+                    "left": f"{envelope - committed:,}",
+                    "amount": f"{amount_yen:,}",
+                }
             )
         locked.decided_yen, locked.computed_yen, locked.cap_yen = amount_yen, computed, locked.track.cap_yen
         locked.conditions = conditions.strip()
@@ -392,7 +432,7 @@ def reject(*, actor, application: Application, reason: str) -> Application:
     _require_staff(actor, application.programme)
     reason = reason.strip()
     if not reason:
-        raise GrantRefused("不交付の理由を入力してください")
+        raise GrantRefused(_("不交付の理由を入力してください"))
 
     def change(locked: Application) -> None:
         locked.rejection_reason = reason
@@ -444,7 +484,7 @@ def pay(*, actor, application: Application, now=None) -> Payment:
 
     def change(locked: Application) -> None:
         if locked.confirmed_yen <= 0:
-            raise GrantRefused("確定額が0円のため、支払う補助金はありません")
+            raise GrantRefused(_("確定額が0円のため、支払う補助金はありません"))
         try:
             with transaction.atomic():
                 payment = Payment.objects.create(
@@ -454,7 +494,9 @@ def pay(*, actor, application: Application, now=None) -> Payment:
                     paid_by=actor_user(actor),
                 )
         except IntegrityError:
-            raise AlreadyPaid(f"申請番号 {locked.number} の補助金は支払済みです") from None
+            raise AlreadyPaid(
+                _("申請番号 %(number)s の補助金は支払済みです") % {"number": locked.number}
+            ) from None
         _post_to_ledger(actor, locked, +payment.amount_yen, f"補助金の支払い: {_grant_label(locked)}")
         paid.append(payment)
 
@@ -471,19 +513,22 @@ def record_repayment(*, actor, application: Application, amount_yen: int, reason
     _require_yen(amount_yen, "返還額")
     reason = reason.strip()
     if amount_yen <= 0:
-        raise GrantRefused("返還額は1円以上で入力してください")
+        raise GrantRefused(_("返還額は1円以上で入力してください"))
     if not reason:
-        raise GrantRefused("返還の理由を入力してください")
+        raise GrantRefused(_("返還の理由を入力してください"))
     with transaction.atomic():
         locked = _locked(application)
         if locked.status != Status.PAID:
-            raise GrantRefused(f"この申請は「{locked.get_status_display()}」のため、返還を記録できません")
+            raise GrantRefused(
+                _("この申請は「%(status)s」のため、返還を記録できません")
+                % {"status": locked.get_status_display()}
+            )
         repaid = sum(r.amount_yen for r in locked.repayments.all())
         paid = locked.payment.amount_yen
         if repaid + amount_yen > paid:
             raise GrantRefused(
-                f"返還額の合計（{repaid + amount_yen:,}円）が支払額（{paid:,}円）を超えます"
-                f"（返還済み {repaid:,}円）"
+                _("返還額の合計（%(total)s円）が支払額（%(paid)s円）を超えます（返還済み %(repaid)s円）")
+                % {"total": f"{repaid + amount_yen:,}", "paid": f"{paid:,}", "repaid": f"{repaid:,}"}
             )
         repayment = Repayment.objects.create(
             application=locked,
@@ -514,7 +559,12 @@ def _post_to_ledger(actor, application: Application, delta_yen: int, reason: str
     settled = (project.settled_yen or 0) + delta_yen
     if settled < 0:
         raise GrantRefused(
-            f"事業「{project.name}」の決算額（{project.settled_yen or 0:,}円）から{-delta_yen:,}円は差し引けません"
+            _("事業「%(project)s」の決算額（%(settled)s円）から%(delta)s円は差し引けません")
+            % {
+                "project": project.name,
+                "settled": f"{project.settled_yen or 0:,}",
+                "delta": f"{-delta_yen:,}",
+            }
         )
     set_figures(project, actor=actor, reason=reason, settled_yen=settled)
 
@@ -558,7 +608,8 @@ def _locked(application: Application) -> Application:
 def _require_status(application: Application, allowed, doing: str) -> None:
     if application.status not in allowed:
         raise GrantRefused(
-            f"この申請は「{application.get_status_display()}」のため、「{doing}」にはできません"
+            _("この申請は「%(status)s」のため、「%(doing)s」にはできません")
+            % {"status": application.get_status_display(), "doing": doing}
         )
 
 
@@ -603,45 +654,41 @@ def _snapshot(application: Application) -> dict:
 
 
 def _is_staff(actor, programme: GrantProgramme) -> bool:
-    try:
-        require_ward(actor, programme.ward, "補助金")
-    except NotAllowed:
-        return False
-    return True
+    return isinstance(actor, SystemActor) or (actor is not None and can_manage_ward(actor, programme.ward_id))
 
 
 def _require_staff(actor, programme: GrantProgramme) -> None:
-    require_ward(actor, programme.ward, "補助金")
+    require_ward(actor, programme.ward, pgettext("scope", "補助金"))
 
 
 def _is_member(actor, group: CommunityGroup) -> bool:
-    if isinstance(actor, SystemActor):
-        return True
-    if actor is None or not actor.is_authenticated:
-        return False
-    return CommunityGroup.objects.of_person(actor).filter(pk=group.pk).exists()
+    return is_member(actor, group)
 
 
 def _require_member(actor, group: CommunityGroup) -> None:
-    if not _is_member(actor, group):
-        raise NotAllowed(f"{group.name}の構成員でないため、この団体の申請は扱えません")
+    require_member(
+        actor, group, _("%(group)sの構成員でないため、この団体の申請は扱えません") % {"group": group.name}
+    )
 
 
 def _require_approved(group: CommunityGroup) -> None:
     if group.status != CommunityGroup.Status.APPROVED:
-        raise GrantRefused(f"{group.name}は区の承認前のため、補助金を申請できません")
+        raise GrantRefused(_("%(group)sは区の承認前のため、補助金を申請できません") % {"group": group.name})
 
 
 def _require_yen(value, what: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_YEN:
-        raise GrantRefused(f"{what}は0以上の整数（円）で入力してください")
+        raise GrantRefused(_("%(what)sは0以上の整数（円）で入力してください") % {"what": what})
 
 
 def _expense_lines(programme: GrantProgramme, expenses: list[ExpenseInput]) -> list[ExpenseInput]:
     lines = []
     for n, line in enumerate(expenses, start=1):
         if line.category.programme_id != programme.pk:
-            raise GrantRefused(f"{n}行目: 費目「{line.category.name}」はこの制度の費目ではありません")
+            raise GrantRefused(
+                _("%(n)s行目: 費目「%(category)s」はこの制度の費目ではありません")
+                % {"n": n, "category": line.category.name}
+            )
         _require_yen(line.amount_yen, f"{n}行目の金額")
         description = line.description.strip()[:200]
         lines.append(

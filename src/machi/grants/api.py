@@ -7,6 +7,7 @@ disagree. Amounts are integer yen; a rate is a fraction, never a float.
 """
 
 from django.db.models import Max, Q, Sum
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict, StrictInt
 
@@ -15,14 +16,13 @@ from machi.api_support import (
     MAX_ID,
     PUBLIC,
     YearFilter,
-    bad_request,
     local_iso,
-    not_found,
     row_id,
     ward_fields,
     ward_filter,
     year_fields,
 )
+from machi.core.errors import NotFound, Refused
 from machi.core.money import MAX_YEN
 from machi.grants.models import Application, GrantProgramme
 from machi.grants.rules import compute_grant
@@ -139,10 +139,14 @@ def list_programmes(request, year: YearFilter = None, ward: WardFilter = None):
 def quote(request, programme_id: ProgrammeId, payload: GrantQuoteIn):
     programme = GrantProgramme.objects.filter(pk=programme_id).first()
     if programme is None:
-        return not_found("補助金の制度", programme_id)
+        raise NotFound(_("補助金の制度が見つかりません（id: %(id)s）") % {"id": programme_id})
     track = programme.tracks.filter(pk=payload.track).first()
     if track is None:
-        return bad_request(f"区分（id: {payload.track}）はこの制度（{programme.name}）の区分ではありません")
+        raise Refused(
+            _("区分（id: %(track)s）はこの制度（%(programme)s）の区分ではありません")
+            % {"track": payload.track, "programme": programme.name},
+            code="invalid",
+        )
     grant = compute_grant(track, payload.eligible_expenses)
     return {"grant": grant, "track": track.pk, "eligible_expenses": payload.eligible_expenses}
 

@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from machi.accounts.models import CommunityGroup
 from machi.core.fiscal import wareki
+from machi.core.models import AppendOnlyError, AppendOnlyModel  # noqa: F401  (AppendOnlyError re-exported)
 from machi.grants.queries import ApplicationQuerySet, GrantProgrammeQuerySet
 from machi.grants.rules import Rounding
 
@@ -25,10 +26,6 @@ from machi.grants.rules import Rounding
 # stateless and share one PostgreSQL (docs/architecture.md, Running), and receipts are small.
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 ATTACHMENT_TYPES = ("application/pdf", "image/png", "image/jpeg")
-
-
-class AppendOnlyError(RuntimeError):
-    pass
 
 
 class GrantProgramme(models.Model):
@@ -279,7 +276,7 @@ class ExpenseLine(models.Model):
         return f"{self.category.name} {self.description} {self.amount_yen:,}円"
 
 
-class ApplicationEvent(models.Model):
+class ApplicationEvent(AppendOnlyModel):
     """One step of an application's history: a transition or a comment. Append-only, like the audit log."""
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
@@ -301,14 +298,6 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id} {self.from_status or '—'} → {self.to_status}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("申請の履歴は追記のみです")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("申請の履歴は削除できません")
 
     @property
     def is_comment(self) -> bool:

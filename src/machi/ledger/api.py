@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict, StrictInt, StrictStr, field_validator, model_validator
 
@@ -25,12 +26,12 @@ from machi.api_support import (
     YearFilter,
     invalid_query,
     local_time,
-    not_found,
     row_id,
     ward_fields,
     ward_filter,
     year_fields,
 )
+from machi.core.errors import NotFound
 from machi.core.text import normalize
 from machi.ledger.actions import set_figures
 from machi.ledger.models import FigureChange, Pillar, Programme, Project, Ward
@@ -186,7 +187,7 @@ def list_projects(
 def get_project(request, project_id: RowId):
     project = Project.objects.for_listing().filter(pk=project_id).first()
     if project is None:
-        return not_found("事業", project_id)
+        raise _not_found(project_id)
     return _project_detail_out(project)
 
 
@@ -240,9 +241,13 @@ class FiguresIn(Schema):
 def update_project_figures(request, project_id: RowId, payload: FiguresIn):
     project = Project.objects.filter(pk=project_id).first()
     if project is None:
-        return not_found("事業", project_id)
+        raise _not_found(project_id)
     set_figures(project, actor=request.auth, reason=payload.reason, **payload.figures())
     return _project_detail_out(Project.objects.for_listing().get(pk=project.pk))
+
+
+def _not_found(project_id: int) -> NotFound:
+    return NotFound(_("事業が見つかりません（id: %(id)s）") % {"id": project_id})
 
 
 def _project_detail_out(project: Project) -> dict:

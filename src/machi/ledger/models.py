@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from machi.core import lgcode
 from machi.core.fiscal import wareki
+from machi.core.models import AppendOnlyError, AppendOnlyModel  # noqa: F401  (AppendOnlyError re-exported)
 from machi.core.money import execution_rate, unused_amount
 from machi.core.text import name_key
 from machi.ledger.queries import FigureChangeQuerySet, ProgrammeQuerySet, ProjectQuerySet, WardQuerySet
@@ -191,16 +192,12 @@ class Stage(models.TextChoices):
         return f"{self.value}_yen"
 
 
-class AppendOnlyError(RuntimeError):
-    pass
-
-
-class FigureChange(models.Model):
+class FigureChange(AppendOnlyModel):
     """One change of one figure: who, when, why. Append-only.
 
     The ledger's figures on Project are the latest of these; the history is the
-    record people audit, so rows are never updated or deleted (save() refuses an
-    update, delete() refuses always).
+    record people audit, so rows are never updated or deleted (`AppendOnlyModel`:
+    save() refuses an update, delete() and the QuerySet's update() and delete() refuse always).
     """
 
     # PROTECT: a project whose money has a history is not deleted, it is kept with it.
@@ -223,14 +220,6 @@ class FigureChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} {self.get_stage_display()}: {self.old_yen} → {self.new_yen}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("金額の変更履歴は追記のみです")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("金額の変更履歴は削除できません")
 
 
 class Outcome(models.Model):

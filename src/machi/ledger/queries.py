@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.db.models import Count, Q, Sum
 
+from machi.core.models import AppendOnlyQuerySet
 from machi.core.money import execution_rate, unused_amount
 from machi.core.text import normalize
 
@@ -64,7 +65,7 @@ class ProjectQuerySet(models.QuerySet):
         return Totals(sums["initial_yen"], sums["revised_yen"], sums["settled_yen"])
 
 
-class FigureChangeQuerySet(models.QuerySet):
+class FigureChangeQuerySet(AppendOnlyQuerySet):
     def for_project(self, project):
         return self.filter(project=project).select_related("changed_by").order_by("changed_at", "id")
 

@@ -21,10 +21,8 @@ from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from machi.accounts.actions import NotAllowed
 from machi.accounts.forms import add_action_errors
 from machi.accounts.models import CommunityGroup
-from machi.accounts.views import forbidden
 from machi.facilities import actions, queries
 from machi.facilities.forms import BookingForm, CancelForm, FreeRoomSearchForm, parse_day, parse_month
 from machi.facilities.models import Centre, ClosedDay, Reservation, Room
@@ -209,8 +207,6 @@ def booking_steps(request, form, make_booking, *, template: str, review_template
                     },
                 )
             reservation = make_booking()
-        except NotAllowed as refusal:
-            return forbidden(request, str(refusal))
         except ValidationError as refusal:
             add_action_errors(form, refusal)
         else:
@@ -368,8 +364,6 @@ def cancel(request, reservation_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             actions.cancel(actor=request.user, reservation=reservation, reason=form.cleaned_data["reason"])
-        except NotAllowed as refusal:
-            return forbidden(request, str(refusal))
         except ValidationError as refusal:
             add_action_errors(form, refusal)
         else:

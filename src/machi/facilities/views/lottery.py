@@ -20,16 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from machi.accounts.actions import NotAllowed
 from machi.accounts.forms import NamedRequiredMessages, add_action_errors
 from machi.accounts.models import CommunityGroup
-from machi.accounts.queries import managed_centre_ids, overlapping_groups
 from machi.accounts.views import forbidden
 from machi.facilities import lottery as lotteries
 from machi.facilities.actions import can_manage_centre, confirm_win
 from machi.facilities.lottery import Stage
 from machi.facilities.models import Centre, Lottery, LotteryChoice, LotteryEntry, Reservation
-from machi.facilities.queries import add_months, closure_reason
+from machi.facilities.queries import add_months, closure_reason, managed_centre_ids, overlapping_groups
 
 STAGE_LABELS = {
     Stage.UPCOMING: gettext_lazy("受付前"),
@@ -266,8 +264,6 @@ def lottery_apply(request, lottery_id: int):
                     actor=request.user, entry=entry, choices=form.choices, group=group, now=now
                 )
                 messages.success(request, _("申込の内容を変更しました。"))
-        except NotAllowed as refusal:
-            return forbidden(request, str(refusal))
         except ValidationError as refusal:
             add_action_errors(form, refusal)
         else:
@@ -324,8 +320,6 @@ def lottery_confirm(request, lottery_id: int):
         raise Http404
     try:
         confirm_win(actor=request.user, reservation=won.won)
-    except NotAllowed as refusal:
-        return forbidden(request, str(refusal))
     except ValidationError as refusal:
         messages.error(request, refusal.messages[0])
     else:
@@ -438,8 +432,6 @@ def lottery_new(request):
                 max_choices=data["max_choices"],
                 **lotteries.default_schedule(data["centre"], data["month"]),
             )
-        except NotAllowed as refusal:
-            return forbidden(request, str(refusal))
         except ValidationError as refusal:
             add_action_errors(form, refusal)
         else:

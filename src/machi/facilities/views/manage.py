@@ -1,6 +1,6 @@
 """The managers' and counter staff's pages: approvals, the day's bookings, bookings on behalf, the day sheet.
 
-Who may see a centre is `managed_centre_ids` (city admins every centre, ward staff their
+Who may see a centre is `facilities.queries.managed_centre_ids` (city admins every centre, ward staff their
 wards' centres, centre managers theirs); the actions ask the same question again
 before they write, so a page can never let anyone act beyond their scope.
 """
@@ -19,13 +19,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from machi.accounts.actions import NotAllowed
 from machi.accounts.forms import add_action_errors
-from machi.accounts.queries import managed_centre_ids
 from machi.accounts.views import forbidden
 from machi.facilities import actions, queries
 from machi.facilities.forms import DeclineForm, OnBehalfForm, parse_day
 from machi.facilities.models import Centre, Reservation
+from machi.facilities.queries import managed_centre_ids
 from machi.facilities.views.booking import booking_steps, chosen_blocks, held_blocks, safe_next
 
 UPCOMING_DAYS = 14
@@ -130,11 +129,9 @@ def _back(request) -> str:
 
 
 def _act(request, do, done_message: str):
-    """Run a manager's action on a booking; a refusal in scope is a 403, a refused rule a message."""
+    """Run a manager's action on a booking; a refused rule is a message (NotAllowed propagates to the 403 page)."""
     try:
         do()
-    except NotAllowed as refusal:
-        return forbidden(request, str(refusal))
     except ValidationError as refusal:
         for message in refusal.messages:
             messages.error(request, message)
@@ -185,8 +182,6 @@ def decline(request, reservation_id: int, centre_ids):
     if request.method == "POST" and form.is_valid():
         try:
             actions.decline(actor=request.user, reservation=reservation, reason=form.cleaned_data["reason"])
-        except NotAllowed as refusal:
-            return forbidden(request, str(refusal))
         except ValidationError as refusal:
             add_action_errors(form, refusal)
         else:

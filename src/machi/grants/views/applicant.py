@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from machi.accounts.actions import NotAllowed
 from machi.accounts.forms import add_action_errors
 from machi.accounts.models import CommunityGroup
 from machi.accounts.queries import can_manage_ward
@@ -186,8 +185,6 @@ def _budget_page(request, programme, groups, *, application):
                     expenses=expenses,
                     application=application,
                 )
-            except NotAllowed as refusal:
-                return forbidden(request, str(refusal))
             except ValidationError as refusal:
                 add_action_errors(form, refusal)
             else:
@@ -291,8 +288,6 @@ def _member_step(request, application_id: int, name: str, form, run):
     if form.is_valid():
         try:
             message = run(application, form.cleaned_data)
-        except NotAllowed as refusal:
-            return forbidden(request, str(refusal))
         except ValidationError as refusal:
             add_action_errors(form, refusal)
         else:
@@ -413,8 +408,6 @@ def report(request, application_id: int):
                     expenses=expenses,
                     note=form.cleaned_data["note"],
                 )
-            except NotAllowed as refusal:
-                return forbidden(request, str(refusal))
             except ValidationError as refusal:
                 add_action_errors(form, refusal)
             else:

@@ -12,7 +12,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from machi.accounts.actions import NotAllowed
 from machi.accounts.forms import add_action_errors
 from machi.accounts.queries import can_manage_ward, staff_ward_ids
 from machi.accounts.views import forbidden
@@ -189,8 +188,6 @@ def act(request, application_id: int, step: str):
     if form.is_valid():
         try:
             message = _run(application, request.user, step, form.cleaned_data)
-        except NotAllowed as refusal:
-            return forbidden(request, str(refusal))
         except ValidationError as refusal:
             add_action_errors(form, refusal)
         else:

@@ -9,10 +9,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from machi.accounts import actions
-from machi.accounts.actions import NotAllowed
 from machi.accounts.actors import SYSTEM
 from machi.accounts.management import acting_user
 from machi.accounts.models import ApiToken
+from machi.accounts.scope import NotAllowed
 
 
 class Command(BaseCommand):

@@ -118,7 +118,7 @@ def _ask_password() -> str:
 def _ward_named(text: str):
     ward = Ward.objects.named(text)
     if ward is None:
-        known = "、".join(Ward.objects.order_by("code").values_list("name", flat=True)) or "なし"
+        known = "、".join(Ward._default_manager.order_by("code").values_list("name", flat=True)) or "なし"
         raise CommandError(f"区「{text}」が見つかりません（登録されている区: {known}）")
     return ward
 
@@ -126,7 +126,7 @@ def _ward_named(text: str):
 def _centre_named(text: str):
     key = normalize(text)
     matches = list(
-        Centre.objects.select_related("ward").filter(
+        Centre._default_manager.select_related("ward").filter(
             Q(name=key) | Q(pk=int(key)) if key.isdigit() else Q(name=key)
         )
     )

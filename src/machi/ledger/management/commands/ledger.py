@@ -5,9 +5,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from machi.accounts.actions import NotAllowed
 from machi.accounts.actors import SYSTEM
 from machi.accounts.management import acting_user
+from machi.accounts.scope import NotAllowed
 from machi.core.fiscal import parse_fiscal_year, wareki
 from machi.ledger.importers import import_path
 from machi.ledger.importers.rows import LedgerImportError

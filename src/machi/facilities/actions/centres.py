@@ -1,0 +1,84 @@
+"""Centres and their parts (rooms, blocks, closures, 減免): created and changed within the actor's wards, audited."""
+
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from machi.accounts.scope import can_manage_centre, require_centre, require_ward  # noqa: F401  (re-exported)
+from machi.audit.actions import audited_save, concrete_fields, record
+from machi.core.errors import Refused
+from machi.facilities.models import (
+    DEFAULT_BLOCKS,
+    Centre,
+    ClosedDay,
+    FeeExemption,
+    Room,
+    TimeBlock,
+)
+
+# --- Centres ---------------------------------------------------------------------------
+
+
+def save_centre(*, actor, centre: Centre) -> Centre:
+    """Create or change a centre; a new centre gets the default blocks (午前・午後・夜間)."""
+    with transaction.atomic():
+        created = centre.pk is None or not Centre.objects.filter(pk=centre.pk).exists()
+        audited_save(actor=actor, obj=centre, action="facilities.save_centre", scope=_in_centre_ward)
+        if created and not centre.blocks.exists():
+            TimeBlock.objects.bulk_create(
+                TimeBlock(centre=centre, code=code, label=label, starts_at=start, ends_at=end, position=n)
+                for n, (code, label, start, end) in enumerate(DEFAULT_BLOCKS, start=1)
+            )
+    return centre
+
+
+CENTRE_PARTS = (Room, TimeBlock, ClosedDay, FeeExemption)
+
+# Every concrete field of a row, as the audit log keeps it (the name callers know).
+model_snapshot = concrete_fields
+
+
+def save_centre_part(*, actor, obj):
+    """Create or change a room, block, closure or 減免 of a centre within the actor's wards; audited."""
+    if not isinstance(obj, CENTRE_PARTS):
+        raise TypeError(f"not a part of a centre: {obj!r}")
+    return audited_save(
+        actor=actor,
+        obj=obj,
+        action=f"facilities.save_{type(obj)._meta.model_name}",
+        scope=lambda actor, part: _in_centre_ward(actor, part.centre),
+    )
+
+
+def _in_centre_ward(actor, centre) -> None:
+    require_ward(actor, centre.ward, pgettext("scope", "センター"))
+
+
+def delete_centre_part(*, actor, obj) -> None:
+    """Remove a room, block, closure or 減免; a room or block that bookings used cannot go."""
+    if not isinstance(obj, CENTRE_PARTS):
+        raise TypeError(f"not a part of a centre: {obj!r}")
+    model = type(obj)
+    with transaction.atomic():
+        stored = model.objects.select_for_update().filter(pk=obj.pk).first()
+        if stored is None:
+            return
+        _in_centre_ward(actor, stored.centre)
+        before = model_snapshot(stored)
+        record(
+            actor=actor,
+            action=f"facilities.delete_{model._meta.model_name}",
+            obj=stored,
+            before=before,
+            after=None,
+        )
+        try:
+            with transaction.atomic():
+                stored.delete()
+        except ProtectedError:
+            raise Refused(
+                _("「%(part)s」は予約や抽選の記録があるため削除できません（記録を残すため）")
+                % {"part": stored},
+                code="facilities.part_in_use",
+            ) from None

@@ -1,0 +1,482 @@
+"""The lottery's writes: setting one up, applying, drawing and holding the wins, lapsing unconfirmed wins,
+and the minute tick (`run_due`). The draw itself, pure and re-runnable, is `facilities.draw`."""
+
+import datetime
+import itertools
+import secrets
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from machi.accounts.actors import SYSTEM, SystemActor, actor_user
+from machi.accounts.models import CommunityGroup
+from machi.accounts.scope import NotAllowed
+from machi.audit.actions import record
+from machi.core import dates
+from machi.facilities import emails
+from machi.facilities.actions.booking import (
+    BookingRefused,
+    blocks_for,
+    hold_blocks,
+    require_group_may_book,
+    snapshot,
+    transition,
+)
+from machi.facilities.actions.centres import require_centre
+from machi.facilities.draw import STEPS, WON, choice_records, entry_snapshot, run_draw, seed_digest
+from machi.facilities.models import Lottery, LotteryChoice, LotteryEntry, Reservation, ReservationBlock
+from machi.facilities.queries import add_months, booking_opens_at, closure_reason, fee_for
+
+
+def create_lottery(
+    *,
+    actor,
+    centre,
+    month: datetime.date,
+    applications_open_at: datetime.datetime,
+    applications_close_at: datetime.datetime,
+    draw_at: datetime.datetime,
+    confirm_by: datetime.datetime,
+    first_come_opens_at: datetime.datetime,
+    max_choices: int = 3,
+    now: datetime.datetime | None = None,
+) -> Lottery:
+    """Put a centre's month to lottery. Its seed is drawn now and kept secret until applications close."""
+    require_centre(actor, centre, pgettext("scope", "抽選"))
+    now = now or timezone.now()
+    month = month.replace(day=1)
+    times = {
+        "applications_open_at": applications_open_at,
+        "applications_close_at": applications_close_at,
+        "draw_at": draw_at,
+        "confirm_by": confirm_by,
+        "first_come_opens_at": first_come_opens_at,
+    }
+    for (earlier, earlier_label, _strictly), (later, later_label, strictly) in itertools.pairwise(STEPS):
+        if times[later] < times[earlier] or (strictly and times[later] == times[earlier]):
+            message = (
+                _("%(later)s（%(later_at)s）は%(earlier)s（%(earlier_at)s）より後にしてください")
+                if strictly
+                else _("%(later)s（%(later_at)s）は%(earlier)s（%(earlier_at)s）以降にしてください")
+            )
+            raise BookingRefused(
+                message
+                % {
+                    "later": later_label,
+                    "later_at": dates.moment(times[later]),
+                    "earlier": earlier_label,
+                    "earlier_at": dates.moment(times[earlier]),
+                }
+            )
+    if not 1 <= max_choices <= 5:
+        raise BookingRefused(_("希望の数は1〜5にしてください"))
+    if applications_close_at <= now:
+        raise BookingRefused(
+            _("申込締切（%(applications_close_at)s）がすでに過ぎています")
+            % {"applications_close_at": dates.moment(applications_close_at)}
+        )
+    month_starts = timezone.make_aware(datetime.datetime.combine(month, datetime.time(0, 0)))
+    if first_come_opens_at > month_starts:
+        raise BookingRefused(
+            _("空き枠の先着受付開始（%(opens)s）は対象月（%(month)s）より前にしてください")
+            % {"opens": dates.moment(first_come_opens_at), "month": dates.month(month)}
+        )
+    first_come = booking_opens_at(centre, month, resident=True)
+    if first_come <= now:
+        raise BookingRefused(
+            _("%(month)s分はすでに先着順の受付（%(opens)sから）が始まっているため、抽選にできません")
+            % {"month": dates.month(month), "opens": dates.moment(first_come)}
+        )
+
+    seed = secrets.token_hex(32)
+    lottery = Lottery(
+        centre=centre,
+        month=month,
+        max_choices=max_choices,
+        seed=seed,
+        seed_digest=seed_digest(seed),
+        created_by=actor_user(actor),
+        **times,
+    )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                lottery.save()
+        except IntegrityError:
+            raise BookingRefused(
+                _("%(centre)sの%(month)s分の抽選はすでにあります")
+                % {"centre": centre.name, "month": dates.month(month)}
+            ) from None
+        record(
+            actor=actor, action="facilities.lottery_create", obj=lottery, before=None, after=_summary(lottery)
+        )
+    return lottery
+
+
+# --- Applying --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Wish:
+    """A checked choice: its rank, the room, the day and the blocks (in order)."""
+
+    rank: int
+    room: object
+    date: datetime.date
+    blocks: list
+
+
+def apply(*, actor, lottery: Lottery, choices, group: CommunityGroup | None = None, now=None) -> LotteryEntry:
+    """Apply with ranked choices [(room, date, [block codes]), …], first choice first.
+
+    One entry per person and one per group: the database's unique constraints decide,
+    and a second entry is refused with the number of the first.
+    """
+    now = now or timezone.now()
+    applicant = _require_applicant(actor)
+    wishes = check_choices(lottery, choices)
+    if group is not None:
+        require_group_may_book(actor, group, on_behalf=False)
+    with transaction.atomic():
+        locked = _lock_open(lottery, now)
+        try:
+            with transaction.atomic():
+                entry = LotteryEntry.objects.create(lottery=locked, applicant=applicant, group=group)
+        except IntegrityError:
+            raise _duplicate_refusal(locked, applicant, group) from None
+        _save_choices(entry, wishes)
+        record(
+            actor=actor,
+            action="facilities.lottery_apply",
+            obj=entry,
+            before=None,
+            after=entry_snapshot(entry),
+        )
+    return entry
+
+
+def change_entry(
+    *, actor, entry: LotteryEntry, choices, group: CommunityGroup | None = None, now=None
+) -> LotteryEntry:
+    """Replace an entry's choices (and the group it is for) while the window is open."""
+    now = now or timezone.now()
+    _require_own_entry(actor, entry)
+    wishes = check_choices(entry.lottery, choices)
+    if group is not None:
+        require_group_may_book(actor, group, on_behalf=False)
+    with transaction.atomic():
+        locked = _lock_open(entry.lottery, now)
+        before = entry_snapshot(entry)
+        if entry.group_id != (group.pk if group else None):
+            entry.group = group
+            try:
+                with transaction.atomic():
+                    entry.save(update_fields=["group"])
+            except IntegrityError:
+                raise _duplicate_refusal(locked, None, group) from None
+        entry.choices.all().delete()
+        _save_choices(entry, wishes)
+        record(
+            actor=actor,
+            action="facilities.lottery_change",
+            obj=entry,
+            before=before,
+            after=entry_snapshot(entry),
+        )
+    return entry
+
+
+def withdraw(*, actor, entry: LotteryEntry, now=None) -> None:
+    """Take an entry back while the window is open."""
+    now = now or timezone.now()
+    _require_own_entry(actor, entry)
+    with transaction.atomic():
+        _lock_open(entry.lottery, now)
+        record(
+            actor=actor,
+            action="facilities.lottery_withdraw",
+            obj=entry,
+            before=entry_snapshot(entry),
+            after=None,
+        )
+        entry.delete()
+
+
+def check_choices(lottery: Lottery, choices) -> list[Wish]:
+    """Each choice must be a booking the centre could take: its room, a day of the month it is
+    open, consecutive blocks within the room's limit (the same checks as a first-come booking)."""
+    centre = lottery.centre
+    choices = list(choices)
+    if not choices:
+        raise BookingRefused(_("希望を1つ以上選んでください"))
+    if len(choices) > lottery.max_choices:
+        raise BookingRefused(_("希望は%(max_choices)sつまでです") % {"max_choices": lottery.max_choices})
+    wishes, seen = [], {}
+    for rank, (room, day, block_codes) in enumerate(choices, start=1):
+        try:
+            if room.centre_id != centre.pk:
+                raise BookingRefused(
+                    _("%(room)sは%(centre)sの部屋ではありません") % {"room": room.name, "centre": centre.name}
+                )
+            if day.replace(day=1) != lottery.month:
+                raise BookingRefused(
+                    _("%(month)sの日を選んでください（%(day)s）")
+                    % {"month": dates.month(lottery.month), "day": dates.day(day)}
+                )
+            blocks = blocks_for(room, list(block_codes))
+            if reason := closure_reason(centre, day):
+                raise BookingRefused(
+                    _("%(day)sは%(centre)sの%(reason)sです")
+                    % {"day": dates.day(day), "centre": centre.name, "reason": reason}
+                )
+        except BookingRefused as refusal:
+            raise BookingRefused(
+                _("第%(rank)s希望：%(reason)s") % {"rank": rank, "reason": refusal.messages[0]}
+            ) from None
+        key = (room.pk, day, tuple(block.pk for block in blocks))
+        if key in seen:
+            raise BookingRefused(
+                _("第%(rank)s希望が第%(other)s希望と同じです") % {"rank": rank, "other": seen[key]}
+            )
+        seen[key] = rank
+        wishes.append(Wish(rank=rank, room=room, date=day, blocks=blocks))
+    return wishes
+
+
+def _require_applicant(actor):
+    if isinstance(actor, SystemActor) or actor is None or not actor.is_authenticated:
+        raise NotAllowed(_("抽選の申込にはログインが必要です"))
+    if not actor.is_active:
+        raise BookingRefused(_("この利用者は利用停止中のため申し込めません"))
+    return actor
+
+
+def _require_own_entry(actor, entry: LotteryEntry) -> None:
+    _require_applicant(actor)
+    if entry.applicant_id != actor.pk:
+        raise NotAllowed(_("この申込を変更・取消できるのは申込者だけです"))
+
+
+def _lock_open(lottery: Lottery, now) -> Lottery:
+    """The lottery row, locked: applying and drawing never overlap, and the window is checked inside."""
+    locked = Lottery.objects.select_for_update().select_related("centre").get(pk=lottery.pk)
+    if locked.drawn_at is not None:
+        raise BookingRefused(_("この抽選はすでに実施されました"))
+    if now < locked.applications_open_at:
+        raise BookingRefused(
+            _("申込の受付は%(applications_open_at)sからです")
+            % {"applications_open_at": dates.moment(locked.applications_open_at)}
+        )
+    if now > locked.applications_close_at:
+        raise BookingRefused(
+            _("申込は%(applications_close_at)sで締め切りました")
+            % {"applications_close_at": dates.moment(locked.applications_close_at)}
+        )
+    return locked
+
+
+def _duplicate_refusal(lottery: Lottery, applicant, group) -> BookingRefused:
+    own = applicant and LotteryEntry.objects.filter(lottery=lottery, applicant=applicant).first()
+    if own:
+        return BookingRefused(
+            _(
+                "この抽選にはすでに申し込んでいます（申込番号 %(entry)s）。申込は1人1件です。内容は申込の変更でお直しください"
+            )
+            % {"entry": own.pk}
+        )
+    return BookingRefused(
+        _("%(group)sはすでにこの抽選に申し込んでいます。申込は1団体1件です") % {"group": group.name}
+    )
+
+
+def _save_choices(entry: LotteryEntry, wishes: list[Wish]) -> None:
+    for wish in wishes:
+        choice = LotteryChoice.objects.create(entry=entry, rank=wish.rank, room=wish.room, date=wish.date)
+        choice.blocks.set(wish.blocks)
+
+
+@dataclass
+class DrawOutcome:
+    lottery: Lottery
+    entries: int
+    winners: int
+
+
+def draw(*, actor, lottery: Lottery, now=None) -> DrawOutcome:
+    """Run the draw once, at or after `draw_at`: each win becomes a booking (当選) to confirm by `confirm_by`.
+
+    The lottery row is locked, so a second run (staff and the minute tick at once) waits and is
+    then refused. The wins are held through `hold_blocks`, under the same unique index as every
+    booking; if a block was taken all the same, nothing of the draw is kept.
+    """
+    now = now or timezone.now()
+    require_centre(actor, lottery.centre, pgettext("scope", "抽選"))
+    with transaction.atomic():
+        locked = Lottery.objects.select_for_update().select_related("centre").get(pk=lottery.pk)
+        if locked.drawn_at is not None:
+            raise BookingRefused(
+                _("この抽選は%(drawn_at)sに実施済みです") % {"drawn_at": dates.moment(locked.drawn_at)}
+            )
+        if now < locked.draw_at:
+            raise BookingRefused(
+                _("抽選は%(draw_at)sから実施できます") % {"draw_at": dates.moment(locked.draw_at)}
+            )
+        entries = list(
+            locked.entries.order_by("id")
+            .select_related("applicant", "group")
+            .prefetch_related("choices__blocks")
+        )
+        recorded = [{"entry": entry.pk, "choices": choice_records(entry)} for entry in entries]
+        log = run_draw(seed=locked.seed, entries=recorded, unavailable=_unavailable(locked, entries))
+        log["seed_digest"] = locked.seed_digest
+        log["drawn_at"] = now.isoformat()
+
+        by_key = {
+            (entry.pk, choice.rank): (entry, choice) for entry in entries for choice in entry.choices.all()
+        }
+        for decision in log["decisions"]:
+            if decision["result"] == WON:
+                entry, choice = by_key[(decision["entry"], decision["rank"])]
+                _hold_win(actor, locked, entry, choice)
+
+        locked.drawn_at, locked.draw_log = now, log
+        locked.save(update_fields=["drawn_at", "draw_log"])
+        record(
+            actor=actor,
+            action="facilities.lottery_draw",
+            obj=locked,
+            before={"drawn_at": None},
+            after={
+                "drawn_at": now.isoformat(),
+                "entries": len(entries),
+                "winners": log["winners"],
+                "seed": locked.seed,
+            },
+        )
+        transaction.on_commit(lambda: emails.send_lottery_results(locked))
+    lottery.refresh_from_db()
+    return DrawOutcome(lottery=locked, entries=len(entries), winners=log["winners"])
+
+
+def _unavailable(lottery: Lottery, entries: list[LotteryEntry]) -> list[dict]:
+    """The blocks of the chosen rooms and days that no entry can win: booked already, or the centre is closed."""
+    centre = lottery.centre
+    wanted = {(choice.room_id, choice.date) for entry in entries for choice in entry.choices.all()}
+    if not wanted:
+        return []
+    codes = [block.code for block in centre.blocks.all()]
+    taken = {
+        (room, day, code)
+        for room, day, code in ReservationBlock.objects.filter(
+            room__centre=centre, date__range=(lottery.month, add_months(lottery.month, 1)), active=True
+        ).values_list("room_id", "date", "block__code")
+    }
+    unavailable = []
+    for room, day in sorted(wanted):
+        closed = closure_reason(centre, day)
+        for code in codes:
+            if closed:
+                reason = closed
+            elif (room, day, code) in taken:
+                reason = "予約済み"
+            else:
+                continue
+            unavailable.append({"room": room, "date": day.isoformat(), "block": code, "reason": reason})
+    return unavailable
+
+
+def _hold_win(actor, lottery: Lottery, entry: LotteryEntry, choice: LotteryChoice) -> Reservation:
+    blocks = sorted(choice.blocks.all(), key=lambda b: b.position)
+    fee, exemption = fee_for(choice.room, len(blocks), entry.group)
+    reservation = Reservation.objects.create(
+        room=choice.room,
+        date=choice.date,
+        status=Reservation.Status.WON,
+        holder=entry.applicant,
+        group=entry.group,
+        booked_by=None,
+        fee_yen=fee,
+        exemption_yen=exemption,
+        lottery=lottery,
+        confirm_by=lottery.confirm_by,
+    )
+    hold_blocks(reservation, blocks)
+    choice.won = reservation
+    choice.save(update_fields=["won"])
+    record(
+        actor=actor,
+        action="facilities.lottery_win",
+        obj=reservation,
+        before=None,
+        after=snapshot(reservation),
+    )
+    return reservation
+
+
+# --- After the draw ----------------------------------------------------------------------------
+
+
+def lapse_unconfirmed(*, actor, lottery: Lottery, now=None) -> list[Reservation]:
+    """Winners who did not confirm by their deadline lose the slot (当選辞退): the blocks are released."""
+    now = now or timezone.now()
+    require_centre(actor, lottery.centre, pgettext("scope", "抽選"))
+    lapsed = []
+    overdue = Reservation.objects.filter(lottery=lottery, status=Reservation.Status.WON, confirm_by__lt=now)
+    for reservation in overdue.order_by("id"):
+        try:
+            lapsed.append(
+                transition(
+                    actor=actor,
+                    reservation=reservation,
+                    allowed=(Reservation.Status.WON,),
+                    to=Reservation.Status.LAPSED,
+                    action="facilities.lottery_lapse",
+                    reason=_("当選の確認期限切れ"),
+                    now=now,
+                )
+            )
+        except BookingRefused:
+            continue  # confirmed or cancelled a moment before: nothing to lapse
+    return lapsed
+
+
+@dataclass
+class TickReport:
+    drawn: list[DrawOutcome] = field(default_factory=list)
+    lapsed: list[Reservation] = field(default_factory=list)
+    failed: list[tuple[Lottery, str]] = field(default_factory=list)
+
+
+def run_due(now=None) -> TickReport:
+    """Draw every lottery whose time has come and lapse every overdue win. Safe to run every minute."""
+    now = now or timezone.now()
+    report = TickReport()
+    for lottery in Lottery.objects.filter(drawn_at__isnull=True, draw_at__lte=now).select_related("centre"):
+        try:
+            report.drawn.append(draw(actor=SYSTEM, lottery=lottery, now=now))
+        except BookingRefused as refusal:
+            lottery.refresh_from_db()
+            if lottery.drawn_at is None:  # not merely drawn by someone else a moment ago
+                report.failed.append((lottery, refusal.messages[0]))
+    overdue = (
+        Lottery.objects.filter(reservations__status=Reservation.Status.WON, reservations__confirm_by__lt=now)
+        .distinct()
+        .select_related("centre")
+    )
+    for lottery in overdue:
+        report.lapsed += lapse_unconfirmed(actor=SYSTEM, lottery=lottery, now=now)
+    return report
+
+
+def _summary(lottery: Lottery) -> dict:
+    """What the audit log keeps of a lottery's set-up: never the seed before it is public."""
+    return {
+        "centre": lottery.centre_id,
+        "month": lottery.month.isoformat(),
+        **{name: getattr(lottery, name).isoformat() for name, _label, _strictly in STEPS},
+        "max_choices": lottery.max_choices,
+        "seed_digest": lottery.seed_digest,
+    }

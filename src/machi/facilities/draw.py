@@ -1,0 +1,256 @@
+"""The lottery's draw and its timeline, with no writes: anyone can re-run the draw from the published
+seed and the kept log (`run_draw`, `verify_draw`).
+
+Each step has its set time on the `Lottery`, in this order:
+
+1. `applications_open_at` … `applications_close_at`: a person applies (`apply`), for themselves
+   or for an approved group they belong to, with up to `max_choices` ranked choices; they may
+   change (`change_entry`) or withdraw (`withdraw`) until the window closes.
+2. `draw_at`: the draw (`draw`), run by `machi facilities_tick` each minute or by staff.
+3. `confirm_by`: winners confirm (`actions.confirm_win`); the slots of those who did not
+   are released (`lapse_unconfirmed`).
+4. `first_come_opens_at`: what is left opens first-come (`actions.book` waits for it).
+
+The draw can be re-run by anyone. The seed is drawn when the lottery is set up and only its
+SHA-256 digest is shown until applications close; then the seed itself is published. The
+algorithm (ALGORITHM) needs nothing else than the seed and the kept log: the entries with
+their choices by entry number, and the blocks that were already taken when it ran.
+
+The writes (apply, draw and hold the wins, lapse, the minute tick) are in `facilities.actions.lottery`.
+"""
+
+import datetime
+import hashlib
+import json
+import random
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from machi.facilities.models import Lottery, LotteryChoice, LotteryEntry
+from machi.facilities.queries import add_months
+
+ALGORITHM = (
+    "machi-lottery-1: order = entry numbers ascending, shuffled by Python's random.Random(seed).shuffle; "
+    "then for rank 1, 2, … each entry in that order without a win yet gets its choice of that rank "
+    "if none of its blocks is taken (already booked, closed, or won by an earlier entry)."
+)
+
+WON, LOST, ALREADY_WON = "won", "lost", "already_won"
+
+
+def default_schedule(centre, month: datetime.date) -> dict[str, datetime.datetime]:
+    """Japanese practice for a target month: apply on the 1st–7th of the month the booking window
+    opens (two months ahead by default), draw on the 8th at 9:00, confirm by the 15th, and the
+    leftovers open first-come on the 16th at 9:00."""
+    taking = add_months(month, -max(centre.window_months_ahead, 1))
+
+    def at(day: int, time: datetime.time) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(taking.replace(day=day), time))
+
+    return {
+        "applications_open_at": at(1, datetime.time(9, 0)),
+        "applications_close_at": at(7, datetime.time(23, 59, 59)),
+        "draw_at": at(8, datetime.time(9, 0)),
+        "confirm_by": at(15, datetime.time(23, 59, 59)),
+        "first_come_opens_at": at(16, datetime.time(9, 0)),
+    }
+
+
+# The steps in order, and whether each must come strictly after the one before (the database's
+# lottery_steps_in_order): the window has length, the draw may start the moment it closes, and so on.
+STEPS = (
+    ("applications_open_at", _("申込開始"), False),
+    ("applications_close_at", _("申込締切"), True),
+    ("draw_at", _("抽選日時"), False),
+    ("confirm_by", _("当選者の確認期限"), True),
+    ("first_come_opens_at", _("空き枠の先着受付開始"), False),
+)
+
+
+def seed_digest(seed: str) -> str:
+    return hashlib.sha256(seed.encode("ascii")).hexdigest()
+
+
+def published_seed(lottery: Lottery, now: datetime.datetime | None = None) -> str | None:
+    """The seed, once applications have closed; None before (only its digest is public then)."""
+    now = now or timezone.now()
+    return lottery.seed if now > lottery.applications_close_at else None
+
+
+def when(moment: datetime.datetime) -> str:
+    return f"{timezone.localtime(moment):%Y年%-m月%-d日 %H:%M}"
+
+
+class Stage:
+    """Where a lottery stands at a moment."""
+
+    UPCOMING = "upcoming"  # the window has not opened
+    OPEN = "open"  # taking applications
+    CLOSED = "closed"  # waiting for the draw
+    DRAWN = "drawn"  # winners confirming
+    FIRST_COME = "first_come"  # leftovers open first-come
+
+
+def stage(lottery: Lottery, now: datetime.datetime | None = None) -> str:
+    now = now or timezone.now()
+    if lottery.drawn_at is not None:
+        return Stage.FIRST_COME if now >= lottery.first_come_opens_at else Stage.DRAWN
+    if now < lottery.applications_open_at:
+        return Stage.UPCOMING
+    if now <= lottery.applications_close_at:
+        return Stage.OPEN
+    return Stage.CLOSED
+
+
+def can_draw(lottery: Lottery, now: datetime.datetime | None = None) -> bool:
+    return lottery.drawn_at is None and (now or timezone.now()) >= lottery.draw_at
+
+
+def entry_snapshot(entry: LotteryEntry) -> dict:
+    return {
+        "lottery": entry.lottery_id,
+        "applicant": entry.applicant_id,
+        "group": entry.group_id,
+        "choices": choice_records(entry),
+    }
+
+
+def choice_records(entry: LotteryEntry) -> list[dict]:
+    """An entry's choices as the draw log keeps them: rank, room id, ISO date, block codes in order."""
+    return [
+        {
+            "rank": choice.rank,
+            "room": choice.room_id,
+            "date": choice.date.isoformat(),
+            "blocks": [block.code for block in sorted(choice.blocks.all(), key=lambda b: b.position)],
+        }
+        for choice in sorted(entry.choices.all(), key=lambda c: c.rank)
+    ]
+
+
+# --- The draw ----------------------------------------------------------------------------------
+
+
+def run_draw(*, seed: str, entries: list[dict], unavailable: list[dict]) -> dict:
+    """The draw itself, from plain data only, so that anyone can re-run it.
+
+    `entries`: [{"entry": number, "choices": [{"rank", "room", "date", "blocks"}]}];
+    `unavailable`: [{"room", "date", "block", "reason"}], the blocks taken before the draw.
+    Returns the order and every decision, with its reason (and for a loss, the blocks that were taken).
+    """
+    order = sorted(entry["entry"] for entry in entries)
+    random.Random(seed).shuffle(order)
+    choices = {(e["entry"], c["rank"]): c for e in entries for c in e["choices"]}
+    ranks = sorted({rank for _, rank in choices})
+    held = {(u["room"], u["date"], u["block"]): u["reason"] for u in unavailable}
+    won: dict[int, int] = {}
+    decisions = []
+    for rank in ranks:
+        for number in order:
+            choice = choices.get((number, rank))
+            if choice is None:
+                continue
+            decision = {"rank": rank, "entry": number}
+            if number in won:
+                decision |= {"result": ALREADY_WON, "reason": f"第{won[number]}希望で当選済み"}
+            else:
+                keys = [(choice["room"], choice["date"], code) for code in choice["blocks"]]
+                clashes = [key for key in keys if key in held]
+                if clashes:
+                    reasons = sorted({held[key] for key in clashes})
+                    decision |= {
+                        "result": LOST,
+                        "blocks": [code for _, _, code in clashes],
+                        "reason": "、".join(reasons),
+                    }
+                else:
+                    for key in keys:
+                        held[key] = f"申込番号{number}が第{rank}希望で当選"
+                    won[number] = rank
+                    decision |= {"result": WON, "reason": "すべての区分が空いていたため当選"}
+            decisions.append(decision)
+    return {
+        "algorithm": ALGORITHM,
+        "seed": seed,
+        "entries": entries,
+        "unavailable": unavailable,
+        "order": order,
+        "decisions": decisions,
+        "winners": len(won),
+    }
+
+
+@dataclass
+class Verification:
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+
+
+def verify_draw(lottery: Lottery) -> Verification:
+    """Re-run the draw from the published seed over the recorded entries; does it give the kept log?
+
+    Also checks the seed against the digest shown before, that the log covers exactly the
+    entries in the database, and that the bookings made are those the log says were won.
+    """
+    if lottery.drawn_at is None:
+        return Verification(ok=False, problems=["まだ抽選していません"])
+    log = lottery.draw_log
+    problems = []
+    if seed_digest(lottery.seed) != lottery.seed_digest or log.get("seed") != lottery.seed:
+        problems.append("乱数の種が、事前に公開したハッシュと一致しません")
+    entries = list(lottery.entries.order_by("id").prefetch_related("choices__blocks"))
+    recorded = [{"entry": entry.pk, "choices": choice_records(entry)} for entry in entries]
+    if _plain(recorded) != _plain(log.get("entries")):
+        problems.append("記録された申込が、データベースの申込と一致しません")
+    rerun = run_draw(
+        seed=lottery.seed, entries=log.get("entries", []), unavailable=log.get("unavailable", [])
+    )
+    if rerun["order"] != log.get("order"):
+        problems.append("乱数の種から求めた順番が、記録と一致しません")
+    if _plain(rerun["decisions"]) != _plain(log.get("decisions")):
+        problems.append("再計算した当落が、記録と一致しません")
+    logged_wins = {(d["entry"], d["rank"]) for d in log.get("decisions", []) if d["result"] == WON}
+    booked_wins = set(
+        LotteryChoice.objects.filter(entry__lottery=lottery, won__isnull=False).values_list(
+            "entry_id", "rank"
+        )
+    )
+    if logged_wins != booked_wins:
+        problems.append("当選の予約が、記録の当選と一致しません")
+    return Verification(ok=not problems, problems=problems)
+
+
+def _plain(data):
+    """JSON as stored: key order (PostgreSQL's jsonb sorts keys) and tuples do not matter."""
+    return json.loads(json.dumps(data, sort_keys=True))
+
+
+def decision_rows(lottery: Lottery) -> list[dict]:
+    """The log's decisions with the room, day and blocks of each choice, for the pages."""
+    log = lottery.draw_log or {}
+    choices = {(e["entry"], c["rank"]): c for e in log.get("entries", []) for c in e["choices"]}
+    rooms = {room.pk: room for room in lottery.centre.rooms.all()}
+    labels = {block.code: block.label for block in lottery.centre.blocks.all()}
+    position = {number: n for n, number in enumerate(log.get("order", []), start=1)}
+    rows = []
+    for decision in log.get("decisions", []):
+        choice = choices[(decision["entry"], decision["rank"])]
+        rows.append(
+            decision
+            | {
+                "position": position.get(decision["entry"]),
+                "room": rooms.get(choice["room"]),
+                "date": datetime.date.fromisoformat(choice["date"]),
+                "blocks": "・".join(labels.get(code, code) for code in choice["blocks"]),
+                "why": (
+                    "・".join(labels.get(code, code) for code in decision["blocks"])
+                    + "："
+                    + decision["reason"]
+                    if decision.get("blocks")
+                    else decision["reason"]
+                ),
+            }
+        )
+    return rows

@@ -1,0 +1,60 @@
+"""Every write to the ledger. Views, the API and the CLI call these; nothing else writes.
+
+Each action is atomic. Figures change only through `set_figures`, which appends
+the change to the project's history in the same transaction.
+
+One module per job, re-exported here so callers write `from machi.ledger.actions import set_figures`
+or `actions.set_figures(...)`:
+
+- `figures`: a project's money and its history;
+- `imports`: the ledger read from files, all or nothing;
+- `records`: wards, programmes, pillars, projects and their themes, one record at a time;
+- `outcomes`: the outcomes a service posts to a project.
+"""
+
+from machi.ledger.actions.figures import (
+    ATTRIBUTE_LABELS,
+    FIGURE_LABELS,
+    FigureRefused,
+    project_snapshot,
+    set_figures,
+)
+from machi.ledger.actions.imports import ImportReport, import_ledger
+from machi.ledger.actions.outcomes import OutcomeFigure, OutcomePosting, post_outcomes
+from machi.ledger.actions.records import (
+    PILLAR_FIELDS,
+    PROGRAMME_FIELDS,
+    PROJECT_FIELDS,
+    WARD_FIELDS,
+    delete_pillar,
+    save_pillar,
+    save_programme,
+    save_programme_profile,
+    save_project,
+    save_ward,
+    tag_project,
+)
+
+__all__ = [
+    "ATTRIBUTE_LABELS",
+    "FIGURE_LABELS",
+    "PILLAR_FIELDS",
+    "PROGRAMME_FIELDS",
+    "PROJECT_FIELDS",
+    "WARD_FIELDS",
+    "FigureRefused",
+    "ImportReport",
+    "OutcomeFigure",
+    "OutcomePosting",
+    "delete_pillar",
+    "import_ledger",
+    "post_outcomes",
+    "project_snapshot",
+    "save_pillar",
+    "save_programme",
+    "save_programme_profile",
+    "save_project",
+    "save_ward",
+    "set_figures",
+    "tag_project",
+]

@@ -1,0 +1,94 @@
+"""A project's money: figures change only through `set_figures`, which appends each change to the
+project's history (`FigureChange`) in the same transaction."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from machi.accounts.actors import actor_user
+from machi.accounts.scope import require_ward
+from machi.audit.actions import record
+from machi.core.errors import Refused
+from machi.core.text import normalize
+from machi.ledger.models import FigureChange, Project, Stage
+
+FIGURE_LABELS = {"initial_yen": "当初予算", "revised_yen": "2月補正後", "settled_yen": "決算額"}
+ATTRIBUTE_LABELS = {
+    "no": "No.",
+    "name": "事業名",
+    "description": "事業内容",
+    "status": "区分",
+    "pillar_id": "柱",
+}
+
+
+class FigureRefused(Refused, ValueError):
+    """A change of figures refused for its input (400); a ValueError too, as callers have always caught it."""
+
+    default_code = "ledger.figures_refused"
+
+
+def set_figures(project: Project, *, actor, reason: str, **figures: int | None) -> list[FigureChange]:
+    """Change any of initial_yen, revised_yen, settled_yen; each real change is kept in the history.
+
+    Only staff of the project's ward (or a city administrator, or the system
+    operator) may. A figure given with its current value is no change and leaves no entry.
+    """
+    unknown = set(figures) - set(FIGURE_LABELS)
+    if unknown:
+        raise ValueError(f"unknown figures: {sorted(unknown)}")
+    if not normalize(reason):
+        raise FigureRefused(_("変更の理由を入力してください"))
+    for value in figures.values():
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise FigureRefused(_("金額は0以上の整数（円）です"))
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().select_related("programme__ward").get(pk=project.pk)
+        require_ward(actor, locked.programme.ward, pgettext("scope", "事業の金額"))
+        before = project_snapshot(locked)
+        changes = write_figures(locked, reason=reason, actor=actor, figures=figures)
+        if changes:
+            record(
+                actor=actor,
+                action="ledger.set_figures",
+                obj=locked,
+                before=before,
+                after=project_snapshot(locked),
+            )
+    for field_name in figures:
+        setattr(project, field_name, getattr(locked, field_name))
+    return changes
+
+
+def write_figures(project: Project, *, reason: str, actor, figures: dict) -> list[FigureChange]:
+    """Apply figures to a project whose row this transaction has locked; append the history."""
+    changes = [
+        FigureChange(
+            project=project,
+            stage=Stage(field_name.removesuffix("_yen")),
+            old_yen=getattr(project, field_name),
+            new_yen=new,
+            changed_by=actor_user(actor),
+            reason=reason,
+        )
+        for field_name, new in figures.items()
+        if getattr(project, field_name) != new
+    ]
+    if changes:
+        for change in changes:
+            setattr(project, change.stage + "_yen", change.new_yen)
+        project.save(update_fields=[change.stage + "_yen" for change in changes])
+        FigureChange.objects.bulk_create(changes)
+    return changes
+
+
+def project_snapshot(project: Project) -> dict:
+    """What the audit log keeps of a project: its identity, attributes and figures."""
+    return {
+        "no": project.no,
+        "name": project.name,
+        "status": project.status,
+        "pillar_id": project.pillar_id,
+        "description": project.description,
+        **{f: getattr(project, f) for f in FIGURE_LABELS},
+    }
