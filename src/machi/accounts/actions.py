@@ -20,7 +20,7 @@ from django.utils.translation import pgettext
 from machi.accounts.actors import SYSTEM, SystemActor
 from machi.accounts.models import ApiToken, CommunityGroup, GroupMember, Role, RoleGrant
 from machi.accounts.scope import NotAllowed, require_city_admin, require_ward
-from machi.audit.actions import record
+from machi.audit.actions import audited_save, record
 
 User = get_user_model()
 PROFILE_FIELDS = (
@@ -129,27 +129,36 @@ def verify_email(token: str) -> "User":
 
 def update_profile(*, actor, user, **fields) -> "User":
     """A person edits their own profile; a city administrator may edit anyone's."""
-    if actor != user:
-        require_city_admin(actor, _("他の利用者のプロフィールの変更"))
+
+    def oneself_or_a_city_admin(actor, person) -> None:
+        if actor != person:
+            require_city_admin(actor, _("他の利用者のプロフィールの変更"))
+
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"unknown profile fields: {sorted(unknown)}")
-    with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
-        before = _user_snapshot(user)
-        for name, value in fields.items():
-            setattr(user, name, value)
-        if "email" in fields and fields["email"].lower() != (before["email"] or "").lower():
+
+    def a_new_address_is_confirmed_again(user, stored) -> None:
+        if "email" in fields and fields["email"].lower() != (stored.email or "").lower():
             user.email = fields["email"].lower()
-            user.email_verified_at = None  # a new address is confirmed again
-            if user.username == (before["email"] or "").lower():
+            user.email_verified_at = None
+            if user.username == (stored.email or "").lower():
                 user.username = user.email  # signed up with the address: the old one stops logging in
-        user.full_clean(exclude=["password"])
-        user.save()
-        after = _user_snapshot(user)
-        if after != before:
-            record(actor=actor, action="accounts.update_profile", obj=user, before=before, after=after)
-    return user
+
+    # The row as stored, with only these fields changed: the object given may be stale.
+    changed = User.objects.get(pk=user.pk)
+    for name, value in fields.items():
+        setattr(changed, name, value)
+    return audited_save(
+        actor=actor,
+        obj=changed,
+        action="accounts.update_profile",
+        scope=oneself_or_a_city_admin,
+        snapshot=_user_snapshot,
+        prepare=a_new_address_is_confirmed_again,
+        exclude=["password"],
+        update_fields=[*fields, *(("email_verified_at", "username") if "email" in fields else ())],
+    )
 
 
 def grant_role(*, actor, user, role: str, ward=None, centre=None) -> RoleGrant:

@@ -7,10 +7,11 @@ record" that every action saving a single row goes through.
 from collections.abc import Callable, Iterable
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from machi.accounts.actors import Actor, actor_label, actor_user
 from machi.audit.models import AuditEntry
+from machi.core.errors import Refused
 
 
 def record(*, actor: Actor, action: str, obj, before: dict | None, after: dict | None) -> AuditEntry:
@@ -35,18 +36,24 @@ def audited_save(
     scope: Callable[[Actor, object], None],
     fields: Iterable[str] | None = None,
     snapshot: Callable[[object], dict] | None = None,
-    check: Callable[[object], None] | None = None,
+    prepare: Callable[[object, object | None], None] | None = None,
     exclude: Iterable[str] | None = None,
+    update_fields: Iterable[str] | None = None,
+    duplicate: str | None = None,
 ):
     """Create or change one row, the one way every action does it; returns the row.
 
     Inside one transaction: the stored row (if any) is locked (`select_for_update`), so two
     editors queue; `scope(actor, row)` is asked of the stored row and of the new one, so
-    moving a row to another ward needs scope on both; `check(obj)` runs the action's own
-    rules; `full_clean` validates (minus `exclude`); the row is saved; and the audit entry
-    keeps before and after (the `fields` given, or the row's `snapshot`, or every concrete
-    field), written only when something changed. `scope` raises `NotAllowed`; `check` and
-    `full_clean` raise a `ValidationError`; either way nothing is written.
+    moving a row to another ward needs scope on both; `prepare(obj, stored)` runs the action's
+    own rules (refusing with a `Refused`) and brings the new row in line with the stored one
+    (`stored` is None for a new row); `full_clean` validates (minus `exclude`); the row is
+    saved (only `update_fields`, where the row holds what other actions own); and the audit
+    entry keeps before and after (the `fields` given, or the row's `snapshot`, or every
+    concrete field), written only when something changed. With `duplicate`, the database's
+    unique constraints decide, and a row they refuse is a `Refused` with that message.
+    `scope` raises `NotAllowed`; `prepare` and `full_clean` raise a `ValidationError`;
+    either way nothing is written.
     """
     if snapshot is None:
         names = tuple(fields) if fields is not None else None
@@ -59,11 +66,22 @@ def audited_save(
         if stored is not None:
             scope(actor, stored)
         scope(actor, obj)
-        if check is not None:
-            check(obj)
+        if prepare is not None:
+            prepare(obj, stored)
         before = None if stored is None else snapshot(stored)
-        obj.full_clean(exclude=list(exclude) if exclude else None)
-        obj.save()
+        obj.full_clean(
+            exclude=list(exclude) if exclude else None,
+            validate_unique=duplicate is None,
+            validate_constraints=duplicate is None,
+        )
+        save = {"update_fields": list(update_fields)} if stored is not None and update_fields else {}
+        try:
+            with transaction.atomic():
+                obj.save(**save)
+        except IntegrityError:
+            if duplicate is None:
+                raise
+            raise Refused(duplicate, code="duplicate") from None
         after = snapshot(obj)
         if after != before:
             record(actor=actor, action=action, obj=obj, before=before, after=after)

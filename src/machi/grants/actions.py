@@ -82,7 +82,7 @@ class ExpenseInput:
 def save_programme(*, actor, programme: GrantProgramme) -> GrantProgramme:
     """Create or change a programme; its project must be the same ward's, of the same year."""
 
-    def same_ward_and_year(programme: GrantProgramme) -> None:
+    def same_ward_and_year(programme: GrantProgramme, stored) -> None:
         project = programme.project
         if (
             project.programme.ward_id != programme.ward_id
@@ -103,12 +103,12 @@ def save_programme(*, actor, programme: GrantProgramme) -> GrantProgramme:
         obj=programme,
         action="grants.save_programme",
         scope=lambda actor, programme: _require_staff(actor, programme),
-        check=same_ward_and_year,
+        prepare=same_ward_and_year,
     )
 
 
 def save_track(*, actor, track: GrantTrack) -> GrantTrack:
-    def rate_is_a_fraction(track: GrantTrack) -> None:
+    def rate_is_a_fraction(track: GrantTrack, stored) -> None:
         if not 0 < track.rate_numerator <= track.rate_denominator:
             raise GrantRefused(
                 _("補助率は0より大きく1以下の分数で指定してください（%(numerator)s/%(denominator)s）")
@@ -120,7 +120,7 @@ def save_track(*, actor, track: GrantTrack) -> GrantTrack:
         obj=track,
         action="grants.save_track",
         scope=lambda actor, track: _require_staff(actor, track.programme),
-        check=rate_is_a_fraction,
+        prepare=rate_is_a_fraction,
     )
 
 

@@ -2,7 +2,7 @@
 projects and their themes."""
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -139,36 +139,23 @@ def save_project(*, actor, project: Project) -> Project:
     Figures change only through set_figures, with a reason. A new project starts
     with none. Moving a project to another ward's programme needs both wards in scope.
     """
-    with transaction.atomic():
-        stored = (
-            Project.objects.select_for_update()
-            .select_related("programme__ward")
-            .filter(pk=project.pk)
-            .first()
-        )
-        if stored is not None:
-            require_ward(actor, stored.programme.ward, pgettext("scope", "事業"))
-        require_ward(actor, project.programme.ward, pgettext("scope", "事業"))
+
+    def figures_stay_as_they_are(project: Project, stored: Project | None) -> None:
         if project.pillar_id is not None and project.pillar.programme_id != project.programme_id:
             raise ValidationError({"pillar": _("この柱は選んだ区・年度のものではありません。")})
-        before = None if stored is None else project_snapshot(stored)
-        try:
-            with transaction.atomic():
-                if stored is None:
-                    for field_name in FIGURE_LABELS:
-                        setattr(project, field_name, None)
-                    project.save()
-                else:
-                    project.save(update_fields=[*PROJECT_FIELDS, "name_key"])
-        except IntegrityError:
-            raise ValidationError(_("同じ区・年度に、同じ No. または事業名の事業がすでにあります")) from None
-        if stored is not None:
-            for field_name in FIGURE_LABELS:
-                setattr(project, field_name, getattr(stored, field_name))
-        after = project_snapshot(project)
-        if after != before:
-            record(actor=actor, action="ledger.save_project", obj=project, before=before, after=after)
-    return project
+        for field_name in FIGURE_LABELS:
+            setattr(project, field_name, None if stored is None else getattr(stored, field_name))
+
+    return audited_save(
+        actor=actor,
+        obj=project,
+        action="ledger.save_project",
+        scope=lambda actor, project: require_ward(actor, project.programme.ward, pgettext("scope", "事業")),
+        snapshot=project_snapshot,
+        prepare=figures_stay_as_they_are,
+        update_fields=[*PROJECT_FIELDS, "name_key"],
+        duplicate=_("同じ区・年度に、同じ No. または事業名の事業がすでにあります"),
+    )
 
 
 WARD_FIELDS = ("code", "name", "name_en", "city_name", "city_code")
