@@ -1,4 +1,4 @@
-"""What the API answers when it refuses: one JSON shape, Japanese messages, documented statuses.
+"""What the API answers when it refuses: one JSON shape, messages in the request's language, documented statuses.
 
 Every refusal is `{"detail": "<message>", "code": "<machine code>"}`: the message in the
 request's language (Japanese unless it asks for English), the code stable for programs
@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -22,25 +23,25 @@ from machi.core.errors import NotFound, code_of, status_of
 
 # Field names as people know them; the JSON name is always shown too, so a programmer can find it.
 FIELD_LABELS = {
-    "initial": "当初予算",
-    "revised": "2月補正後",
-    "settled": "決算額",
-    "reason": "変更の理由",
-    "year": "年度",
-    "ward": "区",
-    "theme": "テーマ",
-    "project_id": "事業の id",
-    "token_id": "トークンの id",
-    "name": "名前",
+    "initial": _lazy("当初予算"),
+    "revised": _lazy("2月補正後"),
+    "settled": _lazy("決算額"),
+    "reason": _lazy("変更の理由"),
+    "year": _lazy("年度"),
+    "ward": _lazy("区"),
+    "theme": _lazy("テーマ"),
+    "project_id": _lazy("事業の id"),
+    "token_id": _lazy("トークンの id"),
+    "name": _lazy("名前"),
 }
 YEN_FIELDS = {"initial", "revised", "settled"}
-NOT_JSON = (
+NOT_JSON = _lazy(
     "本文を JSON として読めません（Content-Type: application/json で JSON オブジェクトを送ってください）"
 )
 # Text that may hold no control character (PostgreSQL refuses NUL): `pattern=NO_CONTROL`.
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 HTTP_CODES = {400: "invalid", 401: "unauthenticated", 403: "not_allowed", 404: "not_found", 409: "conflict"}
-UNAUTHENTICATED = "認証が必要です（Authorization: Bearer <トークン>、またはログインしたセッション）"
+UNAUTHENTICATED = _lazy("認証が必要です（Authorization: Bearer <トークン>、またはログインしたセッション）")
 
 
 class ErrorOut(Schema):
@@ -65,7 +66,7 @@ AUTH_ERRORS = {401: ErrorOut, 403: ErrorOut}
 
 
 def field_message(error: dict) -> str:
-    """One pydantic/ninja error as a Japanese sentence that names the field."""
+    """One pydantic/ninja error as a sentence that names the field, in the request's language."""
     loc = [part for part in error.get("loc", ()) if isinstance(part, str | int)]
     # loc is (source, [body parameter,] field…): the field is the last name after the source
     # (and, in a body, after the parameter's own name); a loc that stops there is the whole body.
@@ -76,35 +77,45 @@ def field_message(error: dict) -> str:
     raw = str(error.get("msg", ""))
     if field is None:
         if kind in ("model_attributes_type", "dict_type", "model_type"):
-            return "本文は JSON オブジェクト（{…}）で送ってください"
+            return _("本文は JSON オブジェクト（{…}）で送ってください")
         if kind == "missing":
-            return "本文がありません（JSON オブジェクトを送ってください）"
+            return _("本文がありません（JSON オブジェクトを送ってください）")
         return raw.removeprefix("Value error, ")
-    label = f"「{field}」（{FIELD_LABELS[field]}）" if field in FIELD_LABELS else f"「{field}」"
+    if field in FIELD_LABELS:
+        label = _("「%(field)s」（%(label)s）") % {"field": field, "label": FIELD_LABELS[field]}
+    else:
+        label = _("「%(field)s」") % {"field": field}
     if field in YEN_FIELDS and kind.startswith(("int_", "greater_than", "less_than")):
-        limit = f"、{ctx['le']:,} 円まで" if kind == "less_than_equal" else ""
-        return f"{label}は0以上の整数（円）か null で指定してください（小数・文字列・真偽値は不可{limit}）"
-    messages = {
-        "missing": f"{label}は必須です",
-        "extra_forbidden": f"{label}という項目は受け付けていません",
-        "int_type": f"{label}は整数で指定してください",
-        "int_parsing": f"{label}は整数で指定してください",
-        "int_from_float": f"{label}は整数で指定してください",
-        "int_parsing_size": f"{label}の数が大きすぎます",
-        "greater_than_equal": f"{label}は{ctx.get('ge')}以上で指定してください",
-        "greater_than": f"{label}は{ctx.get('gt')}より大きい値で指定してください",
-        "less_than_equal": f"{label}は{ctx.get('le')}以下で指定してください",
-        "less_than": f"{label}は{ctx.get('lt')}未満で指定してください",
-        "string_type": f"{label}は文字列で指定してください",
-        "string_too_short": f"{label}を入力してください",
-        "string_too_long": f"{label}は{ctx.get('max_length')}文字以内で指定してください",
-        "literal_error": f"{label}の値が正しくありません（{ctx.get('expected', '')}）",
-        "string_pattern_mismatch": f"{label}の形式が正しくありません",
-    }
+        if kind == "less_than_equal":
+            return _(
+                "%(label)sは0以上の整数（円）か null で指定してください（小数・文字列・真偽値は不可、%(limit)s 円まで）"
+            ) % {"label": label, "limit": f"{ctx['le']:,}"}
+        return _("%(label)sは0以上の整数（円）か null で指定してください（小数・文字列・真偽値は不可）") % {
+            "label": label
+        }
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == NO_CONTROL:
-        return f"{label}に制御文字は使えません"
+        return _("%(label)sに制御文字は使えません") % {"label": label}
+    messages = {
+        "missing": _lazy("%(label)sは必須です"),
+        "extra_forbidden": _lazy("%(label)sという項目は受け付けていません"),
+        "int_type": _lazy("%(label)sは整数で指定してください"),
+        "int_parsing": _lazy("%(label)sは整数で指定してください"),
+        "int_from_float": _lazy("%(label)sは整数で指定してください"),
+        "int_parsing_size": _lazy("%(label)sの数が大きすぎます"),
+        "greater_than_equal": _lazy("%(label)sは%(ge)s以上で指定してください"),
+        "greater_than": _lazy("%(label)sは%(gt)sより大きい値で指定してください"),
+        "less_than_equal": _lazy("%(label)sは%(le)s以下で指定してください"),
+        "less_than": _lazy("%(label)sは%(lt)s未満で指定してください"),
+        "string_type": _lazy("%(label)sは文字列で指定してください"),
+        "string_too_short": _lazy("%(label)sを入力してください"),
+        "string_too_long": _lazy("%(label)sは%(max_length)s文字以内で指定してください"),
+        "literal_error": _lazy("%(label)sの値が正しくありません（%(expected)s）"),
+        "string_pattern_mismatch": _lazy("%(label)sの形式が正しくありません"),
+    }
     if kind in messages:
-        return messages[kind]
+        values = {"label": label, "expected": ""} | {key: ctx.get(key) for key in ("ge", "gt", "le", "lt")}
+        values |= {key: value for key, value in ctx.items() if key in ("max_length", "expected")}
+        return str(messages[kind]) % values
     if kind in ("value_error", "assertion_error"):
         message = raw.removeprefix("Value error, ").removeprefix("Assertion failed, ")
         return message if field in message or "「" in message else f"{label}: {message}"
@@ -120,11 +131,12 @@ def validation_error(request: HttpRequest, exc: ValidationError, api: NinjaAPI) 
         }
         for error in exc.errors
     ]
-    messages = list(dict.fromkeys(error["msg"] for error in errors)) or ["入力が正しくありません"]
+    messages = list(dict.fromkeys(error["msg"] for error in errors)) or [_("入力が正しくありません")]
     detail = (
         messages[0]
         if len(messages) == 1
-        else f"入力に誤りが {len(messages)} 件あります: " + " / ".join(messages)
+        else _("入力に誤りが %(count)s 件あります: %(messages)s")
+        % {"count": len(messages), "messages": " / ".join(messages)}
     )
     return api.create_response(request, {"detail": detail, "code": "invalid", "errors": errors}, status=400)
 
@@ -133,7 +145,7 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError, api: Ni
     message = str(exc)
     response = api.create_response(
         request,
-        {"detail": UNAUTHENTICATED if message == "Unauthorized" else message, "code": "unauthenticated"},
+        {"detail": str(UNAUTHENTICATED) if message == "Unauthorized" else message, "code": "unauthenticated"},
         status=401,
     )
     response["WWW-Authenticate"] = 'Bearer realm="machi"'
@@ -143,8 +155,8 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError, api: Ni
 def http_error(request: HttpRequest, exc: HttpError, api: NinjaAPI) -> HttpResponse:
     message = str(exc)
     if exc.status_code == 400 and message.startswith("Cannot parse request body"):
-        error = {"loc": ["body"], "type": "json_invalid", "msg": NOT_JSON}
-        body = {"detail": NOT_JSON, "code": "invalid", "errors": [error]}
+        error = {"loc": ["body"], "type": "json_invalid", "msg": str(NOT_JSON)}
+        body = {"detail": str(NOT_JSON), "code": "invalid", "errors": [error]}
         return api.create_response(request, body, status=400)
     body = {"detail": message, "code": HTTP_CODES.get(exc.status_code, "error")}
     if exc.status_code == 400:

@@ -77,3 +77,44 @@ def test_the_api_maps_not_allowed_and_not_found():
         404,
         {"detail": "見つかりません", "code": "not_found"},
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "ja",
+            [
+                "「ward」（区）は50文字以内で指定してください",
+                "認証が必要です（Authorization: Bearer <トークン>、またはログインしたセッション）",
+                "本文を JSON として読めません（Content-Type: application/json で JSON オブジェクトを送ってください）",
+            ],
+        ),
+        (
+            "en",
+            [
+                "“ward” (Ward) must be at most 50 characters",
+                "Authentication is required (Authorization: Bearer <token>, or a signed-in session)",
+                "The body cannot be read as JSON (send a JSON object with Content-Type: application/json)",
+            ],
+        ),
+    ],
+)
+def test_a_request_that_fails_validation_is_answered_in_its_language(
+    client, django_user_model, language, expected
+):
+    too_long = client.get("/api/projects?ward=" + "x" * 60, HTTP_ACCEPT_LANGUAGE=language)
+    unauthenticated = client.patch(
+        "/api/projects/1", "{not json", content_type="application/json", HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert (too_long.status_code, too_long.json()["code"]) == (400, "invalid")
+    assert too_long.json()["detail"] == expected[0]
+    assert too_long.json()["errors"][0]["msg"] == expected[0]
+    assert (unauthenticated.status_code, unauthenticated.json()["detail"]) == (401, expected[1])
+    client.force_login(django_user_model.objects.create_user("someone"))
+    not_json = client.patch(
+        "/api/projects/1", "{not json", content_type="application/json", HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert not_json.status_code == 400
+    assert not_json.json()["detail"] == expected[2]
