@@ -122,15 +122,17 @@ def save_pillar(*, actor, pillar: Pillar) -> Pillar:
 def delete_pillar(*, actor, pillar: Pillar) -> None:
     """A pillar still holding projects is kept (the database protects it)."""
     with transaction.atomic():
-        require_ward(actor, pillar.programme.ward, pgettext("scope", "柱"))
+        # The stored row decides whose it is: the object given may name another programme.
+        stored = Pillar.objects.select_for_update().select_related("programme__ward").get(pk=pillar.pk)
+        require_ward(actor, stored.programme.ward, pgettext("scope", "柱"))
         record(
             actor=actor,
             action="ledger.delete_pillar",
-            obj=pillar,
-            before=_fields(pillar, PILLAR_FIELDS),
+            obj=stored,
+            before=_fields(stored, PILLAR_FIELDS),
             after=None,
         )
-        pillar.delete()
+        stored.delete()
 
 
 def save_project(*, actor, project: Project) -> Project:
