@@ -1,4 +1,4 @@
-"""What every app's JSON API (`<app>/api.py`) declares the same way: ids, filters, 404s, times, wards and years.
+"""What every app's JSON API (`<app>/api.py`) declares the same way: ids, filters, refused queries, times, wards and years.
 
 The routers of ledger, accounts, facilities and grants build on these so that an id, a
 year filter or a refused query reads and documents the same in every part of the API (and
