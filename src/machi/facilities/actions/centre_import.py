@@ -170,15 +170,19 @@ def _import_centre_rows(rows, wards, problems, report, *, actor, projects) -> No
             problems.append(Problem.at(row.where, None, "、".join(error.messages)))
             continue
         existing[key] = centre
-        label = f"{ward.name} {centre.name}"
-        if created:
-            report.centres.created += 1
-            report.lines.append(f"新規: {label}")
-        elif changed:
-            report.centres.updated += 1
-            report.lines.append(f"更新: {label}（{'、'.join(_field_label(Centre, n) for n in changed)}）")
-        else:
-            report.centres.unchanged += 1
+        _tally(report, report.centres, f"{ward.name} {centre.name}", Centre, created=created, changed=changed)
+
+
+def _tally(report, counts, label: str, model, *, created: bool, changed: list[str]) -> None:
+    """Count a centre or a room as new, updated (naming its changed fields) or unchanged."""
+    if created:
+        counts.created += 1
+        report.lines.append(f"新規: {label}")
+    elif changed:
+        counts.updated += 1
+        report.lines.append(f"更新: {label}（{'、'.join(_field_label(model, n) for n in changed)}）")
+    else:
+        counts.unchanged += 1
 
 
 def _apply_exemptions(centre, percents: dict, *, actor, created: bool) -> list[str]:
@@ -260,11 +264,4 @@ def _import_room_rows(rows, wards, unreadable_names, problems, report, *, actor)
                 continue
             rooms[room_key] = room
         label = f"{centre.ward.name} {centre.name} {room.name}"
-        if created:
-            report.rooms.created += 1
-            report.lines.append(f"新規: {label}")
-        elif changed:
-            report.rooms.updated += 1
-            report.lines.append(f"更新: {label}（{'、'.join(_field_label(Room, n) for n in changed)}）")
-        else:
-            report.rooms.unchanged += 1
+        _tally(report, report.rooms, label, Room, created=created, changed=changed)
