@@ -139,6 +139,16 @@ def test_an_unreasonable_range_is_400_and_says_why(room, start, end, message):
     assert answer.json()["detail"].startswith(message)
 
 
+def test_a_refused_range_says_why_in_english_when_asked(room):
+    answer = Client().get(
+        f"/api/rooms/{room.pk}/availability",
+        {"from": "2027-01-10", "to": "2027-01-09"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert (answer.status_code, answer.json()["code"]) == (400, "invalid")
+    assert answer.json()["detail"] == "“to” (2027-01-09) must be on or after “from” (2027-01-10)"
+
+
 def test_sixty_two_days_is_still_answered(room):
     answer = Client().get(f"/api/rooms/{room.pk}/availability", {"from": "2027-01-01", "to": "2027-03-03"})
     assert answer.status_code == 200

@@ -6,6 +6,7 @@ import random
 
 import pytest
 from django.core import mail
+from django.utils import translation
 from tests.facilities.lottery_support import (
     AFTER_CLOSE,
     AFTER_CONFIRM,
@@ -152,6 +153,9 @@ def test_an_entry_added_after_the_draw_is_found(lottery, room, person):
     late = lottery.entries.create(applicant=person())
     LotteryChoice.objects.create(entry=late, rank=1, room=room, date=DAY)
     assert "記録された申込が、データベースの申込と一致しません" in lotteries.verify_draw(lottery).problems
+    with translation.override("en"):
+        problems = lotteries.verify_draw(lottery).problems
+    assert "The entries in the log do not match the entries in the database" in problems
 
 
 def test_every_first_choice_is_decided_before_any_second_choice(lottery, room, hall, person):

@@ -185,11 +185,20 @@ def room_availability_days(
     end = end or start + dt.timedelta(days=DEFAULT_AVAILABILITY_DAYS - 1)
     for value in (start, end):
         if not FIRST_DATE <= value <= LAST_DATE:
-            raise bad_request(f"日付は{FIRST_DATE:%Y年}から{LAST_DATE:%Y年}までで指定してください（{value}）")
+            raise bad_request(
+                _("日付は%(first)s年から%(last)s年までで指定してください（%(value)s）")
+                % {"first": FIRST_DATE.year, "last": LAST_DATE.year, "value": value}
+            )
     if end < start:
-        raise bad_request(f"「to」（{end}）は「from」（{start}）以降の日付にしてください")
+        raise bad_request(
+            _("「to」（%(end)s）は「from」（%(start)s）以降の日付にしてください")
+            % {"end": end, "start": start}
+        )
     if (end - start).days + 1 > MAX_AVAILABILITY_DAYS:
-        raise bad_request(f"一度に見られるのは{MAX_AVAILABILITY_DAYS}日までです（{start}〜{end}）")
+        raise bad_request(
+            _("一度に見られるのは%(days)s日までです（%(start)s〜%(end)s）")
+            % {"days": MAX_AVAILABILITY_DAYS, "start": start, "end": end}
+        )
     days = room_availability(room, start, end)
     return {"room": room.pk, "days": [_day_out(day) for day in days]}
 
@@ -210,14 +219,17 @@ def create_reservation(request, payload: ReservationIn):
     room = Room.objects.select_related("centre").prefetch_related(_ordered_blocks("centre__blocks"))
     room = room.filter(pk=payload.room).first()
     if room is None:
-        raise bad_request(f"部屋が見つかりません（id: {payload.room}）")
+        raise bad_request(_("部屋が見つかりません（id: %(id)s）") % {"id": payload.room})
     group = None
     if payload.group is not None:
         group = CommunityGroup.objects.filter(pk=payload.group).first()
         if group is None:
-            raise bad_request(f"団体が見つかりません（id: {payload.group}）")
+            raise bad_request(_("団体が見つかりません（id: %(id)s）") % {"id": payload.group})
     if not FIRST_DATE <= payload.date <= LAST_DATE:
-        raise bad_request(f"利用日は{FIRST_DATE:%Y年}から{LAST_DATE:%Y年}までで指定してください")
+        raise bad_request(
+            _("利用日は%(first)s年から%(last)s年までで指定してください")
+            % {"first": FIRST_DATE.year, "last": LAST_DATE.year}
+        )
     reservation = actions.book(
         actor=request.auth,
         room=room,

@@ -26,6 +26,7 @@ import random
 from dataclasses import dataclass, field
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from machi.facilities.models import Lottery, LotteryChoice, LotteryEntry
@@ -195,22 +196,22 @@ def verify_draw(lottery: Lottery) -> Verification:
     entries in the database, and that the bookings made are those the log says were won.
     """
     if lottery.drawn_at is None:
-        return Verification(ok=False, problems=["まだ抽選していません"])
+        return Verification(ok=False, problems=[gettext("まだ抽選していません")])
     log = lottery.draw_log
     problems = []
     if seed_digest(lottery.seed) != lottery.seed_digest or log.get("seed") != lottery.seed:
-        problems.append("乱数の種が、事前に公開したハッシュと一致しません")
+        problems.append(gettext("乱数の種が、事前に公開したハッシュと一致しません"))
     entries = list(lottery.entries.order_by("id").prefetch_related("choices__blocks"))
     recorded = [{"entry": entry.pk, "choices": choice_records(entry)} for entry in entries]
     if _plain(recorded) != _plain(log.get("entries")):
-        problems.append("記録された申込が、データベースの申込と一致しません")
+        problems.append(gettext("記録された申込が、データベースの申込と一致しません"))
     rerun = run_draw(
         seed=lottery.seed, entries=log.get("entries", []), unavailable=log.get("unavailable", [])
     )
     if rerun["order"] != log.get("order"):
-        problems.append("乱数の種から求めた順番が、記録と一致しません")
+        problems.append(gettext("乱数の種から求めた順番が、記録と一致しません"))
     if _plain(rerun["decisions"]) != _plain(log.get("decisions")):
-        problems.append("再計算した当落が、記録と一致しません")
+        problems.append(gettext("再計算した当落が、記録と一致しません"))
     logged_wins = {(d["entry"], d["rank"]) for d in log.get("decisions", []) if d["result"] == WON}
     booked_wins = set(
         LotteryChoice.objects.filter(entry__lottery=lottery, won__isnull=False).values_list(
@@ -218,7 +219,7 @@ def verify_draw(lottery: Lottery) -> Verification:
         )
     )
     if logged_wins != booked_wins:
-        problems.append("当選の予約が、記録の当選と一致しません")
+        problems.append(gettext("当選の予約が、記録の当選と一致しません"))
     return Verification(ok=not problems, problems=problems)
 
 
