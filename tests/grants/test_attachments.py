@@ -107,3 +107,24 @@ def test_an_attachment_is_audited_on_its_application_with_its_ward(draft, applic
         "application/pdf",
     )
     assert "content" not in entry.after  # the file itself stays out of the log
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "kept_as"),
+    [
+        ("report.html", PDF + b"<script>alert(1)</script>", "report.pdf"),
+        ("logo.svg", PNG, "logo.png"),
+        ("setup.exe", JPEG, "setup.jpg"),
+        ("写真.JPEG", JPEG, "写真.JPEG"),
+        ("見積書", PDF, "見積書.pdf"),
+        (".pdf", PDF, "添付ファイル.pdf"),
+        ("   ", PNG, "添付ファイル.png"),
+        ("長い名前" * 60 + ".html", PDF, ("長い名前" * 60)[:196] + ".pdf"),
+    ],
+)
+def test_the_name_kept_takes_the_extension_of_the_content(draft, applicant, name, content, kept_as):
+    attachment = actions.add_attachment(
+        actor=applicant, application=draft, kind="plan", name=name, content=content
+    )
+    assert attachment.name == kept_as
+    assert len(attachment.name) <= 200

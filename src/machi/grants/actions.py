@@ -238,7 +238,7 @@ def add_attachment(*, actor, application: Application, kind: str, name: str, con
     content_type = sniff_content_type(content)
     if content_type is None:
         raise GrantRefused(_("添付できるのは PDF、PNG、JPEG のファイルだけです"))
-    name = name.strip().replace("/", "_").replace("\\", "_")[:200] if normalize(name) else "添付ファイル"
+    name = stored_name(name, content_type)
     with transaction.atomic():
         locked = _locked(application)
         if locked.status in (Status.WITHDRAWN, Status.REJECTED, Status.CONFIRMED, Status.PAID):
@@ -279,6 +279,27 @@ MAGIC = (
 
 def sniff_content_type(content: bytes) -> str | None:
     return next((content_type for magic, content_type in MAGIC if content.startswith(magic)), None)
+
+
+# The extensions a name may carry for each accepted type; a name with another gets the first.
+EXTENSIONS = {
+    ATTACHMENT_TYPES[0]: (".pdf",),
+    ATTACHMENT_TYPES[1]: (".png",),
+    ATTACHMENT_TYPES[2]: (".jpg", ".jpeg"),
+}
+
+
+def stored_name(name: str, content_type: str) -> str:
+    """The name an attachment is kept and served under: no path, at most 200 characters, and an
+    extension that matches its content (`report.html` holding a PDF is kept as `report.pdf`)."""
+    name = name.strip().replace("/", "_").replace("\\", "_") if normalize(name) else ""
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    if f".{extension.lower()}" not in EXTENSIONS[content_type]:
+        extension = EXTENSIONS[content_type][0].removeprefix(".")
+    stem = stem or "添付ファイル"
+    return f"{stem[: 199 - len(extension)]}.{extension}"
 
 
 def withdraw(*, actor, application: Application, reason: str = "", now=None) -> Application:
