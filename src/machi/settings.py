@@ -82,7 +82,10 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("MACHI_PROXY_COUNT", 0))
+# Reverse proxies in front of Machi: what they add to a request (the client's address, the scheme)
+# is believed only when the settings say they are there; without one, those headers are anyone's.
+PROXY_COUNT = int(os.environ.get("MACHI_PROXY_COUNT", 0))
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
 AXES_VERBOSE = False
 
 LOGIN_URL = "accounts:login"
@@ -226,7 +229,8 @@ if not DEBUG:
     # the city submits the domain, which is the operator's decision (hstspreload.org).
     SECURE_HSTS_PRELOAD = True
     SECURE_SSL_REDIRECT = os.environ.get("MACHI_SSL_REDIRECT", "1") == "1"
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if PROXY_COUNT:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,

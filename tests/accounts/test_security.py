@@ -35,6 +35,27 @@ def test_the_deploy_checks_pass_with_production_settings(tmp_path):
     assert "System check identified no issues" in check.stdout
 
 
+@pytest.mark.parametrize(("proxies", "status"), [("0", 301), ("1", 200)])
+def test_the_scheme_a_proxy_reports_is_believed_only_when_a_proxy_is_configured(command_env, proxies, status):
+    """In production, X-Forwarded-Proto: https from a client with no proxy in front is not HTTPS."""
+    env = {
+        **command_env,
+        "MACHI_DEBUG": "0",
+        "MACHI_SECRET_KEY": secrets.token_urlsafe(64),
+        "MACHI_ALLOWED_HOSTS": "testserver",
+        "MACHI_PROXY_COUNT": proxies,
+    }
+    probe = (
+        "from django.test import Client; "
+        "print(Client().get('/api/wards', HTTP_X_FORWARDED_PROTO='https').status_code)"
+    )
+    answered = subprocess.run(
+        [MACHI, "shell", "-c", probe], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert answered.returncode == 0, answered.stderr
+    assert answered.stdout.splitlines()[-1] == str(status)
+
+
 @pytest.mark.parametrize("path", ["/", "/api/projects", "/api/docs", "/api/openapi.json", "/accounts/login/"])
 def test_responses_carry_the_protective_headers(kumamoto, path):
     response = Client().get(path)
