@@ -16,3 +16,6 @@ urlpatterns = [
     path("grants/", include("machi.grants.urls")),
     path("", include("machi.ledger.urls")),
 ]
+
+# A page that refuses what its address asks for (a date beyond the years Machi handles) says why.
+handler400 = "machi.core.views.bad_request"

@@ -26,15 +26,13 @@ from machi.api_support import MAX_ID, PUBLIC, bad_request, local_time, row_id, w
 from machi.core.errors import NotFound
 from machi.facilities import actions
 from machi.facilities.models import Centre, Reservation, ReservationBlock, Room, TimeBlock
-from machi.facilities.queries import room_availability
+from machi.facilities.queries import FIRST_DATE, LAST_DATE, room_availability
 
 router = Router(tags=["facilities"])
 
 # A generous bound that keeps an answer small: two months of days at a time.
 MAX_AVAILABILITY_DAYS = 62
 DEFAULT_AVAILABILITY_DAYS = 14
-# Dates the API accepts at all; beyond them nothing can be booked and the calendar maths stops making sense.
-FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
 
 RoomId = row_id("部屋の id")
 ReservationId = row_id("予約の id")

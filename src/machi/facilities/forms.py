@@ -8,7 +8,7 @@ import datetime
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from machi.accounts.forms import NamedRequiredMessages, clean_phone, nfkc
 from machi.accounts.models import CommunityGroup
 from machi.facilities.models import Centre, TimeBlock
+from machi.facilities.queries import FIRST_DATE, LAST_DATE
 from machi.ledger.models import Ward
 
 MAX_ATTENDEES = 10_000
@@ -208,16 +209,30 @@ class CancelForm(forms.Form):
 
 
 def parse_day(value: str | None, default: datetime.date) -> datetime.date:
-    """A YYYY-MM-DD from a query string, or the default where it is missing or not a date."""
+    """A YYYY-MM-DD from a query string, or the default where it is missing or not a date.
+
+    A real date outside the years Machi handles is refused (400), not silently replaced.
+    """
     try:
-        return datetime.date.fromisoformat(value or "")
+        day = datetime.date.fromisoformat(value or "")
     except ValueError:
         return default
+    return _within_range(day, value)
 
 
 def parse_month(value: str | None, default: datetime.date) -> datetime.date:
     """A YYYY-MM from a query string as the first of that month, or the default's month."""
     try:
-        return datetime.date.fromisoformat(f"{value}-01")
+        month = datetime.date.fromisoformat(f"{value}-01")
     except (ValueError, TypeError):
         return default.replace(day=1)
+    return _within_range(month, value)
+
+
+def _within_range(day: datetime.date, typed: str | None) -> datetime.date:
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise BadRequest(
+            gettext("日付は%(first)s年から%(last)s年までで指定してください（%(value)s）")
+            % {"first": FIRST_DATE.year, "last": LAST_DATE.year, "value": typed}
+        )
+    return day

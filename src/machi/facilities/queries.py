@@ -39,6 +39,11 @@ class ReservationQuerySet(models.QuerySet):
         )
 
 
+# Dates Machi accepts from a person or a program at all: beyond them nothing can be booked and the
+# calendar maths (a month on, a week back) stops making sense.
+FIRST_DATE, LAST_DATE = datetime.date(2000, 1, 1), datetime.date(2199, 12, 31)
+
+
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """The first of the month `months` after (or before) `day`'s month."""
     index = day.year * 12 + day.month - 1 + months
