@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from machi.core import unavailable as database
 from machi.core.errors import NotFound, code_of, status_of
 
 # Field names as people know them; the JSON name is always shown too, so a programmer can find it.
@@ -186,6 +187,14 @@ def not_found(request: HttpRequest, exc: Http404, api: NinjaAPI) -> HttpResponse
     return api.create_response(request, {"detail": detail, "code": code_of(exc, "not_found")}, status=404)
 
 
+def unavailable(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpResponse:
+    """The database is down or locked: 503 with Retry-After; nothing was written."""
+    database.log(request, exc)
+    response = api.create_response(request, {"detail": database.message(), "code": "unavailable"}, status=503)
+    response["Retry-After"] = str(database.RETRY_AFTER_SECONDS)
+    return response
+
+
 def install(api: NinjaAPI) -> None:
     """Register the handlers on the API (ninja's defaults answer in English, 422 for validation)."""
     handlers = {
@@ -195,6 +204,7 @@ def install(api: NinjaAPI) -> None:
         PermissionDenied: permission_denied,
         DjangoValidationError: refused,
         Http404: not_found,
+        **dict.fromkeys(database.UNAVAILABLE, unavailable),
     }
     for exc_class, handler in handlers.items():
         api.add_exception_handler(exc_class, lambda request, exc, handler=handler: handler(request, exc, api))

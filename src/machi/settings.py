@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: it turns a locked-out login into the lock-out page.
     "axes.middleware.AxesMiddleware",
+    # Innermost: a view that meets a database that is down or locked answers 503, not a traceback.
+    "machi.core.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
