@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads a body (the CSRF check does): a body over its cap is refused unread.
+    "machi.core.limits.RequestSizeLimitMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -221,6 +223,8 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 # Uploads larger than this are refused before they are read (see ledger.importers).
 MACHI_MAX_IMPORT_BYTES = int(os.environ.get("MACHI_MAX_IMPORT_BYTES", 20 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MACHI_MAX_IMPORT_BYTES
+# The largest body a request may have; a view taking uploads sets its own (machi.core.limits.max_body).
+MACHI_MAX_REQUEST_BYTES = int(os.environ.get("MACHI_MAX_REQUEST_BYTES", 1024 * 1024))
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = True

@@ -1,5 +1,7 @@
 """Attachments: PDF, PNG or JPEG by their first bytes, within the size limit, by the group or the ward's staff."""
 
+import io
+
 import pytest
 from django.db import IntegrityError, transaction
 
@@ -128,3 +130,16 @@ def test_the_name_kept_takes_the_extension_of_the_content(draft, applicant, name
     )
     assert attachment.name == kept_as
     assert len(attachment.name) <= 200
+
+
+def test_an_attachment_may_be_5_mb_but_not_more(client, draft, applicant):
+    client.force_login(applicant)
+    path = f"/grants/applications/{draft.pk}/attachments/"
+    fits = PDF + b"0" * (MAX_ATTACHMENT_BYTES - len(PDF))
+    response = client.post(path, {"kind": "plan", "file": io.BytesIO(fits)})
+    assert response.status_code == 302
+    assert Attachment.objects.get().size == MAX_ATTACHMENT_BYTES
+    too_large = PDF + b"0" * (MAX_ATTACHMENT_BYTES + 128 * 1024)
+    response = client.post(path, {"kind": "receipt", "file": io.BytesIO(too_large)})
+    assert response.status_code == 413
+    assert Attachment.objects.count() == 1

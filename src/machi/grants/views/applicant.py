@@ -19,6 +19,7 @@ from machi.accounts.forms import add_action_errors
 from machi.accounts.models import CommunityGroup
 from machi.accounts.queries import can_manage_ward
 from machi.accounts.views import forbidden
+from machi.core.limits import max_body
 from machi.grants import actions, queries
 from machi.grants.forms import (
     MAX_ROWS,
@@ -31,7 +32,7 @@ from machi.grants.forms import (
     categories_of,
     expense_formset,
 )
-from machi.grants.models import Application, Attachment, ExpenseLine, GrantProgramme
+from machi.grants.models import MAX_ATTACHMENT_BYTES, Application, Attachment, ExpenseLine, GrantProgramme
 from machi.grants.rules import compute_grant
 
 Status = Application.Status
@@ -329,6 +330,8 @@ def comment(request, application_id: int):
     return _member_step(request, application_id, "comment", NoteForm(request.POST, label=_("コメント")), run)
 
 
+# A 5 MB file and the form around it; larger bodies are refused before they are read.
+@max_body(MAX_ATTACHMENT_BYTES + 64 * 1024)
 @login_required
 @require_POST
 def attach(request, application_id: int):
