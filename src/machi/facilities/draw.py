@@ -6,7 +6,8 @@ Each step has its set time on the `Lottery`, in this order:
 1. `applications_open_at` … `applications_close_at`: a person applies (`apply`), for themselves
    or for an approved group they belong to, with up to `max_choices` ranked choices; they may
    change (`change_entry`) or withdraw (`withdraw`) until the window closes.
-2. `draw_at`: the draw (`draw`), run by `machi facilities_tick` each minute or by staff.
+2. `draw_at`: the draw (`draw`), run by `machi worker` each minute (or `machi facilities_tick`,
+   or by staff).
 3. `confirm_by`: winners confirm (`actions.confirm_win`); the slots of those who did not
    are released (`lapse_unconfirmed`).
 4. `first_come_opens_at`: what is left opens first-come (`actions.book` waits for it).

@@ -1,14 +1,6 @@
 """抽選: a centre's month offered by lottery first, then its leftovers first-come.
 
-Each step has its set time on the `Lottery`, in this order:
-
-1. `applications_open_at` … `applications_close_at`: a person applies (`apply`), for themselves
-   or for an approved group they belong to, with up to `max_choices` ranked choices; they may
-   change (`change_entry`) or withdraw (`withdraw`) until the window closes.
-2. `draw_at`: the draw (`draw`), run by `machi facilities_tick` each minute or by staff.
-3. `confirm_by`: winners confirm (`actions.confirm_win`); the slots of those who did not
-   are released (`lapse_unconfirmed`).
-4. `first_come_opens_at`: what is left opens first-come (`actions.book` waits for it).
+Its steps and their times are told in `facilities.draw`.
 
 This module is the one name the pages, the commands and the tests use for the lottery. It holds
 no code of its own: the pure, re-runnable draw and the lottery's timeline are `facilities.draw`
