@@ -60,6 +60,19 @@ class LiveMachi:
         with psycopg.connect(self._pg_conninfo) as db:
             return db.execute(sql).fetchall()
 
+    def execute(self, *statements: str) -> None:
+        """Run these statements on the scratch database from outside the server, and commit."""
+        if self.engine == "sqlite":
+            with contextlib.closing(sqlite3.connect(urlsplit(self.database_url).path)) as db, db:
+                for sql in statements:
+                    db.execute(sql)
+            return
+        import psycopg
+
+        with psycopg.connect(self._pg_conninfo) as db:
+            for sql in statements:
+                db.execute(sql)
+
 
 def engine_of(database_url: str | None) -> str:
     return (

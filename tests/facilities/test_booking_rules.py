@@ -219,11 +219,15 @@ def test_the_database_refuses_a_second_active_row_for_a_block(room, resident, ou
     second = Reservation.objects.create(
         room=room, date=OPEN_DAY, status="confirmed", holder=outsider, booked_by=outsider, fee_yen=0
     )
+    held = first.held_blocks.get()
+    same = {
+        "room": room,
+        "date": OPEN_DAY,
+        "block": held.block,
+        "starts_at": held.starts_at,
+        "ends_at": held.ends_at,
+    }
     with pytest.raises(IntegrityError), transaction.atomic():
-        ReservationBlock.objects.create(
-            reservation=second, room=room, date=OPEN_DAY, block=first.held_blocks.get().block
-        )
+        ReservationBlock.objects.create(reservation=second, **same)
     # an inactive (released) row may coexist: history is kept
-    ReservationBlock.objects.create(
-        reservation=second, room=room, date=OPEN_DAY, block=first.held_blocks.get().block, active=False
-    )
+    ReservationBlock.objects.create(reservation=second, active=False, **same)

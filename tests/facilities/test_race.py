@@ -114,3 +114,34 @@ def test_clients_racing_for_different_blocks_all_win(machi):
     assert [status for status, _ in answers] == [201] * len(targets)
     rows = machi.query(f"SELECT count(*) FROM facilities_reservationblock WHERE active AND room_id = {room}")
     assert rows == [(len(targets),)]
+
+
+def test_bookings_of_overlapping_blocks_never_share_time(machi):
+    """Time, not the block, is what cannot be booked twice.
+
+    A centre's blocks may not overlap (the database refuses it), so this sets up what an
+    outside probe once did through the admin — a block `late` 10:00–11:00 beside 午前
+    9:00–12:00 — past that guard. Half the clients book 午前 and half `late`: one wins.
+    """
+    room, day = machi.rooms[0], machi.days[1]
+    [(centre,)] = machi.query(f"SELECT centre_id FROM facilities_room WHERE id = {int(room)}")
+    without_block_guard = (
+        ["DROP TRIGGER blocks_never_overlap_insert"]
+        if machi.engine == "sqlite"
+        else ["ALTER TABLE facilities_timeblock DROP CONSTRAINT blocks_never_overlap"]
+    )
+    machi.execute(
+        *without_block_guard,
+        "INSERT INTO facilities_timeblock (centre_id, code, label, starts_at, ends_at, position)"
+        f" VALUES ({int(centre)}, 'late', '遅め', '10:00:00', '11:00:00', 9)",
+    )
+
+    answers = race(
+        machi, [{"room": room, "date": day, "blocks": [("morning", "late")[n % 2]]} for n in range(CLIENTS)]
+    )
+
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [201] + [409] * (CLIENTS - 1), statuses
+    assert {body["code"] for status, body in answers if status == 409} == {"booking.slot_taken"}
+    [winner] = [body for status, body in answers if status == 201]
+    assert active_bookings(machi, room, day) == [(winner["id"], "confirmed", winner["blocks"][0])]

@@ -11,6 +11,7 @@ import io
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -46,8 +47,27 @@ class CentrePartInline(admin.TabularInline):
         return self._in_scope(request, obj)
 
 
+class TimeBlockFormSet(BaseInlineFormSet):
+    """Each block is checked against the stored ones (`TimeBlock.clean`); here, against each other."""
+
+    def clean(self):
+        super().clean()
+        kept = [
+            form.instance
+            for form in self.forms
+            if form.is_valid()
+            and not self._should_delete_form(form)
+            and None not in (form.instance.starts_at, form.instance.ends_at)  # not an empty extra form
+        ]
+        for n, block in enumerate(kept):
+            for other in kept[n + 1 :]:
+                if block.overlaps(other):
+                    raise other.overlap_error(block)
+
+
 class TimeBlockInline(CentrePartInline):
     model = TimeBlock
+    formset = TimeBlockFormSet
     fields = ("position", "code", "label", "starts_at", "ends_at")
     verbose_name_plural = _("利用区分（午前・午後・夜間など。予約はこの単位）")
 

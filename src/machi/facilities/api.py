@@ -4,8 +4,8 @@ Centres and availability are public. Booking, one's own bookings and cancelling 
 personal token or the web session (`machi.accounts.api_auth`). Every rule lives in
 `facilities.actions.book` / `cancel`, as for the web pages: a block someone else holds is
 409, a rule that refuses is 400 and says why, a lack of scope is 403. The database has
-the last word on a taken block (the partial unique index on the held blocks), so two
-clients racing for the same block get one 201 and one 409, never two bookings.
+the last word on taken time (`facilities.time_guards`), so two clients racing for the
+same block, or for blocks whose times overlap, get one 201 and one 409, never two bookings.
 
 Times are "HH:MM" in Asia/Tokyo; amounts are integer yen. Every list runs a fixed
 number of queries, however many rows it returns.

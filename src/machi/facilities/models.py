@@ -1,15 +1,18 @@
 """Community centres (地域コミュニティセンター), their rooms, and room bookings.
 
 A booking takes one or more consecutive fixed blocks (午前 / 午後 / 夜間) of one
-room on one day. Each block a booking holds is a `ReservationBlock` row, and a
-partial unique index over the active rows is what makes double booking impossible:
-the database refuses the second row, on SQLite and PostgreSQL alike, whatever
-the Python checks before it decided.
+room on one day. Each block a booking holds is a `ReservationBlock` row with the
+times it holds, and what cannot be booked twice is time: the database refuses an
+active row whose times overlap another's of the same room and day, and a block
+whose times overlap another block of its centre (`machi.facilities.time_guards`:
+an exclusion constraint on PostgreSQL, a trigger on SQLite), whatever the Python
+checks before it decided.
 """
 
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -119,6 +122,25 @@ class TimeBlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}（{self.starts_at:%H:%M}〜{self.ends_at:%H:%M}）"
+
+    def clean(self):
+        # The readable refusal; the database's guard (time_guards) is the last word.
+        if self.starts_at is None or self.ends_at is None or self.starts_at >= self.ends_at:
+            return
+        others = TimeBlock.objects.filter(centre_id=self.centre_id).exclude(pk=self.pk)
+        clash = others.filter(starts_at__lt=self.ends_at, ends_at__gt=self.starts_at).first()
+        if clash is not None:
+            raise self.overlap_error(clash)
+
+    def overlaps(self, other: "TimeBlock") -> bool:
+        return self.starts_at < other.ends_at and other.starts_at < self.ends_at
+
+    def overlap_error(self, other: "TimeBlock") -> ValidationError:
+        return ValidationError(
+            _("%(block)sは%(other)sと時間が重なります。利用区分どうしの時間は重ねられません")
+            % {"block": self, "other": other},
+            code="blocks_overlap",
+        )
 
     @property
     def hours(self) -> float:
@@ -308,12 +330,19 @@ class Reservation(models.Model):
 
 
 class ReservationBlock(models.Model):
-    """One block held by one booking. The partial unique index is the no-double-booking guarantee."""
+    """One block held by one booking, with the times it holds (the block's when booked).
+
+    Two active rows of one room and day never overlap in time: an exclusion constraint on
+    PostgreSQL, triggers on SQLite (`time_guards`, installed by migration 0006). A migration
+    that remakes this table on SQLite drops its triggers, so it must install them again.
+    """
 
     reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="held_blocks")
     room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+")
     date = models.DateField()
     block = models.ForeignKey(TimeBlock, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.TimeField()
+    ends_at = models.TimeField()
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -325,6 +354,7 @@ class ReservationBlock(models.Model):
                 name="one_active_booking_per_room_block",
             ),
             models.UniqueConstraint(fields=["reservation", "block"], name="block_once_per_reservation"),
+            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="held_starts_before_end"),
         ]
 
     def __str__(self) -> str:

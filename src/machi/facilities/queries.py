@@ -130,24 +130,37 @@ class DayState:
         return sum(state.available for state in self.blocks)
 
 
+HeldTimes = dict[tuple[int, datetime.date], list[tuple[datetime.time, datetime.time]]]
+
+
+def held_times(**filters) -> HeldTimes:
+    """The times active bookings hold, by (room id, day), among the held blocks these filters pick."""
+    from machi.facilities.models import ReservationBlock
+
+    held = defaultdict(list)
+    rows = ReservationBlock.objects.filter(active=True, **filters).order_by()
+    for room_id, day, starts_at, ends_at in rows.values_list("room_id", "date", "starts_at", "ends_at"):
+        held[room_id, day].append((starts_at, ends_at))
+    return held
+
+
+def is_held(held: HeldTimes, room_id: int, day: datetime.date, block) -> bool:
+    """Whether any booking holds time of this block (the block it booked, or one its times overlap)."""
+    return any(start < block.ends_at and block.starts_at < end for start, end in held.get((room_id, day), ()))
+
+
 def room_availability(room, start: datetime.date, end: datetime.date, *, now=None) -> list[DayState]:
     """Each day from start to end (inclusive) with each block of the room's centre: free or why not.
 
-    Three queries whatever the range: the blocks, the closures and the held blocks.
+    Three queries whatever the range: the blocks, the closures and the held times.
     Whether booking has opened is not part of "free": that depends on who asks, and
     the booking action says so when it refuses.
     """
-    from machi.facilities.models import ReservationBlock
-
     now = now or timezone.now()
     centre = room.centre
     blocks = list(centre.blocks.all())
     closed_days = dict(centre.closed_days.filter(date__range=(start, end)).values_list("date", "reason"))
-    held = set(
-        ReservationBlock.objects.filter(room=room, date__range=(start, end), active=True).values_list(
-            "date", "block_id"
-        )
-    )
+    held = held_times(room=room, date__range=(start, end))
     days = []
     day = start
     while day <= end:
@@ -156,7 +169,7 @@ def room_availability(room, start: datetime.date, end: datetime.date, *, now=Non
         for block in blocks:
             if closed:
                 reason = closed
-            elif (day, block.pk) in held:
+            elif is_held(held, room.pk, day, block):
                 reason = "予約済み"
             elif block_starts(day, block) <= now:
                 reason = "受付終了"
@@ -170,7 +183,7 @@ def room_availability(room, start: datetime.date, end: datetime.date, *, now=Non
 
 def free_rooms(ward, day: datetime.date, block_code: str, *, min_capacity: int = 0, now=None) -> list:
     """Rooms across a ward free on this day in this block (「この日のこの時間に空いている部屋」)."""
-    from machi.facilities.models import ReservationBlock, Room
+    from machi.facilities.models import Room
 
     now = now or timezone.now()
     rooms = (
@@ -179,20 +192,16 @@ def free_rooms(ward, day: datetime.date, block_code: str, *, min_capacity: int =
         .prefetch_related("centre__closed_days", "centre__blocks")
         .order_by("centre__name_kana", "centre__name", "position", "id")
     )
-    taken = set(
-        ReservationBlock.objects.filter(
-            room__centre__ward=ward, date=day, block__code=block_code, active=True
-        ).values_list("room_id", flat=True)
-    )
+    held = held_times(room__centre__ward=ward, date=day)
     result = []
     for room in rooms:
-        if room.pk in taken:
-            continue
         centre = room.centre
+        block = next(b for b in centre.blocks.all() if b.code == block_code)
+        if is_held(held, room.pk, day, block):
+            continue
         closed_days = {closure.date: closure.reason for closure in centre.closed_days.all()}
         if closure_reason(centre, day, closed_days):
             continue
-        block = next(b for b in centre.blocks.all() if b.code == block_code)
         if block_starts(day, block) <= now:
             continue
         result.append(room)

@@ -51,8 +51,12 @@ def period_bounds(
 
 
 def _hours(block) -> Decimal:
-    start = datetime.datetime.combine(datetime.date.min, block.starts_at)
-    end = datetime.datetime.combine(datetime.date.min, block.ends_at)
+    return _span_hours(block.starts_at, block.ends_at)
+
+
+def _span_hours(starts_at: datetime.time, ends_at: datetime.time) -> Decimal:
+    start = datetime.datetime.combine(datetime.date.min, starts_at)
+    end = datetime.datetime.combine(datetime.date.min, ends_at)
     return Decimal(int((end - start).total_seconds()) // 60) / 60
 
 
@@ -147,11 +151,12 @@ def usage(centres, start: datetime.date, end: datetime.date) -> Usage:
     open_booked = defaultdict(Decimal)
     held = ReservationBlock.objects.filter(
         room__centre__in=centre_ids, date__range=(start, end), reservation__status__in=counted
-    ).values_list("room_id", "room__centre_id", "block_id", "date")
-    for room_id, centre_id, block_id, day in held:
-        hours[room_id] += block_hours[block_id]
+    ).values_list("room_id", "room__centre_id", "date", "starts_at", "ends_at")
+    for room_id, centre_id, day, starts_at, ends_at in held:
+        held_hours = _span_hours(starts_at, ends_at)  # the times booked, even if the block changed since
+        hours[room_id] += held_hours
         if day in open_days[centre_id]:
-            open_booked[room_id] += block_hours[block_id]
+            open_booked[room_id] += held_hours
 
     result = []
     for room in rooms:

@@ -12,7 +12,7 @@ or `actions.book(...)`:
 
 A refusal is a `BookingRefused` (a rule said no: 400 in the API) or a `SlotTaken`
 (someone holds the block: 409), each with a message that says why.
-The last word on a taken block belongs to the database (see `ReservationBlock`):
+The last word on taken time belongs to the database (see `ReservationBlock`):
 the checks here only make the refusal readable.
 """
 

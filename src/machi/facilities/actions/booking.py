@@ -2,7 +2,7 @@
 
 A refusal is a `BookingRefused` (a rule said no: 400 in the API) or a `SlotTaken`
 (someone holds the block: 409), each with a message in Japanese that says why.
-The last word on a taken block belongs to the database (see `ReservationBlock`):
+The last word on taken time belongs to the database (see `ReservationBlock`):
 the checks here only make the refusal readable.
 """
 
@@ -28,7 +28,14 @@ from machi.facilities.models import (
     Room,
     TimeBlock,
 )
-from machi.facilities.queries import block_starts, booking_opens_at, closure_reason, fee_for
+from machi.facilities.queries import (
+    block_starts,
+    booking_opens_at,
+    closure_reason,
+    fee_for,
+    held_times,
+    is_held,
+)
 
 
 class BookingRefused(Refused):
@@ -147,12 +154,17 @@ def book(
 
 
 def hold_blocks(reservation: Reservation, blocks: list[TimeBlock]) -> None:
-    """Insert the held blocks; the partial unique index turns a lost race into `SlotTaken`."""
+    """Insert the held blocks with their times; the database's guard turns a lost race into `SlotTaken`."""
     try:
         with transaction.atomic():
             ReservationBlock.objects.bulk_create(
                 ReservationBlock(
-                    reservation=reservation, room_id=reservation.room_id, date=reservation.date, block=b
+                    reservation=reservation,
+                    room_id=reservation.room_id,
+                    date=reservation.date,
+                    block=b,
+                    starts_at=b.starts_at,
+                    ends_at=b.ends_at,
                 )
                 for b in blocks
             )
@@ -219,10 +231,8 @@ def _require_within_group_cap(group: CommunityGroup, centre: Centre, date: datet
 
 
 def _require_free(room: Room, date: datetime.date, blocks: list[TimeBlock]) -> None:
-    taken = ReservationBlock.objects.filter(
-        room=room, date=date, block__in=blocks, active=True
-    ).select_related("block")
-    labels = [held.block.label for held in taken]
+    held = held_times(room=room, date=date)
+    labels = [block.label for block in blocks if is_held(held, room.pk, date, block)]
     if labels:
         raise SlotTaken(
             _("%(room)sの%(date)s %(items)sはすでに予約されています")

@@ -27,8 +27,15 @@ from machi.facilities.actions.booking import (
 )
 from machi.facilities.actions.centres import require_centre
 from machi.facilities.draw import STEPS, WON, choice_records, entry_snapshot, run_draw, seed_digest
-from machi.facilities.models import Lottery, LotteryChoice, LotteryEntry, Reservation, ReservationBlock
-from machi.facilities.queries import add_months, booking_opens_at, closure_reason, fee_for
+from machi.facilities.models import Lottery, LotteryChoice, LotteryEntry, Reservation
+from machi.facilities.queries import (
+    add_months,
+    booking_opens_at,
+    closure_reason,
+    fee_for,
+    held_times,
+    is_held,
+)
 
 
 def create_lottery(
@@ -309,7 +316,7 @@ def draw(*, actor, lottery: Lottery, now=None) -> DrawOutcome:
     """Run the draw once, at or after `draw_at`: each win becomes a booking (当選) to confirm by `confirm_by`.
 
     The lottery row is locked, so a second run (staff and the minute tick at once) waits and is
-    then refused. The wins are held through `hold_blocks`, under the same unique index as every
+    then refused. The wins are held through `hold_blocks`, under the same guard on time as every
     booking; if a block was taken all the same, nothing of the draw is kept.
     """
     now = now or timezone.now()
@@ -367,24 +374,19 @@ def _unavailable(lottery: Lottery, entries: list[LotteryEntry]) -> list[dict]:
     wanted = {(choice.room_id, choice.date) for entry in entries for choice in entry.choices.all()}
     if not wanted:
         return []
-    codes = [block.code for block in centre.blocks.all()]
-    taken = {
-        (room, day, code)
-        for room, day, code in ReservationBlock.objects.filter(
-            room__centre=centre, date__range=(lottery.month, add_months(lottery.month, 1)), active=True
-        ).values_list("room_id", "date", "block__code")
-    }
+    blocks = list(centre.blocks.all())
+    held = held_times(room__centre=centre, date__range=(lottery.month, add_months(lottery.month, 1)))
     unavailable = []
     for room, day in sorted(wanted):
         closed = closure_reason(centre, day)
-        for code in codes:
+        for block in blocks:
             if closed:
                 reason = closed
-            elif (room, day, code) in taken:
+            elif is_held(held, room, day, block):
                 reason = "予約済み"
             else:
                 continue
-            unavailable.append({"room": room, "date": day.isoformat(), "block": code, "reason": reason})
+            unavailable.append({"room": room, "date": day.isoformat(), "block": block.code, "reason": reason})
     return unavailable
 
 
