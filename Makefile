@@ -8,6 +8,8 @@ TEST_WORKERS ?= auto
 
 .PHONY: run test fuzz-api install lint bench clean
 
+# A development server: debug asked for here, as Machi runs in production mode unless told.
+run: export MACHI_DEBUG ?= 1
 run: install
 	$(BIN)/machi migrate --noinput
 	$(BIN)/machi demo
@@ -33,6 +35,8 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
+# The in-process benchmarks run as on a development machine; the live-server ones set production themselves.
+bench: export MACHI_DEBUG ?= 1
 bench: install
 	$(BIN)/python bench/ledger_import.py
 	$(BIN)/python bench/reports.py

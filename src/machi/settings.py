@@ -11,7 +11,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # The project folder: where the SQLite file and the development secret live.
 PROJECT_DIR = Path(os.environ.get("MACHI_HOME", PACKAGE_DIR.parent.parent)).resolve()
 
-DEBUG = os.environ.get("MACHI_DEBUG", "1") == "1"
+# Production is the default: debug only when asked for (`make run` and the test suite ask).
+DEBUG = os.environ.get("MACHI_DEBUG", "0") == "1"
 
 
 def _secret_key() -> str:
@@ -21,7 +22,9 @@ def _secret_key() -> str:
     if not DEBUG:
         from django.core.exceptions import ImproperlyConfigured
 
-        raise ImproperlyConfigured("MACHI_SECRET_KEY を設定してください（本番では必須です）")
+        raise ImproperlyConfigured(
+            "MACHI_SECRET_KEY を設定してください（本番では必須です。開発用の機械では MACHI_DEBUG=1）"
+        )
     path = PROJECT_DIR / ".machi-secret-key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))

@@ -15,24 +15,54 @@ from machi.ledger.models import FigureChange
 MACHI = str(Path(sys.executable).parent / "machi")
 
 
-def test_the_deploy_checks_pass_with_production_settings(tmp_path):
+def production_env(folder: Path, **variables) -> dict:
+    """The README's production variables and no MACHI_DEBUG: production is what Machi runs unless told."""
     # As production runs: without the test run's DJANGO_ALLOW_ASYNC_UNSAFE (tests/conftest.py).
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "MACHI_DEBUG")},
-        "MACHI_DEBUG": "0",
+    unset = ("DJANGO_ALLOW_ASYNC_UNSAFE", "MACHI_DEBUG", "MACHI_SECRET_KEY", "MACHI_ALLOWED_HOSTS")
+    return {
+        **{k: v for k, v in os.environ.items() if k not in unset},
         "MACHI_SECRET_KEY": secrets.token_urlsafe(64),
         "MACHI_ALLOWED_HOSTS": "machi.example.jp",
-        "MACHI_HOME": str(tmp_path),
+        "MACHI_PROXY_COUNT": "1",
+        "MACHI_HOME": str(folder),
+        **variables,
     }
+
+
+def test_the_deploy_checks_pass_with_production_settings(tmp_path):
     check = subprocess.run(
         [MACHI, "check", "--deploy", "--fail-level", "WARNING"],
         capture_output=True,
         text=True,
-        env=env,
+        env=production_env(tmp_path),
         timeout=120,
     )
     assert check.returncode == 0, check.stdout + check.stderr
     assert "System check identified no issues" in check.stdout
+
+
+def test_production_is_the_default_and_shows_nobody_a_debug_page(command_env):
+    env = production_env(Path(command_env["MACHI_HOME"]), DATABASE_URL=command_env["DATABASE_URL"])
+    collected = subprocess.run(
+        [MACHI, "collectstatic", "--noinput", "-v0"], capture_output=True, text=True, env=env
+    )
+    assert collected.returncode == 0, collected.stderr  # production serves collected files only
+    probe = (
+        "from django.conf import settings; from django.test import Client; "
+        "page = Client().get('/no-such-page/', HTTP_HOST='machi.example.jp', secure=True); "
+        "print(settings.DEBUG, page.status_code, 'URLconf' in page.content.decode())"
+    )
+    answered = subprocess.run(
+        [MACHI, "shell", "-c", probe], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert answered.returncode == 0, answered.stderr
+    assert answered.stdout.splitlines()[-1] == "False 404 False"
+
+    # Without a secret key, production does not start, and says what to set.
+    env.pop("MACHI_SECRET_KEY")
+    refused = subprocess.run([MACHI, "check"], capture_output=True, text=True, env=env, timeout=120)
+    assert refused.returncode != 0
+    assert "MACHI_SECRET_KEY を設定してください" in refused.stderr and "MACHI_DEBUG=1" in refused.stderr
 
 
 @pytest.mark.parametrize(("proxies", "status"), [("0", 301), ("1", 200)])
