@@ -179,7 +179,7 @@ def test_the_command_line_says_the_ledger_changed_and_nothing_was_written(tmp_pa
         write_plan(plan, actor=actor)
 
     monkeypatch.setattr(imports, "_write", another_writer_first)
-    with pytest.raises(CommandError, match="台帳が変更されました.*何も書き込んでいません"):
+    with pytest.raises(CommandError, match=r"台帳が変更されました.*何も書き込んでいません"):
         call_command("ledger", "import", str(write(tmp_path, CHANGED, "changed.csv")), stdout=StringIO())
 
 
