@@ -5,6 +5,10 @@ CSV: first import, re-import of the same file (no change), re-import with 10 % o
 the settled figures changed, a dry run, and the CSV export. Runs on a fresh SQLite
 file unless DATABASE_URL is set (use a scratch database: it is migrated and filled).
 
+Beside each import's time: how long its write transaction lasted (the only time it holds the
+write lock, on SQLite the whole database's), and on SQLite the longest another writer waited
+meanwhile (a second connection taking the write lock every 10 ms, as a booking would).
+
     .venv/bin/python bench/ledger_import.py
 """
 
@@ -13,8 +17,10 @@ import io
 import os
 import random
 import resource
+import sqlite3
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -32,8 +38,21 @@ def main() -> None:
 
     from machi.accounts.actors import SYSTEM
     from machi.core import lgcode
+    from machi.ledger.actions import imports
     from machi.ledger.exporters.csv_export import export_csv
     from machi.ledger.importers import import_path
+
+    held: list[float] = []
+    write_plan = imports._write
+
+    def timed_write(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return write_plan(*args, **kwargs)
+        finally:
+            held.append(time.perf_counter() - start)
+
+    imports._write = timed_write
 
     call_command("migrate", verbosity=0)
     rng = random.Random(2022)
@@ -84,13 +103,19 @@ def main() -> None:
     changed_rows = [[*r[:10], r[10] + 1 if i % 10 == 0 else r[10]] for i, r in enumerate(rows)]
     changed = write(scratch / "city-changed.csv", changed_rows)
 
-    def timed(label: str, action) -> None:
-        start = time.perf_counter()
-        result = action()
-        elapsed = time.perf_counter() - start
-        print(f"{label:<40} {elapsed:8.2f} s  {len(rows) / elapsed:10,.0f} rows/s   {result}")
-
     engine = os.environ["DATABASE_URL"].split(":", 1)[0]
+    sqlite_path = os.environ["DATABASE_URL"].removeprefix("sqlite:///") if engine == "sqlite" else None
+
+    def timed(label: str, action) -> None:
+        held.clear()
+        with OtherWriter(sqlite_path) as other:
+            start = time.perf_counter()
+            result = action()
+            elapsed = time.perf_counter() - start
+        lock = f"write {sum(held):6.2f} s" if held else "write   none  "
+        waited = f"  other writer waited ≤ {other.longest:5.2f} s" if sqlite_path else ""
+        print(f"{label:<32} {elapsed:7.2f} s {len(rows) / elapsed:8,.0f} rows/s  {lock}{waited}   {result}")
+
     print(
         f"Machi ledger import benchmark: {len(rows):,} rows ({WARDS} wards × {YEARS} years × {PROJECTS} projects), {engine}"
     )
@@ -101,6 +126,33 @@ def main() -> None:
     timed("CSV export, FY2018 (all wards)", lambda: f"{export_csv(io.StringIO(), fiscal_year=2018)} rows")
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (max RSS): {peak_mib:.0f} MiB")
+
+
+class OtherWriter:
+    """On SQLite, a second connection taking the write lock every 10 ms; keeps its longest wait."""
+
+    def __init__(self, path: str | None):
+        self.path, self.longest, self._stop = path, 0.0, threading.Event()
+
+    def __enter__(self):
+        if self.path:
+            self._thread = threading.Thread(target=self._run)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.path:
+            self._stop.set()
+            self._thread.join()
+
+    def _run(self) -> None:
+        other = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        while not self._stop.wait(0.01):
+            start = time.perf_counter()
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("COMMIT")
+            self.longest = max(self.longest, time.perf_counter() - start)
+        other.close()
 
 
 if __name__ == "__main__":
