@@ -161,7 +161,7 @@ def _plan(rows: list[LedgerRow], *, source: str, actor) -> _Plan:
         sorted({w.pk for w in ward_by_code.values() if w.pk is not None}),
         sorted({year for _code, year in groups}),
     )
-    stored = _programmes(*plan.programme_keys)
+    stored = list(_programmes(*plan.programme_keys))
     plan.programme_state = {(p.pk, p.ward_id, p.fiscal_year) for p in stored}
     programmes = {(p.ward_id, p.fiscal_year): p for p in stored}
     pillars: dict[int, list[Pillar]] = {}
@@ -186,7 +186,7 @@ def _plan(rows: list[LedgerRow], *, source: str, actor) -> _Plan:
 
 
 def _programmes(ward_pks: list[int], years: list[int]):
-    return Programme.objects.filter(ward_id__in=ward_pks, fiscal_year__in=years)
+    return Programme.objects.filter(ward_id__in=ward_pks, fiscal_year__in=years).order_by("pk")
 
 
 def _pillars(programme_state: list[tuple]):
@@ -423,9 +423,11 @@ def _write(plan: _Plan, *, actor) -> None:
             steps = [step for p in plan.programmes for step in p.projects]
             # Projects renumbered or renamed by this file step aside first (a tab never occurs in a name key), so
             # that two of them may swap numbers or names without tripping the uniqueness constraints half-way.
-            Project.objects.filter(pk__in=[step.project.pk for step in steps if step.moving]).update(
-                no=None, name_key=Concat(Value("\tmoving-"), Cast("pk", CharField()))
-            )
+            moving = [step.project.pk for step in steps if step.moving]
+            for start in range(0, len(moving), 500):  # a few hundred ids a statement, whatever the file
+                Project.objects.filter(pk__in=moving[start : start + 500]).update(
+                    no=None, name_key=Concat(Value("\tmoving-"), Cast("pk", CharField()))
+                )
             changed, created = [], []
             for step in steps:
                 row = step.row
