@@ -5,7 +5,12 @@ CSV: first import, re-import of the same file (no change), re-import with 10 % o
 the settled figures changed, a dry run, and the CSV export. Runs on a fresh SQLite
 file unless DATABASE_URL is set (use a scratch database: it is migrated and filled).
 
-    .venv/bin/python bench/ledger_import.py
+Beside each import's time: how long its write transaction lasted (the only time it holds the
+write lock, on SQLite the whole database's), and on SQLite the longest another writer waited
+meanwhile (a second connection taking the write lock every 10 ms, as a booking would).
+
+    .venv/bin/python bench/ledger_import.py        # 60 projects a ward-year
+    .venv/bin/python bench/ledger_import.py 198    # 19,800 rows, the size of a large city's file
 """
 
 import csv
@@ -13,12 +18,14 @@ import io
 import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-WARDS, YEARS, PROJECTS = 20, 5, 60
+WARDS, YEARS = 20, 5
+PROJECTS = int(sys.argv[1]) if len(sys.argv) > 1 else 60
 
 
 def main() -> None:
@@ -32,8 +39,21 @@ def main() -> None:
 
     from machi.accounts.actors import SYSTEM
     from machi.core import lgcode
+    from machi.ledger.actions import imports
     from machi.ledger.exporters.csv_export import export_csv
     from machi.ledger.importers import import_path
+
+    held: list[float] = []
+    write_plan = imports._write
+
+    def timed_write(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return write_plan(*args, **kwargs)
+        finally:
+            held.append(time.perf_counter() - start)
+
+    imports._write = timed_write
 
     call_command("migrate", verbosity=0)
     rng = random.Random(2022)
@@ -84,13 +104,19 @@ def main() -> None:
     changed_rows = [[*r[:10], r[10] + 1 if i % 10 == 0 else r[10]] for i, r in enumerate(rows)]
     changed = write(scratch / "city-changed.csv", changed_rows)
 
-    def timed(label: str, action) -> None:
-        start = time.perf_counter()
-        result = action()
-        elapsed = time.perf_counter() - start
-        print(f"{label:<40} {elapsed:8.2f} s  {len(rows) / elapsed:10,.0f} rows/s   {result}")
-
     engine = os.environ["DATABASE_URL"].split(":", 1)[0]
+    sqlite_path = os.environ["DATABASE_URL"].removeprefix("sqlite:///") if engine == "sqlite" else None
+
+    def timed(label: str, action) -> None:
+        held.clear()
+        with OtherWriter(sqlite_path) as other:
+            start = time.perf_counter()
+            result = action()
+            elapsed = time.perf_counter() - start
+        lock = f"write {sum(held):6.2f} s" if held else "write   none  "
+        waited = f"  other writer waited ≤ {other.longest:5.2f} s" if sqlite_path else ""
+        print(f"{label:<32} {elapsed:7.2f} s {len(rows) / elapsed:8,.0f} rows/s  {lock}{waited}   {result}")
+
     print(
         f"Machi ledger import benchmark: {len(rows):,} rows ({WARDS} wards × {YEARS} years × {PROJECTS} projects), {engine}"
     )
@@ -101,6 +127,47 @@ def main() -> None:
     timed("CSV export, FY2018 (all wards)", lambda: f"{export_csv(io.StringIO(), fiscal_year=2018)} rows")
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (max RSS): {peak_mib:.0f} MiB")
+
+
+class OtherWriter:
+    """On SQLite, another process taking the write lock every 10 ms (as a booking would); its longest wait.
+
+    A process of its own, so that what it measures is the lock, not this process's GIL.
+    """
+
+    SCRIPT = """
+import select, sqlite3, sys, time
+other = sqlite3.connect(sys.argv[1], timeout=60, isolation_level=None)
+longest = 0.0
+print("ready", flush=True)
+while not select.select([sys.stdin], [], [], 0.01)[0]:  # till told to stop, every 10 ms
+    start = time.perf_counter()
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("COMMIT")
+    longest = max(longest, time.perf_counter() - start)
+print(longest, flush=True)
+"""
+
+    def __init__(self, path: str | None):
+        self.path, self.longest = path, 0.0
+
+    def __enter__(self):
+        if self.path:
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", self.SCRIPT, self.path],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            self._process.stdout.readline()
+        return self
+
+    def __exit__(self, *exc):
+        if self.path:
+            self._process.stdin.write("stop\n")
+            self._process.stdin.close()
+            self.longest = float(self._process.stdout.readline())
+            self._process.wait()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ One module per job, re-exported here so callers write `from machi.ledger.actions
 or `actions.set_figures(...)`:
 
 - `figures`: a project's money and its history;
-- `imports`: the ledger read from files, all or nothing;
+- `imports`: the ledger read from files, all or nothing, planned without the write lock;
 - `records`: wards, programmes, pillars, projects and their themes, one record at a time;
 - `outcomes`: the outcomes a service posts to a project.
 """
@@ -19,7 +19,7 @@ from machi.ledger.actions.figures import (
     project_snapshot,
     set_figures,
 )
-from machi.ledger.actions.imports import ImportReport, import_ledger
+from machi.ledger.actions.imports import ImportReport, LedgerChangedDuringImport, import_ledger
 from machi.ledger.actions.outcomes import OutcomeFigure, OutcomePosting, post_outcomes
 from machi.ledger.actions.records import (
     PILLAR_FIELDS,
@@ -44,6 +44,7 @@ __all__ = [
     "WARD_FIELDS",
     "FigureRefused",
     "ImportReport",
+    "LedgerChangedDuringImport",
     "OutcomeFigure",
     "OutcomePosting",
     "delete_pillar",

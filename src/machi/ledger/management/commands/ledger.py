@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from machi.accounts.actors import SYSTEM
 from machi.accounts.management import acting_user
 from machi.accounts.scope import NotAllowed
+from machi.core.errors import Conflict
 from machi.core.fiscal import parse_fiscal_year, wareki
 from machi.ledger.importers import import_path
 from machi.ledger.importers.rows import LedgerImportError
@@ -49,6 +50,8 @@ class Command(BaseCommand):
             report = import_path(path, source=path.name, actor=actor, dry_run=dry_run)
         except NotAllowed as error:
             raise CommandError(f"{error}（何も書き込んでいません）") from None
+        except Conflict as error:
+            raise CommandError(f"{error.messages[0]}（何も書き込んでいません）") from None
         except LedgerImportError as error:
             for problem in error.problems:
                 self.stderr.write(str(problem))

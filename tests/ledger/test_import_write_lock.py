@@ -1,0 +1,148 @@
+"""On SQLite an import leaves the write lock free while it prepares, and a dry run never takes it.
+
+SQLite has one write lock for the whole database (IMMEDIATE transactions take it at BEGIN), so an
+import holding it while it reads and compares thousands of rows makes every booking and login wait.
+These tests run the import in this process against a SQLite file of its own, with a second
+connection holding or probing the lock, and a lock timeout of a fraction of a second instead of
+20 s: an import that waited for the lock fails at once instead of slowly.
+"""
+
+import shutil
+import sqlite3
+from contextlib import contextmanager
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import OperationalError, connection, connections
+
+from machi.accounts.actors import SYSTEM
+from machi.audit.models import AuditEntry
+from machi.ledger.actions import imports
+from machi.ledger.importers import import_path
+from machi.ledger.models import FigureChange, Project
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="one write lock for the whole database is SQLite's alone"
+)
+
+HEADER = "fiscal_year,ward_code,ward,pillar,no,name,status,description,initial,revised,settled\n"
+ROWS = "".join(f"2022,431010,中央区,柱{n % 3},{n},事業{n},,説明,{n}000,{n}100,{n}050\n" for n in range(1, 41))
+
+
+@pytest.fixture
+def ledger_file(migrated_sqlite_file, tmp_path, django_db_blocker):
+    """The default database, for this test, is a migrated SQLite file of its own with a 0.2 s lock timeout."""
+    path = tmp_path / "machi.sqlite3"
+    shutil.copyfile(migrated_sqlite_file, path)
+    own = connections.create_connection("default")
+    own.settings_dict = {
+        **own.settings_dict,
+        "NAME": str(path),
+        "OPTIONS": {**own.settings_dict["OPTIONS"], "timeout": 0.2},
+    }
+    kept = connections["default"]
+    connections["default"] = own
+    ContentType.objects.clear_cache()  # its ids are the file's, not the test database's
+    try:
+        with django_db_blocker.unblock():
+            yield path
+            own.close()
+    finally:
+        connections["default"] = kept
+        ContentType.objects.clear_cache()
+
+
+@contextmanager
+def write_lock_held(path):
+    """Another process's view: a connection holding SQLite's write lock until the block ends."""
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield other
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def write_lock_is_free(path) -> bool:
+    probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError as error:
+        assert "locked" in str(error)
+        return False
+    finally:
+        probe.close()
+
+
+def write(tmp_path, text: str, name: str):
+    path = tmp_path / name
+    path.write_text(HEADER + text, encoding="utf-8")
+    return path
+
+
+def ledger_state():
+    return (
+        list(Project.objects.order_by("id").values_list("name", "initial_yen", "revised_yen", "settled_yen")),
+        FigureChange.objects.count(),
+        AuditEntry.objects.count(),
+    )
+
+
+def test_a_dry_run_succeeds_while_another_connection_holds_the_write_lock(ledger_file, tmp_path):
+    import_path(write(tmp_path, ROWS, "first.csv"), actor=SYSTEM)
+    before = ledger_state()
+    changed = write(tmp_path, ROWS.replace(",1050\n", ",999\n"), "changed.csv")
+    with write_lock_held(ledger_file):
+        report = import_path(changed, dry_run=True, actor=SYSTEM)
+    assert report.dry_run and (report.updated, report.unchanged, report.figure_changes) == (1, 39, 1)
+    assert ledger_state() == before
+
+
+def test_an_import_prepares_without_the_write_lock_and_takes_it_only_to_write(
+    ledger_file, tmp_path, monkeypatch
+):
+    import_path(write(tmp_path, ROWS, "first.csv"), actor=SYSTEM)
+    changed = write(
+        tmp_path, ROWS.replace(",1050\n", ",999\n") + ROWS.replace("2022,", "2023,"), "changed.csv"
+    )
+    seen = []
+    plan, write_plan, check = imports._plan, imports._write, imports._check_unchanged
+
+    def planning_under_a_held_lock(*args, **kwargs):
+        # The whole plan is made while another connection holds the write lock: it needs none.
+        with write_lock_held(ledger_file):
+            made = plan(*args, **kwargs)
+        seen.append(("planned, lock free after", write_lock_is_free(ledger_file)))
+        return made
+
+    def writing(*args, **kwargs):
+        seen.append(("writing, lock free before", write_lock_is_free(ledger_file)))
+        write_plan(*args, **kwargs)
+        seen.append(("written, lock free after", write_lock_is_free(ledger_file)))
+
+    def checking(*args, **kwargs):
+        seen.append(("checking, lock free", write_lock_is_free(ledger_file)))
+        check(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "_plan", planning_under_a_held_lock)
+    monkeypatch.setattr(imports, "_write", writing)
+    monkeypatch.setattr(imports, "_check_unchanged", checking)
+    report = import_path(changed, actor=SYSTEM)
+    assert (report.created, report.updated, report.figure_changes) == (40, 1, 121)
+    assert seen == [
+        ("planned, lock free after", True),
+        ("writing, lock free before", True),
+        ("checking, lock free", False),  # the write transaction holds it, from its check to its commit
+        ("written, lock free after", True),
+    ]
+    assert Project.objects.count() == 80
+
+
+def test_a_real_import_waits_for_the_write_lock_and_says_the_database_is_busy(ledger_file, tmp_path):
+    before = ledger_state()
+    with write_lock_held(ledger_file), pytest.raises(OperationalError, match="locked"):
+        import_path(write(tmp_path, ROWS, "first.csv"), actor=SYSTEM)
+    assert ledger_state() == before
