@@ -146,3 +146,43 @@ def test_a_real_import_waits_for_the_write_lock_and_says_the_database_is_busy(le
     with write_lock_held(ledger_file), pytest.raises(OperationalError, match="locked"):
         import_path(write(tmp_path, ROWS, "first.csv"), actor=SYSTEM)
     assert ledger_state() == before
+
+
+def test_a_dataset_folders_dry_run_takes_no_write_lock_and_reports_what_the_real_run_does(
+    ledger_file, tmp_path
+):
+    from tests.conftest import DATASET
+
+    before = ledger_state()
+    with write_lock_held(ledger_file):
+        planned = import_path(DATASET, dry_run=True, actor=SYSTEM)
+    assert planned.dry_run and ledger_state() == before
+
+    done = import_path(DATASET, actor=SYSTEM)
+    assert (planned.created, planned.updated, planned.figure_changes) == (
+        done.created,
+        done.updated,
+        done.figure_changes,
+    )
+    assert planned.created == Project.objects.count() > 0
+
+
+def test_a_dataset_folders_dry_run_names_a_theme_without_its_project(ledger_file, tmp_path):
+    import json
+
+    from tests.conftest import DATASET
+
+    from machi.ledger.importers import LedgerImportError
+
+    folder = tmp_path / "dataset"
+    shutil.copytree(DATASET, folder)
+    meta = json.loads((folder / "dataset.json").read_text(encoding="utf-8"))
+    meta["themes"].append(
+        {"ward_code": "431010", "fiscal_year": 2022, "name": "ない事業", "themes": ["防災"]}
+    )
+    (folder / "dataset.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(LedgerImportError) as caught:
+        import_path(folder, dry_run=True, actor=SYSTEM)
+    assert [problem.message for problem in caught.value.problems] == [
+        "テーマの対象事業がありません: ない事業"
+    ]

@@ -18,12 +18,16 @@ from machi.ledger.importers.csv_reader import read_csv
 from machi.ledger.importers.rows import LedgerImportError, Problem
 from machi.ledger.models import Project, Ward
 
-
-class _Rollback(Exception):
-    pass
+WARD_FIELDS = ("name", "name_en", "city_name", "city_code")
 
 
 def import_dataset(folder: Path, *, source: str, actor, dry_run: bool = False):
+    """Wards, programmes, the ledger's rows and the projects' themes, all or nothing.
+
+    A dry run writes nothing and opens no transaction (on SQLite one would take the write
+    lock): the definitions are read as the real run reads them, the rows are planned by
+    `import_ledger`, and each theme must name a project that exists or that the rows make.
+    """
     meta_path, csv_path = folder / "dataset.json", folder / "ledger.csv"
     for path in (meta_path, csv_path):
         if not path.exists():
@@ -37,57 +41,94 @@ def import_dataset(folder: Path, *, source: str, actor, dry_run: bool = False):
     result = read_csv(csv_path)
     if result.problems:
         raise LedgerImportError(result.problems)
-    report = None
-    try:
+    wards, programmes = _definitions(meta, meta_path.name)
+    themes = _themes(meta, meta_path.name)
+    if dry_run:
+        report = actions.import_ledger(result.rows, source=source, actor=actor, dry_run=True)
+        made = {(row.ward_code, row.fiscal_year, name_key(row.name)) for row in result.rows}
+        _require_theme_projects(themes, meta_path.name, lambda key: key in made or _stored_project(key))
+    else:
         with transaction.atomic():
-            _apply_wards_and_programmes(meta, meta_path.name, actor=actor)
+            _save_definitions(wards, programmes, meta_path.name, actor=actor)
             report = actions.import_ledger(result.rows, source=source, actor=actor)
-            report.warnings[:0] = result.warnings
-            _apply_themes(meta, meta_path.name, actor=actor)
-            if dry_run:
-                report.dry_run = True
-                raise _Rollback
-    except _Rollback:
-        pass
+            found = _require_theme_projects(themes, meta_path.name, _stored_project)
+            for project, names in found:
+                actions.tag_project(project, names, actor=actor)
+    report.warnings[:0] = result.warnings
     return report
 
 
-def _apply_wards_and_programmes(meta: dict, source: str, *, actor) -> None:
-    """Wards (a city administrator's to define) and each programme's profile."""
+def _definitions(meta: dict, source: str) -> tuple[list[dict], list[dict]]:
+    """The wards (a city administrator's to define) and each programme's profile, read and checked."""
     try:
-        for entry in meta["wards"]:
+        wards = [
+            {"code": str(entry["code"]), **{name: entry.get(name, "") for name in WARD_FIELDS}}
+            for entry in meta["wards"]
+        ]
+        programmes = [
+            {
+                "ward_code": str(programme["ward_code"]),
+                "fiscal_year": int(programme["fiscal_year"]),
+                "allocation_yen": parse_amount(programme.get("allocation"), unit=THOUSAND_YEN),
+                "vision": programme.get("vision", ""),
+                "priorities": "\n".join(programme.get("priorities", [])),
+                "pillars": [(p["name"], p.get("description", "")) for p in programme.get("pillars", [])],
+            }
+            for programme in meta["programmes"]
+        ]
+    except (KeyError, TypeError, ValueError, ValidationError) as error:
+        raise _definition_error(source, error) from None
+    return wards, programmes
+
+
+def _save_definitions(wards: list[dict], programmes: list[dict], source: str, *, actor) -> None:
+    try:
+        for entry in wards:
             ward = Ward.objects.filter(code=entry["code"]).first() or Ward(code=entry["code"])
-            for name in ("name", "name_en", "city_name", "city_code"):
-                setattr(ward, name, entry.get(name, ""))
+            for name in WARD_FIELDS:
+                setattr(ward, name, entry[name])
             actions.save_ward(actor=actor, ward=ward)
-        for programme in meta["programmes"]:
-            actions.save_programme_profile(
-                actor=actor,
-                ward=Ward.objects.get(code=programme["ward_code"]),
-                fiscal_year=int(programme["fiscal_year"]),
-                allocation_yen=parse_amount(programme.get("allocation"), unit=THOUSAND_YEN),
-                vision=programme.get("vision", ""),
-                priorities="\n".join(programme.get("priorities", [])),
-                pillars=[(p["name"], p.get("description", "")) for p in programme.get("pillars", [])],
+        for programme in programmes:
+            ward_code, profile = (
+                programme["ward_code"],
+                {k: v for k, v in programme.items() if k != "ward_code"},
             )
-    except (KeyError, TypeError, ValueError, ValidationError, Ward.DoesNotExist) as error:
-        raise LedgerImportError(
-            [Problem(source, None, None, f"区・年度の定義が不正です: {error!r}")]
-        ) from None
+            actions.save_programme_profile(actor=actor, ward=Ward.objects.get(code=ward_code), **profile)
+    except (ValidationError, Ward.DoesNotExist) as error:
+        raise _definition_error(source, error) from None
 
 
-def _apply_themes(meta: dict, source: str, *, actor) -> None:
-    problems = []
-    for entry in meta.get("themes", []):
-        projects = Project.objects.filter(
-            programme__ward__code=entry["ward_code"],
-            programme__fiscal_year=int(entry["fiscal_year"]),
-            name_key=name_key(entry["name"]),
-        )
-        project = projects.first()
-        if project is None:
-            problems.append(Problem(source, None, None, f"テーマの対象事業がありません: {entry['name']}"))
+def _definition_error(source: str, error: Exception) -> LedgerImportError:
+    return LedgerImportError([Problem(source, None, None, f"区・年度の定義が不正です: {error!r}")])
+
+
+def _themes(meta: dict, source: str) -> list[tuple[tuple[str, int, str], str, list[str]]]:
+    """Each entry's project as (ward code, year, name key), its name as written, and its themes."""
+    try:
+        return [
+            ((str(e["ward_code"]), int(e["fiscal_year"]), name_key(e["name"])), e["name"], list(e["themes"]))
+            for e in meta.get("themes", [])
+        ]
+    except (KeyError, TypeError, ValueError) as error:
+        raise LedgerImportError([Problem(source, None, None, f"テーマの定義が不正です: {error!r}")]) from None
+
+
+def _stored_project(key: tuple[str, int, str]) -> Project | None:
+    ward_code, fiscal_year, key_of_name = key
+    return Project.objects.filter(
+        programme__ward__code=ward_code, programme__fiscal_year=fiscal_year, name_key=key_of_name
+    ).first()
+
+
+def _require_theme_projects(themes, source: str, find) -> list[tuple[object, list[str]]]:
+    """(project, themes) for each entry, found by `find`; an entry whose project is missing is a problem."""
+    found, problems = [], []
+    for key, name, names in themes:
+        project = find(key)
+        if not project:
+            problems.append(Problem(source, None, None, f"テーマの対象事業がありません: {name}"))
             continue
-        actions.tag_project(project, entry["themes"], actor=actor)
+        found.append((project, names))
     if problems:
         raise LedgerImportError(problems)
+    return found
