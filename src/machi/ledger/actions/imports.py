@@ -15,9 +15,11 @@ from machi.core import lgcode
 from machi.core.fiscal import wareki
 from machi.core.money import format_thousands
 from machi.core.text import name_key, normalize
+from machi.ledger.actions.commitments import BelowCommitments, hold_commitments
 from machi.ledger.actions.figures import ATTRIBUTE_LABELS, FIGURE_LABELS, project_snapshot, write_figures
-from machi.ledger.importers.rows import LedgerImportError, LedgerRow, Problem
+from machi.ledger.importers.rows import LedgerImportError, LedgerRow, Problem, Where
 from machi.ledger.models import Pillar, Programme, Project, Ward
+from machi.ledger.queries import budget_of
 
 
 @dataclass
@@ -30,6 +32,8 @@ class ImportReport:
     figure_changes: int = 0
     lines: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Where each project whose budget (2月補正後, else 当初) the file changed came from: see _hold_commitments.
+    budget_changes: list[tuple[Where, Project]] = field(default_factory=list, repr=False)
 
     @property
     def changed_anything(self) -> bool:
@@ -47,7 +51,9 @@ class _DryRunRollback(Exception):
     pass
 
 
-def import_ledger(rows: list[LedgerRow], *, source: str, actor, dry_run: bool = False) -> ImportReport:
+def import_ledger(
+    rows: list[LedgerRow], *, source: str, actor, dry_run: bool = False, below_commitments_reason: str = ""
+) -> ImportReport:
     """Write a file's rows to the ledger, all or nothing.
 
     Rows are matched to projects by (ward, year, No.) where a No. is given, else by
@@ -56,11 +62,14 @@ def import_ledger(rows: list[LedgerRow], *, source: str, actor, dry_run: bool = 
     warning): an import never deletes. With dry_run, the same work runs and is
     rolled back, so what it reports is exactly what would happen. Every ward in the
     file must be in the actor's scope; a ward out of scope is a problem like any other.
+    A budget lowered below what services have committed against the project is a problem
+    too, unless `below_commitments_reason` says why (`hold_commitments`).
     """
     report = ImportReport(source=source, dry_run=dry_run)
     try:
         with transaction.atomic():
             problems = _apply(rows, report, actor=actor)
+            problems = problems or _hold_commitments(report, actor=actor, reason=below_commitments_reason)
             if problems:
                 raise LedgerImportError(problems)
             if dry_run:
@@ -241,6 +250,7 @@ def _apply_programme(programme: Programme, group: list[LedgerRow], report: Impor
         is_new = project is None
         changed_attrs = [] if is_new else [k for k, v in attributes.items() if getattr(project, k) != v]
         before = None if is_new else project_snapshot(project)
+        budget_before = None if is_new else budget_of(project)
         try:
             if is_new:
                 project = Project.objects.create(programme=programme, **attributes)
@@ -260,6 +270,8 @@ def _apply_programme(programme: Programme, group: list[LedgerRow], report: Impor
             ) from None
         changes = write_figures(project, reason=reason, actor=actor, figures=figures)
         report.figure_changes += len(changes)
+        if budget_of(project) != budget_before:
+            report.budget_changes.append((row.where, project))
         if is_new or changes or [a for a in changed_attrs if a != "position"]:
             record(
                 actor=actor,
@@ -301,3 +313,27 @@ def _ensure_pillars(programme: Programme, names: list[str]) -> dict[str, Pillar]
             position += 1
             pillars[name] = Pillar.objects.create(programme=programme, name=name, position=position)
     return pillars
+
+
+def _hold_commitments(report: ImportReport, *, actor, reason: str) -> list[Problem]:
+    """The file's budget changes keep within what services have committed (or the import says why):
+    each one refused is a problem at its row; each one accepted with the reason, a warning."""
+    projects = [project for _where, project in report.budget_changes]
+    try:
+        accepted = hold_commitments(projects, actor=actor, reason=reason)
+    except BelowCommitments as error:
+        where = {project.pk: place for place, project in report.budget_changes}
+        hint = _("取り込むには、決定済みの額を下回る理由を指定してください")
+        return [
+            Problem.at(
+                where[s.project.pk],
+                "revised" if s.project.revised_yen is not None else "initial",
+                f"{s.message}。{hint}",
+            )
+            for s in error.shortfalls
+        ]
+    report.warnings += [
+        _("%(shortfall)s（理由: %(reason)s）") % {"shortfall": s.message, "reason": reason.strip()}
+        for s in accepted
+    ]
+    return []
