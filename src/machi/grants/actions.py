@@ -449,7 +449,11 @@ def decide(
                 }
             )
         programme = locked.programme
-        envelope = programme.envelope_yen
+        # The project's row too, as the ledger's set_figures locks it: a budget cut and a decision take
+        # turns, and whichever comes second sees the other (hold_commitments, or this envelope).
+        from machi.ledger.models import Project
+
+        envelope = budget_of(Project.objects.select_for_update().get(pk=programme.project_id))
         if envelope is None:
             raise GrantRefused(
                 _("事業「%(project)s」に予算が計上されていません") % {"project": programme.project.name}
@@ -634,7 +638,11 @@ def _transition(
     with transaction.atomic():
         if lock_programme:
             # Always programme before application: two decisions never wait on each other in reverse.
-            GrantProgramme.objects.select_for_update().filter(pk=application.programme_id).first()
+            # Its row only (of self, no ordering joining the ward): a ward's row locked here would hold up
+            # every write naming the ward meanwhile, such as the ledger's audit entry of a budget change.
+            GrantProgramme.objects.select_for_update(of=("self",)).filter(
+                pk=application.programme_id
+            ).order_by("pk").first()
         locked = _locked(application)
         _require_status(locked, allowed, str(Status(to).label))
         before = _snapshot(locked)

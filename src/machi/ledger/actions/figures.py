@@ -49,7 +49,13 @@ def set_figures(
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
             raise FigureRefused(_("金額は0以上の整数（円）です"))
     with transaction.atomic():
-        locked = Project.objects.select_for_update().select_related("programme__ward").get(pk=project.pk)
+        # The project's row only: locking its programme and ward too would queue behind (and deadlock
+        # with) any write that names the ward, such as an audit entry of a grant decision.
+        locked = (
+            Project.objects.select_for_update(of=("self",))
+            .select_related("programme__ward")
+            .get(pk=project.pk)
+        )
         require_ward(actor, locked.programme.ward, pgettext("scope", "事業の金額"))
         before = project_snapshot(locked)
         budget_before = budget_of(locked)
