@@ -27,6 +27,7 @@ from machi.accounts.scope import NotAllowed, can_manage_ward, is_member, require
 from machi.audit.actions import audited_save, record
 from machi.core import dates
 from machi.core.errors import Conflict, Refused
+from machi.core.fiscal import wareki
 from machi.core.money import MAX_YEN
 from machi.core.text import normalize
 from machi.grants import emails
@@ -45,6 +46,7 @@ from machi.grants.models import (
 )
 from machi.grants.queries import eligible_expenses_yen, planned_grant_yen
 from machi.grants.rules import compute_grant
+from machi.ledger.queries import budget_of
 
 Status = Application.Status
 
@@ -80,9 +82,26 @@ class ExpenseInput:
 
 
 def save_programme(*, actor, programme: GrantProgramme) -> GrantProgramme:
-    """Create or change a programme; its project must be the same ward's, of the same year."""
+    """Create or change a programme; its project must be the same ward's, of the same year.
+
+    A programme belongs to its fiscal year and ward: once saved, neither changes (its applications,
+    decisions and payments are that year's). It may move to another project of that year whose
+    budget holds what the programme has already committed.
+    """
 
     def same_ward_and_year(programme: GrantProgramme, stored) -> None:
+        if stored is not None and (stored.fiscal_year, stored.ward_id) != (
+            programme.fiscal_year,
+            programme.ward_id,
+        ):
+            raise GrantRefused(
+                _(
+                    "補助金の制度「%(name)s」は%(year)s %(ward)sのものです。"
+                    "ほかの年度・区の制度にするには、その年度・区の制度を新しく作ってください"
+                )
+                % {"name": stored.name, "year": wareki(stored.fiscal_year), "ward": stored.ward.name},
+                code="grants.programme_year_fixed",
+            )
         project = programme.project
         if (
             project.programme.ward_id != programme.ward_id
@@ -97,6 +116,21 @@ def save_programme(*, actor, programme: GrantProgramme) -> GrantProgramme:
                     "year": programme.fiscal_year,
                 }
             )
+        if stored is not None and stored.project_id != programme.project_id:
+            committed = Application.objects.filter(programme=stored).committed_yen()
+            envelope = budget_of(project)
+            if committed > (envelope or 0):
+                raise EnvelopeExceeded(
+                    _(
+                        "事業「%(project)s」の予算 %(envelope)s円では、"
+                        "この制度の交付決定済みの %(committed)s円をまかなえません"
+                    )
+                    % {
+                        "project": project.name,
+                        "envelope": "―" if envelope is None else f"{envelope:,}",
+                        "committed": f"{committed:,}",
+                    }
+                )
 
     return audited_save(
         actor=actor,
@@ -415,7 +449,11 @@ def decide(
                 }
             )
         programme = locked.programme
-        envelope = programme.envelope_yen
+        # The project's row too, as the ledger's set_figures locks it: a budget cut and a decision take
+        # turns, and whichever comes second sees the other (hold_commitments, or this envelope).
+        from machi.ledger.models import Project
+
+        envelope = budget_of(Project.objects.select_for_update().get(pk=programme.project_id))
         if envelope is None:
             raise GrantRefused(
                 _("事業「%(project)s」に予算が計上されていません") % {"project": programme.project.name}
@@ -600,7 +638,11 @@ def _transition(
     with transaction.atomic():
         if lock_programme:
             # Always programme before application: two decisions never wait on each other in reverse.
-            GrantProgramme.objects.select_for_update().filter(pk=application.programme_id).first()
+            # Its row only (of self, no ordering joining the ward): a ward's row locked here would hold up
+            # every write naming the ward meanwhile, such as the ledger's audit entry of a budget change.
+            GrantProgramme.objects.select_for_update(of=("self",)).filter(
+                pk=application.programme_id
+            ).order_by("pk").first()
         locked = _locked(application)
         _require_status(locked, allowed, str(Status(to).label))
         before = _snapshot(locked)

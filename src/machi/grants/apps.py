@@ -13,3 +13,9 @@ class GrantsConfig(AppConfig):
         from machi.grants import demo
 
         return demo.load(actor=actor)
+
+    def budget_commitments(self, project_ids):
+        """What the grant programmes paid from these ledger projects hold of their budgets (one query)."""
+        from machi.grants.queries import budget_commitments
+
+        return budget_commitments(project_ids)

@@ -90,6 +90,31 @@ def with_committed_yen(programmes):
     )
 
 
+def budget_commitments(project_ids) -> list:
+    """What the grant programmes paid from these ledger projects hold of their budgets: one query.
+
+    The ledger asks through `GrantsConfig.budget_commitments` (see `machi.ledger.queries.Commitment`):
+    a programme's committed sum (確定額 once confirmed, else 交付決定額), and its year and ward.
+    """
+    from django.utils.translation import gettext as _
+
+    from machi.grants.models import GrantProgramme
+    from machi.ledger.queries import Commitment
+
+    programmes = with_committed_yen(GrantProgramme.objects.filter(project_id__in=list(project_ids)))
+    return [
+        Commitment(
+            project_id=programme.project_id,
+            service=_("地域コミュニティづくり支援補助金「%(name)s」") % {"name": programme.name},
+            what=_("交付決定済み"),
+            committed_yen=int(programme.committed_yen),
+            fiscal_year=programme.fiscal_year,
+            ward_id=programme.ward_id,
+        )
+        for programme in programmes.order_by("project_id", "id")
+    ]
+
+
 def programme_totals(programme) -> dict:
     """The staff's figures against the envelope: decided, confirmed, paid (less repayments), what is left.
 

@@ -136,6 +136,27 @@ class ProgrammeAdminForm(forms.ModelForm):
         fields = ("ward", "fiscal_year", "allocation_yen", "vision", "priorities")
         help_texts = {"priorities": _("1行に1項目を書きます。")}
 
+    def clean(self):
+        """The rule `save_programme` enforces, shown beside the field: a programme whose projects a
+        service's record belongs to (a grant programme) keeps its year and ward."""
+        cleaned = super().clean()
+        ward, fiscal_year = cleaned.get("ward"), cleaned.get("fiscal_year")
+        stored = self.instance
+        moved = (
+            stored.pk is not None
+            and ward is not None
+            and fiscal_year is not None
+            and (stored.ward_id, stored.fiscal_year) != (ward.pk, fiscal_year)
+        )
+        if moved:
+            try:
+                actions.keep_services_in_place(
+                    stored.projects.all(), programme=Programme(ward=ward, fiscal_year=fiscal_year)
+                )
+            except actions.ServiceInAnotherYear as error:
+                self.add_error("fiscal_year" if stored.fiscal_year != fiscal_year else "ward", error)
+        return cleaned
+
 
 @admin.register(Programme)
 class ProgrammeAdmin(WardScopedAdmin):
@@ -196,6 +217,16 @@ class ProjectAdminForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
         help_text=_("金額を変更するときは必ず入力してください。変更者・日時とともに変更履歴に残ります。"),
     )
+    below_commitments_reason = forms.CharField(
+        label=_("決定済みの額を下回る理由"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text=_(
+            "予算を補助金の交付決定などの決定済みの額より少なくするときだけ入力します。"
+            "監査ログに残り、台帳の点検に載ります。"
+        ),
+    )
 
     class Meta:
         model = Project
@@ -233,6 +264,20 @@ class ProjectAdminForm(forms.ModelForm):
             self.add_error("pillar", _("この柱は選んだ区・年度のものではありません。"))
         if self.changed_figures() and not normalize(cleaned.get("change_reason")):
             self.add_error("change_reason", _("金額を変更するときは変更理由を入力してください。"))
+        # The rules the actions enforce, shown beside the fields (the actions check again on saving).
+        stored = self.instance
+        if stored.pk is not None and programme is not None and programme.pk != stored.programme_id:
+            try:
+                actions.keep_services_in_place([stored], programme=programme)
+            except actions.ServiceInAnotherYear as error:
+                self.add_error("programme", error)
+        if stored.pk is not None and self.changed_figures():
+            try:
+                actions.preview_commitments(
+                    stored, self.changed_figures(), reason=cleaned.get("below_commitments_reason") or ""
+                )
+            except actions.BelowCommitments as error:
+                self.add_error("below_commitments_reason", error)
         return cleaned
 
 
@@ -259,7 +304,13 @@ class ProjectAdmin(WardScopedAdmin):
         (
             _("金額（千円）"),
             {
-                "fields": ("initial_yen", "revised_yen", "settled_yen", "change_reason"),
+                "fields": (
+                    "initial_yen",
+                    "revised_yen",
+                    "settled_yen",
+                    "change_reason",
+                    "below_commitments_reason",
+                ),
                 "description": _("金額の変更は、変更者・日時・変更理由とともに変更履歴に記録されます。"),
             },
         ),
@@ -283,7 +334,13 @@ class ProjectAdmin(WardScopedAdmin):
         # The other fields only: a figure written meanwhile by someone else stays theirs.
         actions.save_project(actor=request.user, project=obj)
         if figures:
-            actions.set_figures(obj, reason=form.cleaned_data["change_reason"], actor=request.user, **figures)
+            actions.set_figures(
+                obj,
+                reason=form.cleaned_data["change_reason"],
+                below_commitments_reason=form.cleaned_data["below_commitments_reason"],
+                actor=request.user,
+                **figures,
+            )
             obj.refresh_from_db(fields=list(FIGURE_FIELDS))
 
     def save_related(self, request, form, formsets, change):

@@ -207,6 +207,15 @@ class FiguresIn(Schema):
     revised: YenIn = Field(None, description="2月補正後の予算現額（円）")
     settled: YenIn = Field(None, description="決算額（円）")
     reason: StrictStr = Field(min_length=1, max_length=1000, description="変更の理由（履歴に残る）")
+    below_commitments_reason: StrictStr = Field(
+        "",
+        max_length=1000,
+        description=(
+            "予算（2月補正後、なければ当初予算）をサービスの決定済みの額（補助金の交付決定など）より"
+            "少なくする理由。省略するとそのような変更は 400（code: ledger.below_commitments）。"
+            "理由つきの変更は監査ログに残り、`machi ledger check` に指摘として載る"
+        ),
+    )
 
     @field_validator("reason")
     @classmethod
@@ -215,6 +224,13 @@ class FiguresIn(Schema):
             raise ValueError("「reason」（変更の理由）に制御文字は使えません")
         if not normalize(value):
             raise ValueError("「reason」（変更の理由）を入力してください")
+        return value.strip()
+
+    @field_validator("below_commitments_reason")
+    @classmethod
+    def below_commitments_reason_is_text(cls, value: str) -> str:
+        if _CONTROL & set(value):
+            raise ValueError("「below_commitments_reason」（決定済みの額を下回る理由）に制御文字は使えません")
         return value.strip()
 
     @model_validator(mode="after")
@@ -236,13 +252,21 @@ class FiguresIn(Schema):
     description=(
         "その事業の区の職員か市の管理者だけが変更できます（それ以外は 403）。"
         "省略した金額は変わらず、null は「予算の計上なし」にします。変更は理由とともに履歴に追記されます。"
+        "予算をサービスの決定済みの額（補助金の交付決定など）より少なくする変更は、"
+        "below_commitments_reason でその理由を述べない限り 400（code: ledger.below_commitments）です。"
     ),
 )
 def update_project_figures(request, project_id: RowId, payload: FiguresIn):
     project = Project.objects.filter(pk=project_id).first()
     if project is None:
         raise _not_found(project_id)
-    set_figures(project, actor=request.auth, reason=payload.reason, **payload.figures())
+    set_figures(
+        project,
+        actor=request.auth,
+        reason=payload.reason,
+        below_commitments_reason=payload.below_commitments_reason,
+        **payload.figures(),
+    )
     return _project_detail_out(Project.objects.for_listing().get(pk=project.pk))
 
 

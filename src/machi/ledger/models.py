@@ -256,3 +256,31 @@ class Outcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} {self.label}: {self.value}{self.unit}"
+
+
+class BudgetShortfall(AppendOnlyModel):
+    """A budget accepted below what services had committed against it, and the reason stated for it.
+
+    Append-only, like the figures' history: written by the action that changed the budget (the API,
+    the admin, an import) when the person gave a reason; `machi ledger check` lists the project as long
+    as its budget stays below its commitments, with the latest reason.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="budget_shortfalls")
+    budget_yen = models.BigIntegerField(_("予算（円）"), null=True, blank=True)
+    committed_yen = models.BigIntegerField(_("決定済みの額（円）"))
+    commitments = models.TextField(_("決定済みの内訳"))
+    reason = models.TextField(_("予算が決定済みの額を下回る理由"))
+    stated_at = models.DateTimeField(_("日時"), auto_now_add=True, db_index=True)
+    stated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("記録者")
+    )
+
+    class Meta:
+        ordering = ["project", "stated_at", "id"]
+        verbose_name = _("決定済みの額を下回る予算")
+        verbose_name_plural = _("決定済みの額を下回る予算")
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="budget_shortfall_has_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.project}: {self.budget_yen} < {self.committed_yen}"

@@ -1,9 +1,12 @@
 """The ledger's business questions, as QuerySet methods and small functions."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.db import models
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
 
 from machi.core.models import AppendOnlyQuerySet
 from machi.core.money import execution_rate, unused_amount
@@ -208,6 +211,103 @@ def city_years(fiscal_year: int | None = None) -> list[CityYear]:
     return list(years.values())
 
 
+# --- What the services have committed against projects ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """What one service holds against one ledger project, as the service tells the ledger.
+
+    A service's AppConfig answers `budget_commitments(project_ids) -> list[Commitment]` with one
+    Commitment per service record paid from one of those projects (a grant programme …), in a
+    fixed number of queries. The ledger never imports a service: it asks through this hook.
+    `fiscal_year` and `ward_id` are the year and ward the service's record belongs to, so the
+    project must stay in them; `committed_yen` is the money decided against the project's
+    budget (0 where nothing is decided yet), `what` says which money that is (交付決定済み).
+    """
+
+    project_id: int
+    service: str
+    what: str
+    committed_yen: int
+    fiscal_year: int
+    ward_id: int
+
+    @property
+    def label(self) -> str:
+        """「地域コミュニティづくり支援補助金「…」：交付決定済み 1,250,000円」"""
+        return _("%(service)s：%(what)s %(yen)s円") % {
+            "service": self.service,
+            "what": self.what,
+            "yen": f"{self.committed_yen:,}",
+        }
+
+
+def commitments_of(projects: Iterable) -> dict[int, list[Commitment]]:
+    """Each project's commitments (by project id; a project no service uses is absent), from every
+    app whose AppConfig has `budget_commitments`: one call, so a fixed number of queries, per app."""
+    ids = sorted({p if isinstance(p, int) else p.pk for p in projects} - {None})
+    found: dict[int, list[Commitment]] = {}
+    if not ids:
+        return found
+    for config in apps.get_app_configs():
+        hook = getattr(config, "budget_commitments", None)
+        if hook is None:
+            continue
+        for commitment in hook(ids):
+            found.setdefault(commitment.project_id, []).append(commitment)
+    return found
+
+
+def budget_of(project) -> int | None:
+    """The budget services spend within: the 2月補正後 where set, else the 当初予算 (None: not budgeted)."""
+    return project.revised_yen if project.revised_yen is not None else project.initial_yen
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A project whose budget is below what services have committed against it."""
+
+    project: object
+    budget_yen: int | None
+    commitments: tuple[Commitment, ...]
+
+    @property
+    def committed_yen(self) -> int:
+        return sum(c.committed_yen for c in self.commitments)
+
+    @property
+    def message(self) -> str:
+        return _(
+            "事業「%(project)s」の予算 %(budget)s円が、決定済みの %(committed)s円（%(what)s）を下回ります"
+        ) % {
+            "project": self.project.name,
+            "budget": "―" if self.budget_yen is None else f"{self.budget_yen:,}",
+            "committed": f"{self.committed_yen:,}",
+            "what": "、".join(c.label for c in self.commitments if c.committed_yen),
+        }
+
+
+def shortfalls_of(
+    projects: Iterable, commitments: dict[int, list[Commitment]] | None = None
+) -> list[Shortfall]:
+    """The projects (with the figures they hold in memory) whose budget is below their commitments.
+
+    A budget of ― holds nothing. One call of each service's hook, unless `commitments` is given.
+    """
+    projects = list(projects)
+    if commitments is None:
+        commitments = commitments_of(projects)
+    found = []
+    for project in projects:
+        held = tuple(commitments.get(project.pk, ()))
+        committed = sum(c.committed_yen for c in held)
+        budget = budget_of(project)
+        if committed > (budget or 0):
+            found.append(Shortfall(project, budget, held))
+    return found
+
+
 @dataclass(frozen=True)
 class CheckFinding:
     ward: str
@@ -218,23 +318,49 @@ class CheckFinding:
 def ledger_check(fiscal_year: int) -> dict[str, list[CheckFinding]]:
     """The data checks per ward, for `machi ledger check` and the report pages (see `programme_check`).
 
-    Two queries whatever the number of wards and projects.
+    Three queries, and one per service that holds money on projects, whatever the number of wards and
+    projects.
     """
     from machi.ledger.models import Programme, Project
 
     chosen = list(Programme.objects.for_year(fiscal_year).select_related("ward").order_by("ward__code"))
     projects: dict[int, list] = {programme.pk: [] for programme in chosen}
-    for project in Project.objects.filter(programme__in=chosen).order_by("position", "no", "id"):
+    everything = list(Project.objects.filter(programme__in=chosen).order_by("position", "no", "id"))
+    for project in everything:
         projects[project.programme_id].append(project)
-    return {programme.ward.name: programme_check(programme, projects[programme.pk]) for programme in chosen}
+    short = stated_shortfalls(everything)
+    return {
+        programme.ward.name: programme_check(programme, projects[programme.pk], shortfalls=short)
+        for programme in chosen
+    }
 
 
-def programme_check(programme, projects) -> list[CheckFinding]:
+def stated_shortfalls(projects) -> dict[int, tuple[Shortfall, str | None]]:
+    """The projects whose budget is below what services have committed, each with the latest reason
+    stated for it (None: none stated). One query, and one per service that holds money on projects."""
+    from machi.ledger.models import BudgetShortfall
+
+    found = shortfalls_of(projects)
+    if not found:
+        return {}
+    reasons: dict[int, str] = {}
+    for project_id, reason in (
+        BudgetShortfall.objects.filter(project__in=[s.project.pk for s in found])
+        .order_by("stated_at", "id")
+        .values_list("project_id", "reason")
+    ):
+        reasons[project_id] = reason  # the latest wins
+    return {s.project.pk: (s, reasons.get(s.project.pk)) for s in found}
+
+
+def programme_check(programme, projects, *, shortfalls: dict | None = None) -> list[CheckFinding]:
     """The data checks of one ward-year, on its projects already in memory (no query):
 
     - the projects' initial budgets do not add up to the programme's allocation;
     - a settled figure above its revised budget (allowed: transfers happen; flagged);
-    - a settled figure with no revised budget.
+    - a settled figure with no revised budget;
+    - a budget below what services have committed against it, with the reason stated for it
+      (`shortfalls`, from `stated_shortfalls`; not checked where not given).
     """
     from machi.core.money import format_thousands
 
@@ -270,6 +396,29 @@ def programme_check(programme, projects) -> list[CheckFinding]:
                     "settled_without_revised",
                     f"No.{project.no or '－'} {project.name}: 2月補正後の予算がないのに決算額 "
                     f"{format_thousands(project.settled_yen)} 千円があります",
+                )
+            )
+    for project in projects:
+        if shortfalls and project.pk in shortfalls:
+            shortfall, reason = shortfalls[project.pk]
+            found.append(
+                CheckFinding(
+                    ward,
+                    "below_commitments",
+                    _(
+                        "No.%(no)s %(project)s: 予算 %(budget)s円が決定済みの %(committed)s円を下回っています"
+                        "（%(what)s）。%(reason)s"
+                    )
+                    % {
+                        "no": project.no or "－",
+                        "project": project.name,
+                        "budget": "―" if shortfall.budget_yen is None else f"{shortfall.budget_yen:,}",
+                        "committed": f"{shortfall.committed_yen:,}",
+                        "what": "、".join(c.label for c in shortfall.commitments if c.committed_yen),
+                        "reason": _("理由: %(reason)s") % {"reason": reason}
+                        if reason
+                        else _("理由の記録はありません"),
+                    },
                 )
             )
     return found

@@ -1,6 +1,6 @@
 """The reports' business questions. Read only; each runs a fixed number of queries.
 
-- `ward_report(programme)`: one ward-year as its annual report shows it (3 queries);
+- `ward_report(programme)`: one ward-year as its annual report shows it (4 queries, and one per service);
 - `city_overview(fiscal_year)`: the wards side by side with the city's totals (1 query);
 - `theme_spend(fiscal_year)`: per theme and ward, the three stage sums (3 queries);
 - `year_over_year(ward=None)`: per fiscal year, the three stage totals of the city or one ward (1 query).
@@ -25,6 +25,7 @@ from machi.ledger.queries import (
     city_years,
     pillar_sheet,
     programme_check,
+    stated_shortfalls,
     sum_or_none,
 )
 
@@ -104,10 +105,12 @@ class WardReport:
 
 def ward_report(programme: Programme) -> WardReport:
     """One ward-year: its pillars in order (an empty one included, projects without a pillar last),
-    the subtotals, the ward total and the data-check findings. Three queries."""
+    the subtotals, the ward total and the data-check findings. Four queries, and one per service that
+    holds money on projects (`stated_shortfalls`)."""
     ordered, totals = pillar_sheet(programme)
     projects = [project for group in ordered for project in group.projects]
-    return WardReport(programme, ordered, totals, programme_check(programme, projects))
+    findings = programme_check(programme, projects, shortfalls=stated_shortfalls(projects))
+    return WardReport(programme, ordered, totals, findings)
 
 
 # The city: the wards side by side

@@ -7,11 +7,19 @@ One module per job, re-exported here so callers write `from machi.ledger.actions
 or `actions.set_figures(...)`:
 
 - `figures`: a project's money and its history;
+- `commitments`: the rule that keeps a project's budget and place in step with what services hold on it;
 - `imports`: the ledger read from files, all or nothing, planned without the write lock;
 - `records`: wards, programmes, pillars, projects and their themes, one record at a time;
 - `outcomes`: the outcomes a service posts to a project.
 """
 
+from machi.ledger.actions.commitments import (
+    BelowCommitments,
+    ServiceInAnotherYear,
+    hold_commitments,
+    keep_services_in_place,
+    preview_commitments,
+)
 from machi.ledger.actions.figures import (
     ATTRIBUTE_LABELS,
     FIGURE_LABELS,
@@ -42,14 +50,19 @@ __all__ = [
     "PROGRAMME_FIELDS",
     "PROJECT_FIELDS",
     "WARD_FIELDS",
+    "BelowCommitments",
     "FigureRefused",
     "ImportReport",
     "LedgerChangedDuringImport",
     "OutcomeFigure",
     "OutcomePosting",
+    "ServiceInAnotherYear",
     "delete_pillar",
+    "hold_commitments",
     "import_ledger",
+    "keep_services_in_place",
     "post_outcomes",
+    "preview_commitments",
     "project_snapshot",
     "save_pillar",
     "save_programme",

@@ -10,7 +10,9 @@ from machi.accounts.scope import require_ward
 from machi.audit.actions import record
 from machi.core.errors import Refused
 from machi.core.text import normalize
+from machi.ledger.actions.commitments import hold_commitments
 from machi.ledger.models import FigureChange, Project, Stage
+from machi.ledger.queries import budget_of
 
 FIGURE_LABELS = {"initial_yen": "当初予算", "revised_yen": "2月補正後", "settled_yen": "決算額"}
 ATTRIBUTE_LABELS = {
@@ -28,11 +30,15 @@ class FigureRefused(Refused, ValueError):
     default_code = "ledger.figures_refused"
 
 
-def set_figures(project: Project, *, actor, reason: str, **figures: int | None) -> list[FigureChange]:
+def set_figures(
+    project: Project, *, actor, reason: str, below_commitments_reason: str = "", **figures: int | None
+) -> list[FigureChange]:
     """Change any of initial_yen, revised_yen, settled_yen; each real change is kept in the history.
 
     Only staff of the project's ward (or a city administrator, or the system
     operator) may. A figure given with its current value is no change and leaves no entry.
+    A budget (2月補正後, else 当初) changed to below what services have committed against the
+    project is refused, unless `below_commitments_reason` says why (`hold_commitments`).
     """
     unknown = set(figures) - set(FIGURE_LABELS)
     if unknown:
@@ -43,10 +49,19 @@ def set_figures(project: Project, *, actor, reason: str, **figures: int | None) 
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
             raise FigureRefused(_("金額は0以上の整数（円）です"))
     with transaction.atomic():
-        locked = Project.objects.select_for_update().select_related("programme__ward").get(pk=project.pk)
+        # The project's row only: locking its programme and ward too would queue behind (and deadlock
+        # with) any write that names the ward, such as an audit entry of a grant decision.
+        locked = (
+            Project.objects.select_for_update(of=("self",))
+            .select_related("programme__ward")
+            .get(pk=project.pk)
+        )
         require_ward(actor, locked.programme.ward, pgettext("scope", "事業の金額"))
         before = project_snapshot(locked)
+        budget_before = budget_of(locked)
         changes = write_figures(locked, reason=reason, actor=actor, figures=figures)
+        if budget_of(locked) != budget_before:
+            hold_commitments([locked], actor=actor, reason=below_commitments_reason)
         if changes:
             record(
                 actor=actor,

@@ -24,9 +24,11 @@ from machi.core.errors import Conflict
 from machi.core.fiscal import wareki
 from machi.core.money import format_thousands
 from machi.core.text import name_key, normalize
+from machi.ledger.actions.commitments import BelowCommitments, hold_commitments
 from machi.ledger.actions.figures import ATTRIBUTE_LABELS, FIGURE_LABELS, project_snapshot
 from machi.ledger.importers.rows import LedgerImportError, LedgerRow, Problem
 from machi.ledger.models import FigureChange, Pillar, Programme, Project, Stage, Ward
+from machi.ledger.queries import budget_of, shortfalls_of
 
 
 @dataclass
@@ -113,9 +115,14 @@ class _Plan:
     programme_state: set[tuple] = field(default_factory=set)
     pillar_state: set[tuple] = field(default_factory=set)
     project_state: set[tuple] = field(default_factory=set)
+    # Stored projects whose budget (2月補正後, else 当初予算) the file changes: checked against commitments.
+    budget_changes: list[_ProjectPlan] = field(default_factory=list)
+    below_commitments_reason: str = ""
 
 
-def import_ledger(rows: list[LedgerRow], *, source: str, actor, dry_run: bool = False) -> ImportReport:
+def import_ledger(
+    rows: list[LedgerRow], *, source: str, actor, dry_run: bool = False, below_commitments_reason: str = ""
+) -> ImportReport:
     """Write a file's rows to the ledger, all or nothing.
 
     Rows are matched to projects by (ward, year, No.) where a No. is given, else by
@@ -125,9 +132,11 @@ def import_ledger(rows: list[LedgerRow], *, source: str, actor, dry_run: bool = 
     write is reported and nothing is written. Every ward in the file must be in the
     actor's scope; a ward out of scope is a problem like any other. If the ledger
     changes between planning and writing, the import is refused with
-    `LedgerChangedDuringImport` and nothing is written.
+    `LedgerChangedDuringImport` and nothing is written. A budget lowered below what
+    services have committed against the project is a problem too, unless
+    `below_commitments_reason` says why (`hold_commitments`).
     """
-    plan = _plan(rows, source=source, actor=actor)
+    plan = _plan(rows, source=source, actor=actor, below_commitments_reason=below_commitments_reason)
     if plan.problems:
         raise LedgerImportError(plan.problems)
     plan.report.dry_run = dry_run
@@ -136,9 +145,11 @@ def import_ledger(rows: list[LedgerRow], *, source: str, actor, dry_run: bool = 
     return plan.report
 
 
-def _plan(rows: list[LedgerRow], *, source: str, actor) -> _Plan:
+def _plan(rows: list[LedgerRow], *, source: str, actor, below_commitments_reason: str = "") -> _Plan:
     """Everything the import will do, read from the ledger as it stands; writes nothing."""
-    plan = _Plan(report=ImportReport(source=source, dry_run=False))
+    plan = _Plan(
+        report=ImportReport(source=source, dry_run=False), below_commitments_reason=below_commitments_reason
+    )
     problems = plan.problems
     wards = _resolve_wards(rows, plan, actor=actor)
     groups: dict[tuple[str, int], list[LedgerRow]] = {}
@@ -182,6 +193,7 @@ def _plan(rows: list[LedgerRow], *, source: str, actor) -> _Plan:
         existing = projects.get(programme.pk, []) if programme.pk is not None else []
         known = pillars.get(programme.pk, []) if programme.pk is not None else []
         _plan_programme(plan, programme, group, existing, known)
+    _check_commitments(plan)
     return plan
 
 
@@ -383,6 +395,8 @@ def _plan_programme(
             before=before,
         )
         planned.projects.append(step)
+        if project is not None and budget_of(row) != budget_of(project):
+            plan.budget_changes.append(step)
         report.figure_changes += len(changed_figures)
         if project is None:
             report.created += 1
@@ -450,6 +464,14 @@ def _write(plan: _Plan, *, actor) -> None:
                     setattr(project, field_name, getattr(row, field_name))
             _update_projects(changed)
             Project.objects.bulk_create(created)
+            try:  # again under the lock: a grant decided since the plan may have raised what is committed
+                hold_commitments(
+                    [step.project for step in plan.budget_changes],
+                    actor=actor,
+                    reason=plan.below_commitments_reason,
+                )
+            except BelowCommitments:
+                raise _changed() from None
             FigureChange.objects.bulk_create(
                 FigureChange(
                     project=step.project,
@@ -523,3 +545,30 @@ def _check_unchanged(plan: _Plan) -> None:
 
 def _changed() -> LedgerChangedDuringImport:
     return LedgerChangedDuringImport(_("取り込みの準備中に台帳が変更されました。もう一度取り込んでください"))
+
+
+def _check_commitments(plan: _Plan) -> None:
+    """The file's budget changes keep within what services have committed (or the import says why):
+    each one short is a problem at its row without a reason, a warning with one."""
+    changed = []
+    for step in plan.budget_changes:
+        project = Project(
+            pk=step.project.pk, name=step.project.name
+        )  # the stored project, with the row's figures
+        project.initial_yen, project.revised_yen = step.row.initial_yen, step.row.revised_yen
+        changed.append((step.row, project))
+    reason = plan.below_commitments_reason.strip() if normalize(plan.below_commitments_reason) else ""
+    for shortfall in shortfalls_of(project for _row, project in changed):
+        row = next(row for row, project in changed if project is shortfall.project)
+        if reason:
+            plan.report.warnings.append(
+                _("%(shortfall)s（理由: %(reason)s）") % {"shortfall": shortfall.message, "reason": reason}
+            )
+        else:
+            plan.problems.append(
+                Problem.at(
+                    row.where,
+                    "revised" if row.revised_yen is not None else "initial",
+                    f"{shortfall.message}。{_('取り込むには、決定済みの額を下回る理由を指定してください')}",
+                )
+            )

@@ -9,6 +9,7 @@ from django.utils.translation import pgettext
 from machi.accounts.scope import require_city_admin, require_ward
 from machi.audit.actions import audited_save, record
 from machi.core.text import normalize
+from machi.ledger.actions.commitments import keep_services_in_place
 from machi.ledger.actions.figures import FIGURE_LABELS, project_snapshot
 from machi.ledger.models import Pillar, Programme, Project, Theme, Ward
 
@@ -98,13 +99,25 @@ def save_ward(*, actor, ward: Ward) -> Ward:
 
 
 def save_programme(*, actor, programme: Programme) -> Programme:
-    """A programme's allocation, vision and priorities, by staff of its ward (and of the ward it moves from)."""
+    """A programme's allocation, vision and priorities, by staff of its ward (and of the ward it moves from).
+
+    A programme whose projects a service's record belongs to (a grant programme) keeps its year and ward.
+    """
+
+    def services_stay(programme: Programme, stored: Programme | None) -> None:
+        if stored is not None and (stored.fiscal_year, stored.ward_id) != (
+            programme.fiscal_year,
+            programme.ward_id,
+        ):
+            keep_services_in_place(Project.objects.filter(programme=stored), programme=programme)
+
     return audited_save(
         actor=actor,
         obj=programme,
         action="ledger.save_programme",
         scope=lambda actor, programme: require_ward(actor, programme.ward, pgettext("scope", "年度計画")),
         fields=PROGRAMME_FIELDS,
+        prepare=services_stay,
     )
 
 
@@ -139,12 +152,15 @@ def save_project(*, actor, project: Project) -> Project:
     """A project's number, name, description, status, pillar and order; never its figures.
 
     Figures change only through set_figures, with a reason. A new project starts
-    with none. Moving a project to another ward's programme needs both wards in scope.
+    with none. Moving a project to another ward's programme needs both wards in scope; a project
+    a service's record belongs to (a grant programme) stays in that record's ward and year.
     """
 
     def figures_stay_as_they_are(project: Project, stored: Project | None) -> None:
         if project.pillar_id is not None and project.pillar.programme_id != project.programme_id:
             raise ValidationError({"pillar": _("この柱は選んだ区・年度のものではありません。")})
+        if stored is not None and stored.programme_id != project.programme_id:
+            keep_services_in_place([stored], programme=project.programme)
         for field_name in FIGURE_LABELS:
             setattr(project, field_name, None if stored is None else getattr(stored, field_name))
 

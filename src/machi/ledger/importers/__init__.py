@@ -28,8 +28,14 @@ def read_path(path: Path) -> ReadResult:
     return result
 
 
-def import_path(path, *, actor, source: str | None = None, dry_run: bool = False):
-    """Import a file or a dataset folder (dataset.json + ledger.csv), all or nothing."""
+def import_path(
+    path, *, actor, source: str | None = None, dry_run: bool = False, below_commitments_reason: str = ""
+):
+    """Import a file or a dataset folder (dataset.json + ledger.csv), all or nothing.
+
+    `below_commitments_reason` lets a file's budgets go below what services have committed (see
+    `actions.import_ledger`); a dataset folder is imported without it.
+    """
     from machi.ledger import actions
 
     path = Path(path)
@@ -38,6 +44,12 @@ def import_path(path, *, actor, source: str | None = None, dry_run: bool = False
 
         return import_dataset(path, source=source or path.name, actor=actor, dry_run=dry_run)
     result = read_path(path)
-    report = actions.import_ledger(result.rows, source=source or path.name, actor=actor, dry_run=dry_run)
+    report = actions.import_ledger(
+        result.rows,
+        source=source or path.name,
+        actor=actor,
+        dry_run=dry_run,
+        below_commitments_reason=below_commitments_reason,
+    )
     report.warnings[:0] = result.warnings
     return report

@@ -29,6 +29,12 @@ class Command(BaseCommand):
         importing.add_argument(
             "--user", help="この利用者として取り込む（その権限の範囲の区だけ）。省略時はシステム運用者として"
         )
+        importing.add_argument(
+            "--below-commitments-reason",
+            default="",
+            help="予算を補助金の交付決定などの決定済みの額より少なくする理由（監査ログと点検に残る）。"
+            "省略時はそのような行を問題として取り込まない",
+        )
 
         exporting = actions.add_parser(
             "export", help="台帳を CSV（標準形式）または XLSX（区の様式）で出力する"
@@ -38,16 +44,26 @@ class Command(BaseCommand):
         exporting.add_argument("--format", choices=["csv", "xlsx"], default="csv")
         exporting.add_argument("-o", "--output", type=Path, help="出力先（CSV は省略時に標準出力）")
 
-        checking = actions.add_parser("check", help="データの点検（配分額との差、決算額の超過など）")
+        checking = actions.add_parser(
+            "check", help="データの点検（配分額との差、決算額の超過、決定済みの額を下回る予算など）"
+        )
         checking.add_argument("--year", required=True)
 
     def handle(self, *args, action, **options):
         return getattr(self, f"handle_{action}")(**options)
 
-    def handle_import(self, *, path: Path, dry_run: bool, user: str | None, **_):
+    def handle_import(
+        self, *, path: Path, dry_run: bool, user: str | None, below_commitments_reason: str = "", **_
+    ):
         actor = SYSTEM if user is None else acting_user(user)
         try:
-            report = import_path(path, source=path.name, actor=actor, dry_run=dry_run)
+            report = import_path(
+                path,
+                source=path.name,
+                actor=actor,
+                dry_run=dry_run,
+                below_commitments_reason=below_commitments_reason,
+            )
         except NotAllowed as error:
             raise CommandError(f"{error}（何も書き込んでいません）") from None
         except Conflict as error:
