@@ -33,7 +33,7 @@ def test_the_grants_tell_the_ledger_what_each_programme_has_decided_in_one_query
         2022,
         programme.ward_id,
     )
-    assert commitment.label == f"地域コミュニティづくり支援補助金「{programme.name}」：交付決定済み 200,000円"
+    assert commitment.label == f"補助金「{programme.name}」：交付決定済み 200,000円"
     others = [c for held in found.values() for c in held if c.project_id != programme.project_id]
     assert all(c.committed_yen == 0 for c in others)
 
@@ -48,7 +48,7 @@ def test_a_budget_cut_below_the_decisions_is_refused_naming_the_grant_and_change
     message = str(refused.value.messages[0])
     assert refused.value.code == "ledger.below_commitments"
     assert "予算 150,000円が、決定済みの 200,000円" in message
-    assert f"地域コミュニティづくり支援補助金「{programme.name}」：交付決定済み 200,000円" in message
+    assert f"補助金「{programme.name}」：交付決定済み 200,000円" in message
     assert figures(project) == before
     assert FigureChange.objects.filter(project=project).count() == history
     assert not BudgetShortfall.objects.exists()
@@ -88,7 +88,7 @@ def test_with_a_stated_reason_the_cut_is_kept_audited_and_listed_by_the_check(de
     text = out.getvalue()
     assert (
         f"No.2 {project.name}: 予算 150,000円が決定済みの 200,000円を下回っています"
-        f"（地域コミュニティづくり支援補助金「{programme.name}」：交付決定済み 200,000円）。"
+        f"（補助金「{programme.name}」：交付決定済み 200,000円）。"
         "理由: 交付決定の一部取消を予定（6月の審査会で決定）"
     ) in text
 

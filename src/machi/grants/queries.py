@@ -105,7 +105,7 @@ def budget_commitments(project_ids) -> list:
     return [
         Commitment(
             project_id=programme.project_id,
-            service=_("地域コミュニティづくり支援補助金「%(name)s」") % {"name": programme.name},
+            service=_("補助金「%(name)s」") % {"name": programme.name},
             what=_("交付決定済み"),
             committed_yen=int(programme.committed_yen),
             fiscal_year=programme.fiscal_year,

@@ -235,7 +235,7 @@ class Commitment:
 
     @property
     def label(self) -> str:
-        """「地域コミュニティづくり支援補助金「…」：交付決定済み 1,250,000円」"""
+        """「補助金「…」：交付決定済み 1,250,000円」"""
         return _("%(service)s：%(what)s %(yen)s円") % {
             "service": self.service,
             "what": self.what,
