@@ -8,6 +8,7 @@ with a second connection holding or probing the lock.
 
 import pytest
 from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
 from tests.facilities.centre_csv import centre_row, write_centres, write_rooms
 from tests.sqlite_lock import write_lock_held, write_lock_is_free
 
@@ -66,8 +67,10 @@ def test_a_dry_run_succeeds_while_another_connection_holds_the_write_lock(city, 
     import_path(centres, rooms=rooms, actor=SYSTEM)
     before = stored()
     centres, rooms = changed_files(tmp_path)
-    with write_lock_held(city):
+    with write_lock_held(city), CaptureQueriesContext(connection) as queries:
         report = import_path(centres, rooms=rooms, actor=SYSTEM, dry_run=True)
+    statements = {q["sql"].lstrip().split(None, 1)[0].upper() for q in queries.captured_queries}
+    assert statements == {"SELECT"}, "no transaction, no savepoint, no write"
     assert report.dry_run
     assert (report.centres.created, report.centres.updated, report.centres.unchanged) == (1, 1, 39)
     assert (report.rooms.created, report.rooms.updated, report.rooms.unchanged) == (1, 1, 79)

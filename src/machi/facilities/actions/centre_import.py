@@ -130,84 +130,6 @@ def _plan(centres, rooms, *, source: str, actor) -> _Plan:
     return plan
 
 
-def _write(plan: _Plan, *, actor) -> None:
-    """Write the plan in one short transaction, or nothing if what it read has changed since.
-
-    A change found here refuses the import rather than planning it again under the lock: planning is
-    the long part, and holding the write lock for it is what the two phases are there to avoid.
-    """
-    saved = [w.obj for w in plan.writes if not w.delete]
-    new_centres = [obj for obj in saved if isinstance(obj, Centre) and obj.pk is None]
-    try:
-        with transaction.atomic():
-            _check_unchanged(plan)
-            for model in (Centre, FeeExemption, Room):  # centres first: their new parts take their ids
-                _save_all(model, [obj for obj in saved if type(obj) is model])
-            TimeBlock.objects.bulk_create(
-                [block for centre in new_centres for block in default_blocks(centre)]
-            )
-            FeeExemption.objects.filter(pk__in=[w.obj.pk for w in plan.writes if w.delete]).delete()
-            record_all([entry for w in plan.writes if (entry := _audit_entry(w, actor=actor)) is not None])
-    except IntegrityError:
-        # Only a writer that came after the check (on PostgreSQL, a row the check could not lock) gets here.
-        raise _changed() from None
-
-
-def _save_all(model, rows: list) -> None:
-    """Create the new rows and save every field of the stored ones, as `obj.save()` would, in bulk."""
-    update_each(
-        [r for r in rows if r.pk is not None],
-        [f.name for f in model._meta.concrete_fields if not f.primary_key],
-    )
-    model.objects.bulk_create([r for r in rows if r.pk is None])
-
-
-def _audit_entry(write: _Write, *, actor):
-    """The entry the row's audited action records; none where nothing changed (as `audited_save`)."""
-    after = None if write.delete else model_snapshot(write.obj)
-    if after == write.before:
-        return None
-    return audit_entry(actor=actor, action=write.action, obj=write.obj, before=write.before, after=after)
-
-
-def _check_unchanged(plan: _Plan) -> None:
-    """Refuse unless what the plan read is still what is stored; the rows it reads are locked till the end."""
-    linked = [pk for pk, *_rest in plan.project_state]
-    unchanged = (
-        _stored_state(Ward.objects.all()) == plan.ward_state
-        and _stored_state(Centre.objects.select_for_update()) == plan.centre_state
-        and _stored_state(Room.objects.select_for_update()) == plan.room_state
-        and _stored_state(FeeExemption.objects.select_for_update()) == plan.exemption_state
-        and set(
-            Project.objects.filter(pk__in=linked)
-            .select_for_update(of=("self",))
-            .values_list("pk", "programme__ward_id", "programme__fiscal_year", "no")
-        )
-        == plan.project_state
-    )
-    if not unchanged:
-        raise _changed()
-
-
-def _changed() -> CentresChangedDuringImport:
-    return CentresChangedDuringImport(
-        _("取り込みの準備中にセンターまたは部屋が変更されました。もう一度取り込んでください")
-    )
-
-
-def _row(obj) -> tuple:
-    """A stored row as the plan read it: every concrete field, its id included."""
-    return tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields)
-
-
-def _state(rows) -> set[tuple]:
-    return {_row(obj) for obj in rows}
-
-
-def _stored_state(queryset) -> set[tuple]:
-    return set(queryset.values_list(*(f.attname for f in queryset.model._meta.concrete_fields)))
-
-
 def _ward_for(text: str, code: str, wards) -> "tuple[object | None, str | None]":
     """The ward a row names by its code and/or its name (熊本市中央区, 中央区 …), or why none."""
     by_code = next((w for w in wards if code and w.code == code), None)
@@ -426,3 +348,83 @@ def _validate(obj) -> None:
     """
     new_centre = not isinstance(obj, Centre) and obj.centre.pk is None
     obj.full_clean(exclude=["centre"] if new_centre else None)
+
+
+def _write(plan: _Plan, *, actor) -> None:
+    """Write the plan in one short transaction, or nothing if what it read has changed since.
+
+    A change found here refuses the import rather than planning it again under the lock: planning is
+    the long part, and holding the write lock for it is what the two phases are there to avoid.
+    """
+    saved = [w.obj for w in plan.writes if not w.delete]
+    new_centres = [obj for obj in saved if isinstance(obj, Centre) and obj.pk is None]
+    try:
+        with transaction.atomic():
+            _check_unchanged(plan)
+            for model in (Centre, FeeExemption, Room):  # centres first: their new parts take their ids
+                _save_all(model, [obj for obj in saved if type(obj) is model])
+            TimeBlock.objects.bulk_create(
+                [block for centre in new_centres for block in default_blocks(centre)]
+            )
+            FeeExemption.objects.filter(pk__in=[w.obj.pk for w in plan.writes if w.delete]).delete()
+            record_all([entry for w in plan.writes if (entry := _audit_entry(w, actor=actor)) is not None])
+    except IntegrityError:
+        # Only a writer that came after the check (on PostgreSQL, a row the check could not lock) gets here.
+        raise _changed() from None
+
+
+def _save_all(model, rows: list) -> None:
+    """Create the new rows and save every field of the stored ones, as `obj.save()` would, in bulk."""
+    update_each(
+        [r for r in rows if r.pk is not None],
+        [f.name for f in model._meta.concrete_fields if not f.primary_key],
+    )
+    model.objects.bulk_create([r for r in rows if r.pk is None])
+
+
+def _audit_entry(write: _Write, *, actor):
+    """The entry the row's audited action records; none where nothing changed (as `audited_save`)."""
+    after = None if write.delete else model_snapshot(write.obj)
+    if after == write.before:
+        return None
+    return audit_entry(actor=actor, action=write.action, obj=write.obj, before=write.before, after=after)
+
+
+def _check_unchanged(plan: _Plan) -> None:
+    """Refuse unless what the plan read is still what is stored; the rows it reads are locked till the end."""
+    linked = [pk for pk, *_rest in plan.project_state]
+    unchanged = (
+        _stored_state(Ward.objects.all()) == plan.ward_state
+        and _stored_state(Centre.objects.select_for_update()) == plan.centre_state
+        and _stored_state(Room.objects.select_for_update()) == plan.room_state
+        and _stored_state(FeeExemption.objects.select_for_update()) == plan.exemption_state
+        and set(
+            Project.objects.filter(pk__in=linked)
+            .order_by()
+            .select_for_update(of=("self",))
+            .values_list("pk", "programme__ward_id", "programme__fiscal_year", "no")
+        )
+        == plan.project_state
+    )
+    if not unchanged:
+        raise _changed()
+
+
+def _changed() -> CentresChangedDuringImport:
+    return CentresChangedDuringImport(
+        _("取り込みの準備中にセンターまたは部屋が変更されました。もう一度取り込んでください")
+    )
+
+
+def _row(obj) -> tuple:
+    """A stored row as the plan read it: every concrete field, its id included."""
+    return tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields)
+
+
+def _state(rows) -> set[tuple]:
+    return {_row(obj) for obj in rows}
+
+
+def _stored_state(queryset) -> set[tuple]:
+    # Unordered: compared as a set, and without the models' ordering no join (to wards) is read or locked.
+    return set(queryset.order_by().values_list(*(f.attname for f in queryset.model._meta.concrete_fields)))
