@@ -11,4 +11,4 @@ import os
 os.environ.setdefault("MACHI_DEBUG", "1")
 os.environ["DJANGO_SETTINGS_MODULE"] = "machi.settings"  # read by child processes; this one is already set
 
-from machi.settings import *  # noqa: E402, F403
+from machi.settings import *  # noqa: F403
