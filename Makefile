@@ -39,6 +39,7 @@ lint: install
 bench: export MACHI_DEBUG ?= 1
 bench: install
 	$(BIN)/python bench/ledger_import.py
+	$(BIN)/python bench/centre_import.py
 	$(BIN)/python bench/reports.py
 	$(BIN)/python bench/report_pdf.py
 	$(BIN)/python bench/booking_rush.py

@@ -117,6 +117,36 @@ def migrated_sqlite_file(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def own_sqlite_file(migrated_sqlite_file, tmp_path, django_db_blocker) -> Path:
+    """The default database, for this test, is a migrated SQLite file of its own with a 0.2 s lock timeout.
+
+    For tests with another connection holding or probing SQLite's write lock (`tests.sqlite_lock`):
+    an action that waited for the lock fails at once instead of after the settings' 20 s.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connections
+
+    path = tmp_path / "machi.sqlite3"
+    shutil.copyfile(migrated_sqlite_file, path)
+    own = connections.create_connection("default")
+    own.settings_dict = {
+        **own.settings_dict,
+        "NAME": str(path),
+        "OPTIONS": {**own.settings_dict["OPTIONS"], "timeout": 0.2},
+    }
+    kept = connections["default"]
+    connections["default"] = own
+    ContentType.objects.clear_cache()  # its ids are the file's, not the test database's
+    try:
+        with django_db_blocker.unblock():
+            yield path
+            own.close()
+    finally:
+        connections["default"] = kept
+        ContentType.objects.clear_cache()
+
+
+@pytest.fixture
 def command_env(migrated_sqlite_file, tmp_path) -> dict:
     """The environment for running `machi` as a person does: a fresh, migrated database of the test's own."""
     shutil.copyfile(migrated_sqlite_file, tmp_path / "machi.sqlite3")

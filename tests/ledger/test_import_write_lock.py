@@ -2,18 +2,16 @@
 
 SQLite has one write lock for the whole database (IMMEDIATE transactions take it at BEGIN), so an
 import holding it while it reads and compares thousands of rows makes every booking and login wait.
-These tests run the import in this process against a SQLite file of its own, with a second
-connection holding or probing the lock, and a lock timeout of a fraction of a second instead of
-20 s: an import that waited for the lock fails at once instead of slowly.
+These tests run the import in this process against a SQLite file of its own (`own_sqlite_file`),
+with a second connection holding or probing the lock, and a lock timeout of a fraction of a second
+instead of 20 s: an import that waited for the lock fails at once instead of slowly.
 """
 
 import shutil
-import sqlite3
-from contextlib import contextmanager
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
-from django.db import OperationalError, connection, connections
+from django.db import OperationalError, connection
+from tests.sqlite_lock import write_lock_held, write_lock_is_free
 
 from machi.accounts.actors import SYSTEM
 from machi.audit.models import AuditEntry
@@ -27,54 +25,6 @@ pytestmark = pytest.mark.skipif(
 
 HEADER = "fiscal_year,ward_code,ward,pillar,no,name,status,description,initial,revised,settled\n"
 ROWS = "".join(f"2022,431010,中央区,柱{n % 3},{n},事業{n},,説明,{n}000,{n}100,{n}050\n" for n in range(1, 41))
-
-
-@pytest.fixture
-def ledger_file(migrated_sqlite_file, tmp_path, django_db_blocker):
-    """The default database, for this test, is a migrated SQLite file of its own with a 0.2 s lock timeout."""
-    path = tmp_path / "machi.sqlite3"
-    shutil.copyfile(migrated_sqlite_file, path)
-    own = connections.create_connection("default")
-    own.settings_dict = {
-        **own.settings_dict,
-        "NAME": str(path),
-        "OPTIONS": {**own.settings_dict["OPTIONS"], "timeout": 0.2},
-    }
-    kept = connections["default"]
-    connections["default"] = own
-    ContentType.objects.clear_cache()  # its ids are the file's, not the test database's
-    try:
-        with django_db_blocker.unblock():
-            yield path
-            own.close()
-    finally:
-        connections["default"] = kept
-        ContentType.objects.clear_cache()
-
-
-@contextmanager
-def write_lock_held(path):
-    """Another process's view: a connection holding SQLite's write lock until the block ends."""
-    other = sqlite3.connect(path, timeout=0, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    try:
-        yield other
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
-
-
-def write_lock_is_free(path) -> bool:
-    probe = sqlite3.connect(path, timeout=0, isolation_level=None)
-    try:
-        probe.execute("BEGIN IMMEDIATE")
-        probe.execute("ROLLBACK")
-        return True
-    except sqlite3.OperationalError as error:
-        assert "locked" in str(error)
-        return False
-    finally:
-        probe.close()
 
 
 def write(tmp_path, text: str, name: str):
@@ -91,18 +41,18 @@ def ledger_state():
     )
 
 
-def test_a_dry_run_succeeds_while_another_connection_holds_the_write_lock(ledger_file, tmp_path):
+def test_a_dry_run_succeeds_while_another_connection_holds_the_write_lock(own_sqlite_file, tmp_path):
     import_path(write(tmp_path, ROWS, "first.csv"), actor=SYSTEM)
     before = ledger_state()
     changed = write(tmp_path, ROWS.replace(",1050\n", ",999\n"), "changed.csv")
-    with write_lock_held(ledger_file):
+    with write_lock_held(own_sqlite_file):
         report = import_path(changed, dry_run=True, actor=SYSTEM)
     assert report.dry_run and (report.updated, report.unchanged, report.figure_changes) == (1, 39, 1)
     assert ledger_state() == before
 
 
 def test_an_import_prepares_without_the_write_lock_and_takes_it_only_to_write(
-    ledger_file, tmp_path, monkeypatch
+    own_sqlite_file, tmp_path, monkeypatch
 ):
     import_path(write(tmp_path, ROWS, "first.csv"), actor=SYSTEM)
     changed = write(
@@ -113,18 +63,18 @@ def test_an_import_prepares_without_the_write_lock_and_takes_it_only_to_write(
 
     def planning_under_a_held_lock(*args, **kwargs):
         # The whole plan is made while another connection holds the write lock: it needs none.
-        with write_lock_held(ledger_file):
+        with write_lock_held(own_sqlite_file):
             made = plan(*args, **kwargs)
-        seen.append(("planned, lock free after", write_lock_is_free(ledger_file)))
+        seen.append(("planned, lock free after", write_lock_is_free(own_sqlite_file)))
         return made
 
     def writing(*args, **kwargs):
-        seen.append(("writing, lock free before", write_lock_is_free(ledger_file)))
+        seen.append(("writing, lock free before", write_lock_is_free(own_sqlite_file)))
         write_plan(*args, **kwargs)
-        seen.append(("written, lock free after", write_lock_is_free(ledger_file)))
+        seen.append(("written, lock free after", write_lock_is_free(own_sqlite_file)))
 
     def checking(*args, **kwargs):
-        seen.append(("checking, lock free", write_lock_is_free(ledger_file)))
+        seen.append(("checking, lock free", write_lock_is_free(own_sqlite_file)))
         check(*args, **kwargs)
 
     monkeypatch.setattr(imports, "_plan", planning_under_a_held_lock)
@@ -141,20 +91,20 @@ def test_an_import_prepares_without_the_write_lock_and_takes_it_only_to_write(
     assert Project.objects.count() == 80
 
 
-def test_a_real_import_waits_for_the_write_lock_and_says_the_database_is_busy(ledger_file, tmp_path):
+def test_a_real_import_waits_for_the_write_lock_and_says_the_database_is_busy(own_sqlite_file, tmp_path):
     before = ledger_state()
-    with write_lock_held(ledger_file), pytest.raises(OperationalError, match="locked"):
+    with write_lock_held(own_sqlite_file), pytest.raises(OperationalError, match="locked"):
         import_path(write(tmp_path, ROWS, "first.csv"), actor=SYSTEM)
     assert ledger_state() == before
 
 
 def test_a_dataset_folders_dry_run_takes_no_write_lock_and_reports_what_the_real_run_does(
-    ledger_file, tmp_path
+    own_sqlite_file, tmp_path
 ):
     from tests.conftest import DATASET
 
     before = ledger_state()
-    with write_lock_held(ledger_file):
+    with write_lock_held(own_sqlite_file):
         planned = import_path(DATASET, dry_run=True, actor=SYSTEM)
     assert planned.dry_run and ledger_state() == before
 
@@ -167,7 +117,7 @@ def test_a_dataset_folders_dry_run_takes_no_write_lock_and_reports_what_the_real
     assert planned.created == Project.objects.count() > 0
 
 
-def test_a_dataset_folders_dry_run_names_a_theme_without_its_project(ledger_file, tmp_path):
+def test_a_dataset_folders_dry_run_names_a_theme_without_its_project(own_sqlite_file, tmp_path):
     import json
 
     from tests.conftest import DATASET

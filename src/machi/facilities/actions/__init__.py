@@ -32,7 +32,12 @@ from machi.facilities.actions.booking import (
     snapshot,
     transition,
 )
-from machi.facilities.actions.centre_import import CentreImportReport, Tally, import_centres
+from machi.facilities.actions.centre_import import (
+    CentreImportReport,
+    CentresChangedDuringImport,
+    Tally,
+    import_centres,
+)
 from machi.facilities.actions.centres import (
     CENTRE_PARTS,
     can_manage_centre,
@@ -48,6 +53,7 @@ __all__ = [
     "CENTRE_PARTS",
     "BookingRefused",
     "CentreImportReport",
+    "CentresChangedDuringImport",
     "SlotTaken",
     "Tally",
     "UsagePosting",

@@ -24,13 +24,23 @@ def save_centre(*, actor, centre: Centre) -> Centre:
     """Create or change a centre; a new centre gets the default blocks (午前・午後・夜間)."""
     with transaction.atomic():
         created = centre.pk is None or not Centre.objects.filter(pk=centre.pk).exists()
-        audited_save(actor=actor, obj=centre, action="facilities.save_centre", scope=_in_centre_ward)
+        audited_save(actor=actor, obj=centre, action=audit_action("save", Centre), scope=_in_centre_ward)
         if created and not centre.blocks.exists():
-            TimeBlock.objects.bulk_create(
-                TimeBlock(centre=centre, code=code, label=label, starts_at=start, ends_at=end, position=n)
-                for n, (code, label, start, end) in enumerate(DEFAULT_BLOCKS, start=1)
-            )
+            TimeBlock.objects.bulk_create(default_blocks(centre))
     return centre
+
+
+def default_blocks(centre: Centre) -> list[TimeBlock]:
+    """A new centre's blocks (午前・午後・夜間), not yet saved: `save_centre`'s and the import's."""
+    return [
+        TimeBlock(centre=centre, code=code, label=label, starts_at=start, ends_at=end, position=n)
+        for n, (code, label, start, end) in enumerate(DEFAULT_BLOCKS, start=1)
+    ]
+
+
+def audit_action(verb: str, model) -> str:
+    """The audit log's name for saving or deleting a centre or a part: facilities.save_room, …delete_…"""
+    return f"facilities.{verb}_{model._meta.model_name}"
 
 
 CENTRE_PARTS = (Room, TimeBlock, ClosedDay, FeeExemption)
@@ -46,7 +56,7 @@ def save_centre_part(*, actor, obj):
     return audited_save(
         actor=actor,
         obj=obj,
-        action=f"facilities.save_{type(obj)._meta.model_name}",
+        action=audit_action("save", type(obj)),
         scope=lambda actor, part: _in_centre_ward(actor, part.centre),
     )
 
@@ -68,7 +78,7 @@ def delete_centre_part(*, actor, obj) -> None:
         before = model_snapshot(stored)
         record(
             actor=actor,
-            action=f"facilities.delete_{model._meta.model_name}",
+            action=audit_action("delete", model),
             obj=stored,
             before=before,
             after=None,

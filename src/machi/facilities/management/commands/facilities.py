@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from machi.accounts.actors import SYSTEM
 from machi.accounts.management import acting_user
 from machi.accounts.scope import NotAllowed
+from machi.core.errors import Conflict
 from machi.core.fiscal import parse_fiscal_year, wareki
 from machi.core.importing import ImportRefused
 from machi.core.text import normalize
@@ -54,6 +55,8 @@ class Command(BaseCommand):
             report = import_path(path, rooms=rooms, actor=actor, dry_run=dry_run, source=path.name)
         except NotAllowed as error:
             raise CommandError(f"{error}（何も書き込んでいません）") from None
+        except Conflict as error:
+            raise CommandError(f"{error.messages[0]}（何も書き込んでいません）") from None
         except ImportRefused as error:
             for problem in error.problems:
                 self.stderr.write(str(problem))
