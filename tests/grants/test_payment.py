@@ -37,6 +37,7 @@ def test_paying_adds_the_confirmed_amount_to_the_projects_settled_figure(
     assert (
         change.reason == f"補助金の支払い: 島崎校区自治協議会 防災マップづくり（申請番号 {confirmed.number}）"
     )
+    assert change.public_reason == f"補助金の支払い（申請番号 {confirmed.number}）"  # no group, no title
     assert AuditEntry.objects.filter(action="ledger.set_figures", actor=staff).exists()
     assert "170,000 円" in mail.outbox[-1].body
 
@@ -95,6 +96,7 @@ def test_a_repayment_lowers_the_settled_figure_with_its_reason(confirmed, staff)
     change = FigureChange.objects.filter(project_id=confirmed.programme.project_id).last()
     assert change.reason.startswith("補助金の返還: 島崎校区自治協議会 防災マップづくり")
     assert change.reason.endswith("理由: 領収書のない経費があったため")
+    assert change.public_reason == f"補助金の返還（申請番号 {confirmed.number}）"  # the reason is for staff
     assert confirmed.events.last().note == "返還 20,000円: 領収書のない経費があったため"
 
 

@@ -208,20 +208,24 @@ def test_programmes_list_uses_a_fixed_number_of_queries(client, ledger, django_a
         assert len(client.get("/api/programmes").json()) == 3
 
 
-def test_project_detail_gives_its_history_with_who_when_why(client, ledger, ward_staff):
+def test_project_detail_gives_its_history_with_the_office_and_a_label_never_the_person(
+    client, ledger, ward_staff
+):
     project = ledger["zero"]
-    staff = ward_staff("tanaka", project.programme.ward)
-    actions.set_figures(project, reason="決算の確定", actor=staff, settled_yen=1_750_000)
+    staff = ward_staff("tanaka@example.jp", project.programme.ward, display_name="田中一郎")
+    actions.set_figures(project, reason="田中一郎が確定（096-000-1111）", actor=staff, settled_yen=1_750_000)
     response = client.get(f"/api/projects/{project.pk}")
     assert response.status_code == 200
     body = response.json()
     assert body["settled"] == 1_750_000
+    ward_office = f"{project.programme.ward.name}役所"
     assert [(h["stage"], h["old"], h["new"], h["changed_by"], h["reason"]) for h in body["history"]] == [
-        ("initial", None, 1_000_000, None, "当初予算"),
-        ("revised", None, 1_800_000, None, "当初予算"),
-        ("settled", None, 0, None, "当初予算"),
-        ("settled", 0, 1_750_000, "tanaka", "決算の確定"),
+        ("initial", None, 1_000_000, "システム", "当初予算の計上"),
+        ("revised", None, 1_800_000, "システム", "2月補正"),
+        ("settled", None, 0, "システム", "決算"),
+        ("settled", 0, 1_750_000, ward_office, "決算"),
     ]
+    assert "田中" not in response.content.decode() and "tanaka" not in response.content.decode()
 
 
 def test_project_history_times_are_in_tokyo_time(client, ledger):

@@ -556,7 +556,9 @@ def pay(*, actor, application: Application, now=None) -> Payment:
             raise AlreadyPaid(
                 _("申請番号 %(number)s の補助金は支払済みです") % {"number": locked.number}
             ) from None
-        _post_to_ledger(actor, locked, +payment.amount_yen, f"補助金の支払い: {_grant_label(locked)}")
+        _post_to_ledger(
+            actor, locked, +payment.amount_yen, f"補助金の支払い: {_grant_label(locked)}", "補助金の支払い"
+        )
         paid.append(payment)
 
     _transition(
@@ -596,7 +598,9 @@ def record_repayment(*, actor, application: Application, amount_yen: int, reason
             recorded_at=now,
             recorded_by=actor_user(actor),
         )
-        _post_to_ledger(actor, locked, -amount_yen, f"補助金の返還: {_grant_label(locked)} 理由: {reason}")
+        _post_to_ledger(
+            actor, locked, -amount_yen, f"補助金の返還: {_grant_label(locked)} 理由: {reason}", "補助金の返還"
+        )
         note = f"返還 {amount_yen:,}円: {reason}"
         _event(actor, locked, locked.status, locked.status, note)
         after = {"amount_yen": amount_yen, "reason": reason, "repaid_yen": repaid + amount_yen}
@@ -609,8 +613,12 @@ def _grant_label(application: Application) -> str:
     return f"{application.group.name} {application.title}（申請番号 {application.number}）"
 
 
-def _post_to_ledger(actor, application: Application, delta_yen: int, reason: str) -> None:
-    """Move the project's settled figure by delta, through the ledger (locked, audited, kept in its history)."""
+def _post_to_ledger(actor, application: Application, delta_yen: int, reason: str, kind: str) -> None:
+    """Move the project's settled figure by delta, through the ledger (locked, audited, kept in its history).
+
+    The history keeps `reason` (the group, the title, a repayment's reason) for staff; the public is
+    told the posting's kind and the application's number only.
+    """
     from machi.ledger.actions import set_figures
     from machi.ledger.models import Project
 
@@ -625,7 +633,8 @@ def _post_to_ledger(actor, application: Application, delta_yen: int, reason: str
                 "delta": f"{-delta_yen:,}",
             }
         )
-    set_figures(project, actor=actor, reason=reason, settled_yen=settled)
+    public_reason = f"{kind}（申請番号 {application.number}）"
+    set_figures(project, actor=actor, reason=reason, public_reason=public_reason, settled_yen=settled)
 
 
 # --- Plumbing --------------------------------------------------------------------------------

@@ -34,8 +34,8 @@ from machi.api_support import (
 from machi.core.errors import NotFound
 from machi.core.text import normalize
 from machi.ledger.actions import set_figures
-from machi.ledger.models import FigureChange, Pillar, Programme, Project, Ward
-from machi.ledger.queries import Totals, ward_named
+from machi.ledger.models import Pillar, Programme, Project, Ward
+from machi.ledger.queries import PublicChange, Totals, public_history, ward_named
 
 router = Router(tags=["ledger"])
 
@@ -113,8 +113,15 @@ class FigureChangeOut(Schema):
     old: Yen
     new: Yen
     changed_at: dt.datetime = Field(description="変更日時（ISO 8601、+09:00）")
-    changed_by: str | None = Field(description="変更者のユーザー名。取込などで記録がなければ null")
-    reason: str
+    changed_by: str = Field(
+        description="変更した組織・役割（中央区役所、市役所、システム）。個人名・ユーザー名は公開しません"
+    )
+    reason: str = Field(
+        description=(
+            "公開する理由: サービスの計上は種類と番号（補助金の支払い（申請番号 G2022-00001））、取込は「取込」、"
+            "職員の入力は段階ごとの決まった表記（当初予算の計上、2月補正、決算、訂正）。入力された理由の本文は職員向けです"
+        )
+    )
 
 
 class OutcomeOut(Schema):
@@ -275,7 +282,7 @@ def _not_found(project_id: int) -> NotFound:
 
 
 def _project_detail_out(project: Project) -> dict:
-    history = FigureChange.objects.for_project(project)
+    history = public_history(project)
     outcomes = project.outcomes.order_by("source", "period_start", "period_end", "id")
     return {
         **_project_out(project),
@@ -357,12 +364,12 @@ def _project_out(project: Project) -> dict:
     }
 
 
-def _change_out(change: FigureChange) -> dict:
+def _change_out(change: PublicChange) -> dict:
     return {
         "stage": change.stage,
         "old": change.old_yen,
         "new": change.new_yen,
         "changed_at": local_time(change.changed_at),
-        "changed_by": change.changed_by.get_username() if change.changed_by else None,
+        "changed_by": change.changed_by,
         "reason": change.reason,
     }

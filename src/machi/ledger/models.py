@@ -209,7 +209,11 @@ class FigureChange(AppendOnlyModel):
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("変更者")
     )
+    # `reason` is what the person or service wrote, for staff (the admin, the audit); the public
+    # sees `public_reason`, a label a service composes from its kind and number (補助金の支払い
+    # （申請番号 …）), or, where empty, a generic label for the stage (`queries.public_history`).
     reason = models.TextField(_("理由"))
+    public_reason = models.CharField(_("公開する理由"), max_length=200, blank=True)
 
     objects = FigureChangeQuerySet.as_manager()
 

@@ -1,5 +1,6 @@
 """The ledger's business questions, as QuerySet methods and small functions."""
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -7,7 +8,9 @@ from django.apps import apps
 from django.db import models
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
+from machi.accounts.public import public_actor_label
 from machi.core.models import AppendOnlyQuerySet
 from machi.core.money import execution_rate, unused_amount
 from machi.core.text import normalize
@@ -71,6 +74,55 @@ class ProjectQuerySet(models.QuerySet):
 class FigureChangeQuerySet(AppendOnlyQuerySet):
     def for_project(self, project):
         return self.filter(project=project).select_related("changed_by").order_by("changed_at", "id")
+
+
+@dataclass(frozen=True)
+class PublicChange:
+    """One change of a figure as the public sees it: the office that made it and a label, no person."""
+
+    stage: str
+    stage_label: str
+    old_yen: int | None
+    new_yen: int | None
+    changed_at: datetime.datetime
+    changed_by: str
+    reason: str
+
+
+def public_history(project) -> list[PublicChange]:
+    """The project's figure history for public pages and the public API (a fixed number of queries).
+
+    Who: `public_actor_label` (an office or role). Why: the label a service gave (補助金の支払い
+    （申請番号 …）, 取込); for a change typed by staff, whose free-text reason may name anyone, a
+    generic label: entering the initial budget is 当初予算の計上, the revised budget 2月補正, the
+    settled figure 決算, and changing an initial or revised figure that already had a value 訂正.
+    """
+    ward = project.programme.ward
+    changes = (
+        apps.get_model("ledger", "FigureChange")
+        .objects.for_project(project)
+        .prefetch_related("changed_by__role_grants")
+    )
+    return [
+        PublicChange(
+            stage=change.stage,
+            stage_label=change.get_stage_display(),
+            old_yen=change.old_yen,
+            new_yen=change.new_yen,
+            changed_at=change.changed_at,
+            changed_by=public_actor_label(change.changed_by, ward),
+            reason=change.public_reason or _generic_reason(change),
+        )
+        for change in changes
+    ]
+
+
+def _generic_reason(change) -> str:
+    if change.stage == "settled":
+        return pgettext("public reason", "決算")
+    if change.old_yen is not None:
+        return _("訂正")
+    return _("当初予算の計上") if change.stage == "initial" else _("2月補正")
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext, gettext_lazy
 
 from machi.core.fiscal import fiscal_year_bounds, fiscal_year_of, wareki
-from machi.ledger.models import FigureChange, Outcome, Programme, Project
-from machi.ledger.queries import city_years, pillar_sheet
+from machi.ledger.models import Outcome, Programme, Project
+from machi.ledger.queries import city_years, pillar_sheet, public_history
 
 
 def index(request):
@@ -65,7 +65,7 @@ def project_page(request, project_id: int):
             "project": project,
             "programme": project.programme,
             "ward": project.programme.ward,
-            "history": list(FigureChange.objects.for_project(project)),
+            "history": public_history(project),
             "outcome_periods": outcome_periods(project),
         },
     )

@@ -31,9 +31,19 @@ class FigureRefused(Refused, ValueError):
 
 
 def set_figures(
-    project: Project, *, actor, reason: str, below_commitments_reason: str = "", **figures: int | None
+    project: Project,
+    *,
+    actor,
+    reason: str,
+    public_reason: str = "",
+    below_commitments_reason: str = "",
+    **figures: int | None,
 ) -> list[FigureChange]:
     """Change any of initial_yen, revised_yen, settled_yen; each real change is kept in the history.
+
+    `reason` is kept for staff. `public_reason` is what the public is told instead: a service's
+    kind and number (補助金の支払い（申請番号 …）), composed by the service, never text a person
+    typed; left empty (a change typed by staff), the public sees the stage's generic label.
 
     Only staff of the project's ward (or a city administrator, or the system
     operator) may. A figure given with its current value is no change and leaves no entry.
@@ -59,7 +69,9 @@ def set_figures(
         require_ward(actor, locked.programme.ward, pgettext("scope", "事業の金額"))
         before = project_snapshot(locked)
         budget_before = budget_of(locked)
-        changes = write_figures(locked, reason=reason, actor=actor, figures=figures)
+        changes = write_figures(
+            locked, reason=reason, public_reason=public_reason, actor=actor, figures=figures
+        )
         if budget_of(locked) != budget_before:
             hold_commitments([locked], actor=actor, reason=below_commitments_reason)
         if changes:
@@ -75,7 +87,9 @@ def set_figures(
     return changes
 
 
-def write_figures(project: Project, *, reason: str, actor, figures: dict) -> list[FigureChange]:
+def write_figures(
+    project: Project, *, reason: str, actor, figures: dict, public_reason: str = ""
+) -> list[FigureChange]:
     """Apply figures to a project whose row this transaction has locked; append the history."""
     changes = [
         FigureChange(
@@ -85,6 +99,7 @@ def write_figures(project: Project, *, reason: str, actor, figures: dict) -> lis
             new_yen=new,
             changed_by=actor_user(actor),
             reason=reason,
+            public_reason=public_reason,
         )
         for field_name, new in figures.items()
         if getattr(project, field_name) != new

@@ -481,6 +481,7 @@ def _write(plan: _Plan, *, actor) -> None:
                     new_yen=getattr(step.project, field_name),
                     changed_by=user,
                     reason=reason,
+                    public_reason="取込",  # the source's file name is for staff
                 )
                 for step in steps
                 for field_name in step.changed_figures
