@@ -59,6 +59,7 @@ GRANT_TITLE = "ひみつの防災マップ作り"
 GRANT_PLAN = "山田太郎の自宅を起点に危険箇所を歩く"
 BOOKING_PURPOSE = "田中三郎の米寿のお祝い"
 DECISION_CONDITIONS = "鈴木一郎あてに写真を送ること"
+SHORTFALL_REASON = f"鈴木一郎の判断で減額（{STAFF_PHONE}）"
 
 SECRETS = [
     *RESIDENT.values(),
@@ -75,6 +76,7 @@ SECRETS = [
     GRANT_PLAN,
     BOOKING_PURPOSE,
     DECISION_CONDITIONS,
+    SHORTFALL_REASON,
 ]
 
 _NOISE = re.compile(r"[\s\-‐‑‒–—―−－ー]+")
@@ -204,6 +206,14 @@ def world(kumamoto, django_user_model):
     grants.confirm_amount(actor=staff, application=application)
     grants.pay(actor=staff, application=application)
     grants.record_repayment(actor=staff, application=application, amount_yen=10_000, reason=REPAYMENT_REASON)
+
+    # The grant's project cut below what the grant holds, with the reason staff give for it.
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {plain}").patch(
+        f"/api/projects/{programme.project_id}",
+        json.dumps({"revised": 1_000, "reason": "減額", "below_commitments_reason": SHORTFALL_REASON}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
 
     return {
         "project_ids": [api_project.pk, admin_project.pk, programme.project_id],
@@ -362,3 +372,5 @@ def test_no_public_page_feed_api_answer_or_download_names_a_person_or_repeats_fr
     assert normal(f"補助金の支払い（申請番号 {number}）") in project_page
     assert normal(f"補助金の返還（申請番号 {number}）") in project_page
     assert normal("西区役所") in project_page
+    nishi_report = normal(" ".join(read[reverse("reports:ward", args=[2022, world["wards"][1].code])]))
+    assert normal("理由は区が記録しています") in nishi_report

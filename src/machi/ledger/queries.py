@@ -367,8 +367,9 @@ class CheckFinding:
     message: str
 
 
-def ledger_check(fiscal_year: int) -> dict[str, list[CheckFinding]]:
-    """The data checks per ward, for `machi ledger check` and the report pages (see `programme_check`).
+def ledger_check(fiscal_year: int, *, with_reasons: bool = False) -> dict[str, list[CheckFinding]]:
+    """The data checks per ward, for `machi ledger check` and the report pages (see `programme_check`;
+    `with_reasons` for staff only).
 
     Three queries, and one per service that holds money on projects, whatever the number of wards and
     projects.
@@ -382,7 +383,9 @@ def ledger_check(fiscal_year: int) -> dict[str, list[CheckFinding]]:
         projects[project.programme_id].append(project)
     short = stated_shortfalls(everything)
     return {
-        programme.ward.name: programme_check(programme, projects[programme.pk], shortfalls=short)
+        programme.ward.name: programme_check(
+            programme, projects[programme.pk], shortfalls=short, with_reasons=with_reasons
+        )
         for programme in chosen
     }
 
@@ -405,7 +408,9 @@ def stated_shortfalls(projects) -> dict[int, tuple[Shortfall, str | None]]:
     return {s.project.pk: (s, reasons.get(s.project.pk)) for s in found}
 
 
-def programme_check(programme, projects, *, shortfalls: dict | None = None) -> list[CheckFinding]:
+def programme_check(
+    programme, projects, *, shortfalls: dict | None = None, with_reasons: bool = False
+) -> list[CheckFinding]:
     """The data checks of one ward-year, on its projects already in memory (no query):
 
     - the projects' initial budgets do not add up to the programme's allocation;
@@ -413,6 +418,9 @@ def programme_check(programme, projects, *, shortfalls: dict | None = None) -> l
     - a settled figure with no revised budget;
     - a budget below what services have committed against it, with the reason stated for it
       (`shortfalls`, from `stated_shortfalls`; not checked where not given).
+
+    The reports publish these findings, so the reason staff typed for a shortfall is given only
+    `with_reasons` (`machi ledger check`); the public is told that one was recorded.
     """
     from machi.core.money import format_thousands
 
@@ -467,13 +475,17 @@ def programme_check(programme, projects, *, shortfalls: dict | None = None) -> l
                         "budget": "―" if shortfall.budget_yen is None else f"{shortfall.budget_yen:,}",
                         "committed": f"{shortfall.committed_yen:,}",
                         "what": "、".join(c.label for c in shortfall.commitments if c.committed_yen),
-                        "reason": _("理由: %(reason)s") % {"reason": reason}
-                        if reason
-                        else _("理由の記録はありません"),
+                        "reason": _shortfall_reason(reason, with_reasons),
                     },
                 )
             )
     return found
+
+
+def _shortfall_reason(reason: str | None, with_reasons: bool) -> str:
+    if not reason:
+        return _("理由の記録はありません")
+    return _("理由: %(reason)s") % {"reason": reason} if with_reasons else _("理由は区が記録しています")
 
 
 def ward_named(text: str):

@@ -105,7 +105,7 @@ class Command(BaseCommand):
         from machi.ledger.queries import ledger_check
 
         fiscal_year, _ = self._year_and_ward(year, None)
-        findings = ledger_check(fiscal_year)
+        findings = ledger_check(fiscal_year, with_reasons=True)  # the operator's, not published
         total = 0
         for ward, found in findings.items():
             self.stdout.write(f"{ward}: {'問題なし' if not found else f'{len(found)} 件'}")
