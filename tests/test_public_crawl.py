@@ -93,14 +93,12 @@ def world(kumamoto, django_user_model):
     demo.load(actor=SYSTEM)
     chuo, nishi = Ward.objects.get(name="中央区"), Ward.objects.get(name="西区")
 
-    resident = django_user_model.objects.create_user(
-        RESIDENT["email"],
-        email=RESIDENT["email"],
-        display_name=RESIDENT["name"],
-        phone=RESIDENT["phone"],
-        home_ward=chuo,
-        email_verified_at=NOW,
+    # A resident signs up on the web (the username is the email address) and fills in the profile.
+    resident = accounts.sign_up(
+        email=RESIDENT["email"], password="Kumamoto-2022-secret", display_name=RESIDENT["name"]
     )
+    resident = accounts.verify_email(accounts.email_verification_token(resident))
+    resident = accounts.update_profile(actor=resident, user=resident, phone=RESIDENT["phone"], home_ward=chuo)
     staff = django_user_model.objects.create_user(
         STAFF["login"], email=STAFF["email"], display_name=STAFF["name"], phone=STAFF_PHONE, is_staff=True
     )
@@ -265,6 +263,8 @@ def _texts_of(name: str, content: bytes, content_type: str) -> list[str]:
     if name.endswith(".pdf") or kind == "application/pdf":
         reader = PdfReader(io.BytesIO(content))
         return [page.extract_text() or "" for page in reader.pages] + [str(reader.metadata or "")]
+    if name.endswith(".json") or kind == "application/json":  # \u escapes read as the characters
+        return [json.dumps(json.loads(content), ensure_ascii=False)]
     for encoding in ("utf-8-sig", "cp932"):
         try:
             return [content.decode(encoding)]
