@@ -135,3 +135,23 @@ def ward_id_of(obj) -> int | None:
         if target is not None:
             return target
     return None
+
+
+def record_view(
+    *, actor: Actor, action: str, obj, people: Iterable = (), ward=None, detail: dict | None = None
+) -> AuditEntry:
+    """Record that staff were shown people's personal data: who looked, at what, whose, when.
+
+    A page or a download that shows staff a person's name, phone or address calls this once
+    per showing. The entry names the people by id only (`after["people"]`, users' ids;
+    `detail` may add other ids, such as groups), never the data shown; `after["kind"]` is
+    "view", which tells these entries from changes (their `before` is empty). `ward` is the
+    ward whose staff may browse the entry (by default the object's own).
+    """
+    ids = sorted({getattr(person, "pk", person) for person in people if person is not None})
+    entry = audit_entry(actor=actor, action=action, obj=obj, before=None, after=None)
+    entry.after = {"kind": "view", "people": ids, **(detail or {})}
+    if ward is not None:
+        entry.ward_id = getattr(ward, "pk", ward)
+    entry.save()
+    return entry

@@ -15,7 +15,7 @@ from django.utils.translation import pgettext
 
 from machi.accounts.actors import SystemActor, actor_user
 from machi.accounts.models import CommunityGroup
-from machi.accounts.scope import NotAllowed, can_manage_centre, require_centre, require_member
+from machi.accounts.scope import NotAllowed, can_manage_centre, is_member, require_centre
 from machi.audit.actions import record
 from machi.core import dates
 from machi.core.errors import Conflict, Refused
@@ -106,7 +106,7 @@ def book(
         raise BookingRefused(_("開始時刻を過ぎた区分は予約できません"))
 
     if group is not None:
-        require_group_may_book(actor, group, on_behalf)
+        require_group_may_book(actor, group, on_behalf, centre)
     if holder is not None:
         resident = (group.ward_id if group else holder.home_ward_id) == centre.ward_id
     elif group is not None:
@@ -199,17 +199,30 @@ def blocks_for(room: Room, block_codes: list[str]) -> list[TimeBlock]:
     return blocks
 
 
-def require_group_may_book(actor, group: CommunityGroup, on_behalf: bool) -> None:
-    """An approved group, and (unless staff book on its behalf) the actor is on its list."""
+def require_group_may_book(
+    actor, group: CommunityGroup, on_behalf: bool, centre: Centre | None = None
+) -> None:
+    """An approved group, and the actor on its list (staff booking on behalf: a group of the centre's ward).
+
+    Only a member hears why their own group may not book (not yet approved): to anyone else
+    every group they may not book for, or an id that is no group, gets the same
+    `group_refused()`, which names no group and no status.
+    """
+    if on_behalf:
+        if group.status != CommunityGroup.Status.APPROVED or (centre and group.ward_id != centre.ward_id):
+            raise group_refused()
+        return
+    if not is_member(actor, group):
+        raise group_refused()
     if group.status != CommunityGroup.Status.APPROVED:
         raise BookingRefused(
             _("%(group)sは区の承認前のため、団体として予約できません") % {"group": group.name}
         )
-    if on_behalf:
-        return
-    require_member(
-        actor, group, _("%(group)sの構成員でないため、この団体として予約できません") % {"group": group.name}
-    )
+
+
+def group_refused() -> NotAllowed:
+    """The one answer for a group one may not book for, and for an id that is no group."""
+    return NotAllowed(_("この団体としては予約できません"), code="booking.group")
 
 
 def _require_within_group_cap(group: CommunityGroup, centre: Centre, date: datetime.date) -> None:
