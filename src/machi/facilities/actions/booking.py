@@ -73,7 +73,7 @@ def book(
     A person books for themselves (or for an approved group they belong to). Centre
     managers and ward staff may book on behalf of a caller: `holder` (an account) or
     `holder_name` and `holder_phone` (someone without one), recorded as on behalf;
-    `resident` then says whether the caller lives in the ward. The booking is confirmed
+    `resident` then says whether a caller without an account lives in the ward. The booking is confirmed
     at once, or pending where the room needs the manager's approval (a manager's own
     booking on behalf is confirmed: they are the approver).
     """
@@ -107,10 +107,12 @@ def book(
 
     if group is not None:
         require_group_may_book(actor, group, on_behalf, centre)
-    if holder is not None:
-        resident = (group.ward_id if group else holder.home_ward_id) == centre.ward_id
-    elif group is not None:
+    # A group of the ward counts as resident: its approval by that ward's staff is the verification.
+    # A person counts only once the ward's staff have verified their address, not by declaring it.
+    if group is not None:
         resident = group.ward_id == centre.ward_id
+    elif holder is not None:
+        resident = holder.verified_resident_of(centre.ward_id)
     # One per centre and month; by pk rather than the default ordering, which joins centres and wards.
     lottery = Lottery.objects.filter(centre=centre, month=date.replace(day=1)).order_by("pk").first()
     opens = booking_opens_at(centre, date, resident=resident, lottery=lottery)

@@ -85,7 +85,7 @@ def _rule_example(centre: Centre, today: datetime.date) -> dict:
 
 
 def _is_resident(user, centre: Centre) -> bool:
-    return user.is_authenticated and user.home_ward_id == centre.ward_id
+    return user.is_authenticated and user.verified_resident_of(centre.ward_id)
 
 
 def _room(room_id: int) -> Room:
