@@ -129,10 +129,10 @@ class OnBehalfForm(BookingForm):
         label=_("連絡先電話番号"),
         max_length=20,
         required=False,
-        help_text=_("例：096-123-4567"),
+        help_text=_("アカウントをお持ちの方は登録の電話番号です。例：096-123-4567"),
         widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
-    holder_phone.required_when = _("必須（アカウントのある方は登録の電話番号）")
+    holder_phone.required_when = _("必須")  # for a caller without an account, and to find an account
     resident = forms.BooleanField(
         label=_("センターと同じ区にお住まい"),
         required=False,
