@@ -210,3 +210,16 @@ def test_a_holder_looking_at_their_own_booking_is_not_a_staff_view(client, room,
     client.force_login(resident)
     assert client.get(f"/facilities/bookings/{booking.pk}/").status_code == 200
     assert not AuditEntry.objects.filter(after__kind="view").exists()
+
+
+def test_a_booking_opened_in_the_admin_is_recorded_too(client, chuo, room, resident, ward_staff):
+    booking = actions.book(actor=resident, room=room, date=bookable_day(), block_codes=["morning"])
+    staff = ward_staff("chuo-staff", chuo)
+    client.force_login(staff)
+    assert client.get(f"/admin/facilities/reservation/{booking.pk}/change/").status_code == 200
+    [seen] = views("facilities.view_booking")
+    assert (seen.actor, seen.object_id, seen.after) == (
+        staff,
+        str(booking.pk),
+        {"kind": "view", "people": [resident.pk], "page": "admin"},
+    )
