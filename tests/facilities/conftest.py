@@ -61,8 +61,14 @@ def hall(centre):
 
 @pytest.fixture
 def resident(django_user_model, chuo):
+    """A resident of 中央区 whose address the ward has verified (so the residents' head start is hers)."""
     return django_user_model.objects.create_user(
-        "hanako", email="hanako@example.jp", display_name="熊本花子", home_ward=chuo
+        "hanako",
+        email="hanako@example.jp",
+        display_name="熊本花子",
+        home_ward=chuo,
+        residency_verified_at=NOW,
+        residency_verified_ward=chuo,
     )
 
 

@@ -136,7 +136,7 @@ def test_attendees_over_capacity_are_refused(room, resident):
 
 
 def test_a_group_books_only_when_approved_and_by_its_members(room, resident, outsider, approved_group):
-    with pytest.raises(NotAllowed, match="構成員でない"):
+    with pytest.raises(NotAllowed, match="この団体としては予約できません"):
         book(actor=outsider, room=room, date=OPEN_DAY, block_codes=["morning"], group=approved_group, now=NOW)
     approved_group.status = "pending"
     approved_group.save()

@@ -194,7 +194,7 @@ def test_one_entry_per_group(lottery, room, resident, outsider, approved_group):
 def test_a_group_must_be_approved_and_the_applicant_a_member(
     lottery, room, resident, outsider, approved_group, chuo
 ):
-    with pytest.raises(NotAllowed, match="白川一丁目自治会の構成員でないため"):
+    with pytest.raises(NotAllowed, match="この団体としては予約できません"):
         lotteries.apply(
             actor=outsider,
             lottery=lottery,

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from machi.accounts.actors import SYSTEM
 from machi.accounts.models import CommunityGroup, GroupMember
+from machi.audit.models import AuditEntry
 from machi.facilities import lottery as lotteries
 from machi.facilities.models import Lottery, LotteryEntry, Reservation
 from machi.facilities.queries import add_months
@@ -170,6 +171,22 @@ def test_staff_see_entries_and_overlapping_groups_and_draw(
     assert "抽選を実施しました（申込 2件、当選 1件）" in page
     assert "検証済み" in page and lottery.seed in page
     assert len(mail.outbox) == 2
+
+
+def test_the_staff_page_shows_no_profile_phone_and_is_audited(client, lottery, room, resident, manager):
+    resident.phone = "096-222-3333"
+    resident.save()
+    entry = lotteries.apply(
+        actor=resident,
+        lottery=lottery,
+        choices=[(room, open_day(lottery.centre, lottery.month), ["morning"])],
+    )
+    client.force_login(manager)
+    page = client.get(url("lottery-staff", lottery)).content.decode()
+    assert "熊本花子" in page and "096-222-3333" not in page  # not given for the entry
+    [seen] = AuditEntry.objects.filter(action="facilities.view_lottery_entries")
+    assert (seen.actor, seen.ward_id) == (manager, lottery.centre.ward_id)
+    assert seen.after == {"kind": "view", "people": [resident.pk], "entries": [entry.pk]}
 
 
 def test_a_resident_may_not_see_the_staff_page_nor_draw(client, lottery, resident):

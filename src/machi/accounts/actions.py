@@ -17,10 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from machi.accounts.actors import SYSTEM, SystemActor
+from machi.accounts.actors import SYSTEM, SystemActor, actor_user
 from machi.accounts.models import ApiToken, CommunityGroup, GroupMember, Role, RoleGrant
 from machi.accounts.scope import NotAllowed, require_city_admin, require_ward
 from machi.audit.actions import audited_save, record
+from machi.core.errors import Refused
 
 User = get_user_model()
 PROFILE_FIELDS = (
@@ -32,6 +33,7 @@ PROFILE_FIELDS = (
     "school_district",
     "preferred_language",
 )
+RESIDENCY_FIELDS = ("residency_verified_at", "residency_verified_ward", "residency_verified_by")
 EMAIL_VERIFICATION_SALT = "machi.accounts.verify-email"
 EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3  # three days
 TOKEN_PREFIX = "machi_"
@@ -144,6 +146,9 @@ def update_profile(*, actor, user, **fields) -> "User":
             user.email_verified_at = None
             if user.username == (stored.email or "").lower():
                 user.username = user.email  # signed up with the address: the old one stops logging in
+        if "home_ward" in fields and user.home_ward_id != stored.home_ward_id:
+            # A newly declared ward is only declared until its staff verify it.
+            user.residency_verified_at = user.residency_verified_ward = user.residency_verified_by = None
 
     # The row as stored, with only these fields changed: the object given may be stale.
     changed = User.objects.get(pk=user.pk)
@@ -157,7 +162,44 @@ def update_profile(*, actor, user, **fields) -> "User":
         snapshot=_user_snapshot,
         prepare=a_new_address_is_confirmed_again,
         exclude=["password"],
-        update_fields=[*fields, *(("email_verified_at", "username") if "email" in fields else ())],
+        update_fields=[
+            *fields,
+            *(("email_verified_at", "username") if "email" in fields else ()),
+            *(RESIDENCY_FIELDS if "home_ward" in fields else ()),
+        ],
+    )
+
+
+def verify_residency(*, actor, user) -> "User":
+    """Ward staff record that they checked, with an ID at the counter, that the person lives in the ward declared.
+
+    Only then does the residents' head start apply (`User.verified_resident_of`). Staff of the
+    declared ward (or a city administrator) only; declaring another ward clears it again.
+    """
+    changed = User.objects.get(pk=user.pk)
+    if changed.home_ward_id is None:
+        raise Refused(_("お住まいの区が登録されていないため、住所を確認済みにできません"), code="residency")
+
+    def staff_of_the_declared_ward(actor, person) -> None:
+        require_ward(actor, person.home_ward, pgettext("scope", "利用者の住所確認"))
+
+    def verified_now(person, stored) -> None:
+        if stored.home_ward_id != person.home_ward_id:
+            raise Refused(_("お住まいの区が変更されました。もう一度確かめてください"), code="residency")
+        person.residency_verified_at = timezone.now()
+        person.residency_verified_ward_id = person.home_ward_id
+        person.residency_verified_by = actor_user(actor)
+
+    return audited_save(
+        actor=actor,
+        obj=changed,
+        action="accounts.verify_residency",
+        scope=staff_of_the_declared_ward,
+        snapshot=_user_snapshot,
+        prepare=verified_now,
+        exclude=["password"],
+        update_fields=RESIDENCY_FIELDS,
+        ward=changed.home_ward_id,  # the ward's staff browse their verifications
     )
 
 
@@ -189,6 +231,9 @@ def _user_snapshot(user) -> dict:
         "email_verified": user.email_verified_at is not None,
         **{name: getattr(user, name) for name in PROFILE_FIELDS},
         "home_ward": user.home_ward.name if user.home_ward_id else None,
+        "residency_verified_at": user.residency_verified_at,
+        "residency_verified_ward": user.residency_verified_ward_id,
+        "residency_verified_by": user.residency_verified_by_id,
     }
 
 

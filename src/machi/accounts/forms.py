@@ -368,6 +368,18 @@ class GroupForm(NamedRequiredMessages, forms.Form):
         return cleaned
 
 
+class ResidentLookupForm(NamedRequiredMessages, forms.Form):
+    """The counter's residency check: the address the person gives, while their ID is shown."""
+
+    email = EmailField(
+        label=_("利用者のメールアドレス"),
+        max_length=254,
+        help_text=_(
+            "窓口で本人確認書類（運転免許証など）の住所を確かめてから、登録のメールアドレスで探します。"
+        ),
+    )
+
+
 class ReviewForm(NamedRequiredMessages, forms.Form):
     decision = forms.ChoiceField(
         label=_("審査の結果"),

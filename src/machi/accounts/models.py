@@ -30,6 +30,25 @@ class User(AbstractUser):
         verbose_name=_("お住まいの区"),
         help_text=_("区民の先行受付などに使います"),
     )
+    # The declared ward counts (the residents' head start) only once its staff have checked an ID at
+    # the counter, as a city's 利用者登録 does; declaring another ward clears it (`update_profile`).
+    residency_verified_at = models.DateTimeField(_("住所の確認日時"), null=True, blank=True)
+    residency_verified_ward = models.ForeignKey(
+        "ledger.Ward",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("住所を確認した区"),
+    )
+    residency_verified_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("住所を確認した職員"),
+    )
     preferred_language = models.CharField(
         _("表示言語"), max_length=5, choices=Language.choices, default=Language.JA
     )
@@ -53,6 +72,15 @@ class User(AbstractUser):
     @property
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
+
+    @property
+    def residency_verified(self) -> bool:
+        """The declared home ward has been verified by that ward's staff."""
+        return self.residency_verified_at is not None and self.residency_verified_ward_id == self.home_ward_id
+
+    def verified_resident_of(self, ward_id) -> bool:
+        """Whether this person counts as a resident of the ward (for the head start): verified, not declared."""
+        return ward_id is not None and self.home_ward_id == ward_id and self.residency_verified
 
 
 class Role(models.TextChoices):

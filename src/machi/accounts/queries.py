@@ -36,3 +36,19 @@ class CommunityGroupQuerySet(models.QuerySet):
 
     def reviewed_since(self, moment):
         return self.exclude(status="pending").filter(reviewed_at__gte=moment).order_by("-reviewed_at")
+
+
+def person_declaring_ward(email: str, ward_ids: set[int] | None):
+    """The active account with this address that declares one of these wards its home (None: any ward), or None.
+
+    For the counter's residency check: staff find only the people who say they live in their wards.
+    """
+    from django.contrib.auth import get_user_model
+
+    email = (email or "").strip()
+    if not email:
+        return None
+    people = get_user_model().objects.filter(email__iexact=email, is_active=True, home_ward__isnull=False)
+    if ward_ids is not None:
+        people = people.filter(home_ward_id__in=ward_ids)
+    return people.select_related("home_ward", "residency_verified_by").first()

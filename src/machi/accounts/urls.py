@@ -26,6 +26,10 @@ urlpatterns = [
     path("groups/new/", views.group_new, name="group_new"),
     path("staff/groups/", views.staff_groups, name="staff_groups"),
     path("staff/groups/<int:group_id>/", views.staff_group_review, name="staff_group_review"),
+    path("staff/residency/", views.staff_residency, name="staff_residency"),
+    path(
+        "staff/residency/<int:user_id>/verify/", views.staff_residency_verify, name="staff_residency_verify"
+    ),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/new/", views.token_create, name="token_create"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),

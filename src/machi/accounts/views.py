@@ -24,7 +24,8 @@ from django.views.decorators.http import require_POST
 
 from machi.accounts import actions, emails, forms
 from machi.accounts.models import ApiToken, CommunityGroup, User
-from machi.accounts.queries import is_city_admin, is_staff_anywhere, staff_ward_ids
+from machi.accounts.queries import is_city_admin, is_staff_anywhere, person_declaring_ward, staff_ward_ids
+from machi.audit.actions import record_view
 
 RECENT_REVIEW_DAYS = 90
 
@@ -303,6 +304,42 @@ def staff_group_review(request, group_id: int, wards):
         "accounts/staff_group_review.html",
         {"group": group, "members": group.members.select_related("user"), "form": form},
     )
+
+
+@staff_required
+def staff_residency(request, wards):
+    """利用者の住所確認: find a person who declares one of one's wards by address, and verify it at the counter."""
+    form = forms.ResidentLookupForm(request.GET or None)
+    person = None
+    if form.is_bound and form.is_valid():
+        person = person_declaring_ward(form.cleaned_data["email"], wards)
+        record_view(
+            actor=request.user,
+            action="accounts.find_resident",
+            obj=person or request.user,
+            people=[person],
+            ward=person.home_ward_id if person else None,
+            detail={"found": person is not None},
+        )
+    return render(request, "accounts/staff_residency.html", {"form": form, "person": person})
+
+
+@require_POST
+@staff_required
+def staff_residency_verify(request, user_id: int, wards):
+    person = get_object_or_404(User, pk=user_id)
+    try:
+        person = actions.verify_residency(actor=request.user, user=person)
+    except ValidationError as refusal:
+        for message in refusal.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("%(name)sさんの住所（%(ward)s）を確認済みにしました。")
+            % {"name": person, "ward": person.residency_verified_ward.name},
+        )
+    return redirect(f"{reverse('accounts:staff_residency')}?{urlencode({'email': person.email})}")
 
 
 # --- API tokens ------------------------------------------------------------------------

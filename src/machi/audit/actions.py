@@ -15,8 +15,13 @@ from machi.audit.models import AuditEntry
 from machi.core.errors import Refused
 
 
-def record(*, actor: Actor, action: str, obj, before: dict | None, after: dict | None) -> AuditEntry:
+def record(
+    *, actor: Actor, action: str, obj, before: dict | None, after: dict | None, ward=None
+) -> AuditEntry:
+    """Write one entry; `ward` (a ward or its id) where the object's own is not the one whose staff browse it."""
     entry = audit_entry(actor=actor, action=action, obj=obj, before=before, after=after)
+    if ward is not None:
+        entry.ward_id = getattr(ward, "pk", ward)
     entry.save()
     return entry
 
@@ -53,6 +58,7 @@ def audited_save(
     exclude: Iterable[str] | None = None,
     update_fields: Iterable[str] | None = None,
     duplicate: str | None = None,
+    ward=None,
 ):
     """Create or change one row, the one way every action does it; returns the row.
 
@@ -64,7 +70,8 @@ def audited_save(
     saved (only `update_fields`, where the row holds what other actions own); and the audit
     entry keeps before and after (the `fields` given, or the row's `snapshot`, or every
     concrete field), written only when something changed. With `duplicate`, the database's
-    unique constraints decide, and a row they refuse is a `Refused` with that message.
+    unique constraints decide, and a row they refuse is a `Refused` with that message. `ward`
+    files the entry under that ward where the row has none of its own (a person).
     `scope` raises `NotAllowed`; `prepare` and `full_clean` raise a `ValidationError`;
     either way nothing is written.
     """
@@ -97,7 +104,7 @@ def audited_save(
             raise Refused(duplicate, code="duplicate") from None
         after = snapshot(obj)
         if after != before:
-            record(actor=actor, action=action, obj=obj, before=before, after=after)
+            record(actor=actor, action=action, obj=obj, before=before, after=after, ward=ward)
     return obj
 
 
@@ -135,3 +142,19 @@ def ward_id_of(obj) -> int | None:
         if target is not None:
             return target
     return None
+
+
+def record_view(
+    *, actor: Actor, action: str, obj, people: Iterable = (), ward=None, detail: dict | None = None
+) -> AuditEntry:
+    """Record that staff were shown people's personal data: who looked, at what, whose, when.
+
+    A page or a download that shows staff a person's name, phone or address calls this once
+    per showing. The entry names the people by id only (`after["people"]`, users' ids;
+    `detail` may add other ids, such as groups), never the data shown; `after["kind"]` is
+    "view", which tells these entries from changes (their `before` is empty). `ward` is the
+    ward whose staff may browse the entry (by default the object's own).
+    """
+    ids = sorted({getattr(person, "pk", person) for person in people if person is not None})
+    after = {"kind": "view", "people": ids, **(detail or {})}
+    return record(actor=actor, action=action, obj=obj, before=None, after=after, ward=ward)

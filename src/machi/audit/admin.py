@@ -1,6 +1,7 @@
 """The audit log in the admin: staff browse it per object and per person; nobody edits it."""
 
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -8,16 +9,33 @@ from machi.accounts.admin_scope import WardScopedAdmin
 from machi.audit.models import AuditEntry
 
 
+class KindFilter(admin.SimpleListFilter):
+    """Changes, or staff being shown people's data (`record_view`: who looked at whose data)."""
+
+    title = _("種類")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [("view", _("閲覧")), ("change", _("変更"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "view":
+            return queryset.filter(after__kind="view")
+        if self.value() == "change":
+            return queryset.filter(Q(after__isnull=True) | ~Q(after__has_key="kind") | ~Q(after__kind="view"))
+        return queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(WardScopedAdmin):
     """Ward staff see their wards' entries; entries of no ward (people, tokens) only city administrators.
 
     Per object: filter by 対象の種類 and search its ID, or follow the object's link.
-    Per person: filter by 実行者.
+    Per person: filter by 実行者. 種類 tells the changes from the views of people's data.
     """
 
     list_display = ("at", "actor_label", "action", "object_type", "object_link", "ward")
-    list_filter = ("action", "object_type", "ward", ("actor", admin.RelatedOnlyFieldListFilter))
+    list_filter = (KindFilter, "action", "object_type", "ward", ("actor", admin.RelatedOnlyFieldListFilter))
     search_fields = ("object_repr", "object_id", "actor_label", "action")
     date_hierarchy = "at"
     list_select_related = ("object_type", "ward")

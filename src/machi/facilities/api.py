@@ -209,7 +209,7 @@ def room_availability_days(
         "空いていれば確定（confirmed）、承認が必要な部屋では承認待ち（pending）として 201。"
         "ほかの方がすでにその区分を押さえていれば 409。受付期間の前、休館日、定員超過、"
         "連続しない区分、団体の月間上限など、規則で受けられないときは 400 で理由を返す。"
-        "承認された団体の構成員でなければ、その団体としては予約できない（403）。"
+        "団体の構成員でなければ、その団体としては予約できない（403。団体の名前や状態は答えない）。"
     ),
 )
 def create_reservation(request, payload: ReservationIn):
@@ -222,7 +222,7 @@ def create_reservation(request, payload: ReservationIn):
     if payload.group is not None:
         group = CommunityGroup.objects.filter(pk=payload.group).first()
         if group is None:
-            raise bad_request(_("団体が見つかりません（id: %(id)s）") % {"id": payload.group})
+            raise actions.group_refused()  # as for another's group: an id tells nothing
     if not FIRST_DATE <= payload.date <= LAST_DATE:
         raise bad_request(
             _("利用日は%(first)s年から%(last)s年までで指定してください")

@@ -7,19 +7,21 @@ group's cap) is attached to the form as a non-field error, in the action's words
 import datetime
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import BadRequest, ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from machi.accounts.forms import NamedRequiredMessages, clean_phone, nfkc
 from machi.accounts.models import CommunityGroup
 from machi.facilities.models import Centre, TimeBlock
-from machi.facilities.queries import FIRST_DATE, LAST_DATE
+from machi.facilities.queries import FIRST_DATE, LAST_DATE, counter_account
 from machi.ledger.models import Ward
 
 MAX_ATTENDEES = 10_000
+NO_ACCOUNT_MATCH = _(
+    "メールアドレスと電話番号が一致する利用者は見つかりませんでした。"
+    "アカウントのない方として受け付けるには、お名前と電話番号を入力してください"
+)
 
 
 class DateInput(forms.DateInput):
@@ -109,10 +111,12 @@ class OnBehalfForm(BookingForm):
     """Counter or telephone booking by a manager: for an account holder, or for a caller without one."""
 
     account = forms.CharField(
-        label=_("利用者のアカウント"),
+        label=_("利用者のメールアドレス"),
         max_length=254,
         required=False,
-        help_text=_("アカウントをお持ちの方は、メールアドレスかユーザー名を入力してください。"),
+        help_text=_(
+            "アカウントをお持ちの方は、登録のメールアドレスを入力し、登録の電話番号を連絡先電話番号に入力してください。"
+        ),
     )
     holder_name = forms.CharField(
         label=_("予約する方のお名前"),
@@ -125,14 +129,16 @@ class OnBehalfForm(BookingForm):
         label=_("連絡先電話番号"),
         max_length=20,
         required=False,
-        help_text=_("例：096-123-4567"),
+        help_text=_("アカウントをお持ちの方は登録の電話番号です。例：096-123-4567"),
         widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
-    holder_phone.required_when = _("アカウントがない方は必須")
+    holder_phone.required_when = _("必須")  # for a caller without an account, and to find an account
     resident = forms.BooleanField(
         label=_("センターと同じ区にお住まい"),
         required=False,
-        help_text=_("アカウントがない方の区民の先行受付に使います。アカウントのある方はその登録によります。"),
+        help_text=_(
+            "アカウントがない方の区民の先行受付に使います。アカウントのある方は、区が確認した住所によります。"
+        ),
     )
 
     room = forms.ModelChoiceField(label=_("部屋"), queryset=None, empty_label=_("選択してください"))
@@ -140,7 +146,9 @@ class OnBehalfForm(BookingForm):
     field_order = ["account", "holder_name", "holder_phone", "resident", "group", "room", "date", "blocks"]
 
     def __init__(self, *args, centre: Centre, **kwargs):
-        groups = CommunityGroup.objects.filter(status=CommunityGroup.Status.APPROVED).select_related("ward")
+        # The groups of the centre's ward only (the action refuses any other): staff see no other ward's.
+        groups = CommunityGroup.objects.filter(status=CommunityGroup.Status.APPROVED, ward=centre.ward)
+        groups = groups.select_related("ward")
         super().__init__(*args, centre=centre, groups=groups, **kwargs)
         self.fields["room"].queryset = centre.rooms.all()
         self.fields["room"].label_from_instance = lambda room: (
@@ -150,19 +158,10 @@ class OnBehalfForm(BookingForm):
         self.fields["group"].help_text = _("団体として予約する場合に選んでください。")
         self.fields["group"].label_from_instance = lambda group: f"{group.name}（{group.ward.name}）"
         self.holder = None
+        self.looked_up = False
 
     def clean_account(self):
-        account = nfkc(self.cleaned_data["account"])
-        if not account:
-            return ""
-        users = get_user_model().objects.filter(Q(username__iexact=account) | Q(email__iexact=account))
-        holder = users.filter(is_active=True).first()
-        if holder is None:
-            raise ValidationError(
-                _("このメールアドレスまたはユーザー名の利用者は見つかりません。"), code="unknown_account"
-            )
-        self.holder = holder
-        return account
+        return nfkc(self.cleaned_data["account"])
 
     def clean_holder_name(self):
         return nfkc(self.cleaned_data["holder_name"])
@@ -172,21 +171,25 @@ class OnBehalfForm(BookingForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.holder is None and not self.errors.get("account"):
-            if not cleaned.get("holder_name"):
-                self.add_error(
-                    "holder_name",
-                    ValidationError(
-                        _("アカウントがない方は、予約する方のお名前を入力してください。"), code="name"
-                    ),
-                )
-            if not cleaned.get("holder_phone") and not self.errors.get("holder_phone"):
-                self.add_error(
-                    "holder_phone",
-                    ValidationError(
-                        _("アカウントがない方は、連絡先電話番号を入力してください。"), code="phone"
-                    ),
-                )
+        if cleaned.get("account") and not self.errors.get("holder_phone"):
+            # Found by address and phone together; one answer for an unknown address and a wrong phone.
+            self.looked_up = True  # staff's lookups of people are audited, found or not
+            self.holder = counter_account(cleaned["account"], cleaned.get("holder_phone", ""))
+            if self.holder is None:
+                self.add_error("account", ValidationError(NO_ACCOUNT_MATCH, code="unknown_account"))
+            return cleaned
+        if not cleaned.get("holder_name"):
+            self.add_error(
+                "holder_name",
+                ValidationError(
+                    _("アカウントがない方は、予約する方のお名前を入力してください。"), code="name"
+                ),
+            )
+        if not cleaned.get("holder_phone") and not self.errors.get("holder_phone"):
+            self.add_error(
+                "holder_phone",
+                ValidationError(_("アカウントがない方は、連絡先電話番号を入力してください。"), code="phone"),
+            )
         return cleaned
 
 

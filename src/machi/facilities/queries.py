@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import holidays
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 
 from machi.accounts.scope import centre_manager_ids, staff_ward_ids
+from machi.core.text import normalize
 
 
 class ReservationQuerySet(models.QuerySet):
@@ -102,6 +104,27 @@ def booking_opens_at(centre, day: datetime.date, *, resident: bool, lottery=None
     if lottery is not None:
         opening = max(opening, lottery.first_come_opens_at)
     return opening
+
+
+def counter_account(email: str, phone: str):
+    """The active account with this address and this recorded phone number, or None.
+
+    Staff booking at the counter find an account only by both together, so that an address
+    alone tells them neither whose it is nor whether it has an account. Compared
+    normalised: the address without regard to case, the numbers without hyphens or spaces.
+    """
+    email, key = normalize(email), phone_key(phone)
+    if not email or not key:
+        return None
+    person = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
+    if person is None or phone_key(person.phone) != key:
+        return None
+    return person
+
+
+def phone_key(phone: str) -> str:
+    """The digits of a phone number (全角 too), which two spellings of one number share."""
+    return "".join(c for c in normalize(phone) if c.isdigit())
 
 
 def block_starts(day: datetime.date, block) -> datetime.datetime:

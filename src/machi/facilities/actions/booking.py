@@ -15,7 +15,7 @@ from django.utils.translation import pgettext
 
 from machi.accounts.actors import SystemActor, actor_user
 from machi.accounts.models import CommunityGroup
-from machi.accounts.scope import NotAllowed, can_manage_centre, require_centre, require_member
+from machi.accounts.scope import NotAllowed, can_manage_centre, is_member, require_centre
 from machi.audit.actions import record
 from machi.core import dates
 from machi.core.errors import Conflict, Refused
@@ -73,7 +73,7 @@ def book(
     A person books for themselves (or for an approved group they belong to). Centre
     managers and ward staff may book on behalf of a caller: `holder` (an account) or
     `holder_name` and `holder_phone` (someone without one), recorded as on behalf;
-    `resident` then says whether the caller lives in the ward. The booking is confirmed
+    `resident` then says whether a caller without an account lives in the ward. The booking is confirmed
     at once, or pending where the room needs the manager's approval (a manager's own
     booking on behalf is confirmed: they are the approver).
     """
@@ -106,11 +106,13 @@ def book(
         raise BookingRefused(_("開始時刻を過ぎた区分は予約できません"))
 
     if group is not None:
-        require_group_may_book(actor, group, on_behalf)
-    if holder is not None:
-        resident = (group.ward_id if group else holder.home_ward_id) == centre.ward_id
-    elif group is not None:
+        require_group_may_book(actor, group, on_behalf, centre)
+    # A group of the ward counts as resident: its approval by that ward's staff is the verification.
+    # A person counts only once the ward's staff have verified their address, not by declaring it.
+    if group is not None:
         resident = group.ward_id == centre.ward_id
+    elif holder is not None:
+        resident = holder.verified_resident_of(centre.ward_id)
     # One per centre and month; by pk rather than the default ordering, which joins centres and wards.
     lottery = Lottery.objects.filter(centre=centre, month=date.replace(day=1)).order_by("pk").first()
     opens = booking_opens_at(centre, date, resident=resident, lottery=lottery)
@@ -199,17 +201,30 @@ def blocks_for(room: Room, block_codes: list[str]) -> list[TimeBlock]:
     return blocks
 
 
-def require_group_may_book(actor, group: CommunityGroup, on_behalf: bool) -> None:
-    """An approved group, and (unless staff book on its behalf) the actor is on its list."""
+def require_group_may_book(
+    actor, group: CommunityGroup, on_behalf: bool, centre: Centre | None = None
+) -> None:
+    """An approved group, and the actor on its list (staff booking on behalf: a group of the centre's ward).
+
+    Only a member hears why their own group may not book (not yet approved): to anyone else
+    every group they may not book for, or an id that is no group, gets the same
+    `group_refused()`, which names no group and no status.
+    """
+    if on_behalf:
+        if group.status != CommunityGroup.Status.APPROVED or (centre and group.ward_id != centre.ward_id):
+            raise group_refused()
+        return
+    if not is_member(actor, group):
+        raise group_refused()
     if group.status != CommunityGroup.Status.APPROVED:
         raise BookingRefused(
             _("%(group)sは区の承認前のため、団体として予約できません") % {"group": group.name}
         )
-    if on_behalf:
-        return
-    require_member(
-        actor, group, _("%(group)sの構成員でないため、この団体として予約できません") % {"group": group.name}
-    )
+
+
+def group_refused() -> NotAllowed:
+    """The one answer for a group one may not book for, and for an id that is no group."""
+    return NotAllowed(_("この団体としては予約できません"), code="booking.group")
 
 
 def _require_within_group_cap(group: CommunityGroup, centre: Centre, date: datetime.date) -> None:

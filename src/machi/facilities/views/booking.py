@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from machi.accounts.forms import add_action_errors
 from machi.accounts.models import CommunityGroup
+from machi.audit.actions import record_view
 from machi.facilities import actions, queries
 from machi.facilities.forms import BookingForm, CancelForm, FreeRoomSearchForm, parse_day, parse_month
 from machi.facilities.models import Centre, ClosedDay, Reservation, Room
@@ -84,7 +85,7 @@ def _rule_example(centre: Centre, today: datetime.date) -> dict:
 
 
 def _is_resident(user, centre: Centre) -> bool:
-    return user.is_authenticated and user.home_ward_id == centre.ward_id
+    return user.is_authenticated and user.verified_resident_of(centre.ward_id)
 
 
 def _room(room_id: int) -> Room:
@@ -276,7 +277,20 @@ def _visible_reservation(request, reservation_id: int) -> tuple[Reservation, boo
     is_manager = actions.can_manage_centre(request.user, reservation.room.centre)
     if reservation.holder_id != request.user.pk and not is_manager:
         raise Http404
+    if reservation.holder_id != request.user.pk and request.method == "GET":
+        record_booking_shown(request, reservation)
     return reservation, is_manager
+
+
+def record_booking_shown(request, reservation: Reservation) -> None:
+    """Audit staff being shown someone's booking (its holder's name and phone)."""
+    record_view(
+        actor=request.user,
+        action="facilities.view_booking",
+        obj=reservation,
+        people=[reservation.holder_id],
+        detail={"page": request.resolver_match.url_name},
+    )
 
 
 def _with_deadline(reservation: Reservation, today: datetime.date) -> Reservation:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from machi.accounts.forms import NamedRequiredMessages, add_action_errors
 from machi.accounts.models import CommunityGroup
 from machi.accounts.views import forbidden
+from machi.audit.actions import record_view
 from machi.facilities import lottery as lotteries
 from machi.facilities.actions import can_manage_centre, confirm_win
 from machi.facilities.lottery import Stage
@@ -358,6 +359,13 @@ def lottery_staff(request, lottery_id: int):
     )
     for entry in entries:
         entry.won_choice = next((choice for choice in entry.choices.all() if choice.won_id), None)
+    record_view(
+        actor=request.user,
+        action="facilities.view_lottery_entries",
+        obj=lottery,
+        people=[entry.applicant_id for entry in entries],
+        detail={"entries": [entry.pk for entry in entries]},
+    )
     groups = [entry.group for entry in entries if entry.group_id]
     context = _page(lottery, now) | {
         "entries": entries,

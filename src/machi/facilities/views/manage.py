@@ -21,11 +21,18 @@ from django.views.decorators.http import require_POST
 
 from machi.accounts.forms import add_action_errors
 from machi.accounts.views import forbidden
+from machi.audit.actions import record_view
 from machi.facilities import actions, queries
 from machi.facilities.forms import DeclineForm, OnBehalfForm, parse_day
 from machi.facilities.models import Centre, Reservation
 from machi.facilities.queries import managed_centre_ids
-from machi.facilities.views.booking import booking_steps, chosen_blocks, held_blocks, safe_next
+from machi.facilities.views.booking import (
+    booking_steps,
+    chosen_blocks,
+    held_blocks,
+    record_booking_shown,
+    safe_next,
+)
 
 UPCOMING_DAYS = 14
 
@@ -97,11 +104,12 @@ def centre_bookings(request, centre_id: int, centre_ids):
         first = min(reservation.held_blocks.all(), key=lambda held: held.block.position, default=None)
         # A no-show can be recorded once the booking's first block has started.
         reservation.started = first is not None and queries.block_starts(reservation.date, first.block) <= now
-    upcoming = (
+    upcoming = list(
         at_centre.active()
         .filter(date__gt=day, date__lte=day + datetime.timedelta(days=UPCOMING_DAYS))
         .order_by("date", "room__position", "room_id", "id")
     )
+    _record_bookings_shown(request, "facilities.view_day", centre, day, [*on_day, *upcoming])
     return render(
         request,
         "facilities/manage_centre.html",
@@ -117,6 +125,18 @@ def centre_bookings(request, centre_id: int, centre_ids):
             "here": request.get_full_path(),
             "nav": "manage",
         },
+    )
+
+
+def _record_bookings_shown(request, action: str, centre, day: datetime.date, bookings) -> None:
+    """Audit a page that shows staff the holders of these bookings (names and phones)."""
+    bookings = sorted(bookings, key=lambda booking: booking.pk)
+    record_view(
+        actor=request.user,
+        action=action,
+        obj=centre,
+        people=[booking.holder_id for booking in bookings],
+        detail={"date": day.isoformat(), "bookings": [booking.pk for booking in bookings]},
     )
 
 
@@ -178,6 +198,8 @@ def decline(request, reservation_id: int, centre_ids):
         return forbidden(
             request, _("%(centre)sを管理する権限がありません。") % {"centre": reservation.room.centre.name}
         )
+    if request.method == "GET":
+        record_booking_shown(request, reservation)
     form = DeclineForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -231,7 +253,16 @@ def book_on_behalf(request, centre_id: int, centre_ids):
         )
 
     context = {"centre": centre, "on_behalf": True, "nav": "manage"}
-    if form.is_bound and form.is_valid():
+    valid = form.is_bound and form.is_valid()
+    if form.is_bound and form.looked_up:
+        record_view(
+            actor=request.user,
+            action="facilities.find_holder",
+            obj=centre,
+            people=[form.holder],
+            detail={"found": form.holder is not None},
+        )
+    if valid:
         context["room"] = form.cleaned_data["room"]
         context["blocks"] = chosen_blocks(centre, form.cleaned_data["blocks"])
     return booking_steps(
@@ -252,6 +283,8 @@ def day_sheet(request, centre_id: int, centre_ids):
         return refusal
     day = parse_day(request.GET.get("date"), timezone.localdate())
     blocks, rows = queries.day_sheet(centre, day)
+    shown = {cell.reservation for row in rows for cell in row.cells if cell.reservation is not None}
+    _record_bookings_shown(request, "facilities.view_day_sheet", centre, day, shown)
     return render(
         request,
         "facilities/day_sheet.html",

@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 
 from machi.accounts.queries import can_manage_ward
+from machi.audit.actions import record_view
 from machi.core.fiscal import wareki
 from machi.grants import documents, exports
 from machi.grants.models import Application, GrantProgramme
@@ -64,8 +65,21 @@ def confirmation_notice(request, application_id: int):
     return _notice(request, application_id, documents.CONFIRMATION.slug)
 
 
-def _list(request, pk: int, write, what: str):
+def _list(request, pk: int, write, what: str, action: str):
     programme = _programme_for(request.user, pk)
+    # Audited: the lists name the applying groups (and so their people) to staff.
+    listed = Application.objects.filter(programme=programme).exclude(status=Application.Status.DRAFT)
+    people = listed.order_by("pk").values_list("pk", "applicant_id", "group_id")
+    record_view(
+        actor=request.user,
+        action=action,
+        obj=programme,
+        people=[applicant for _pk, applicant, _group in people],
+        detail={
+            "applications": [pk for pk, _applicant, _group in people],
+            "groups": sorted({group for _pk, _applicant, group in people}),
+        },
+    )
     stream = io.BytesIO()
     write([programme], stream)
     name = f"{what}_{wareki(programme.fiscal_year)}_{programme.ward.name}_{programme.pk}.xlsx"
@@ -75,10 +89,12 @@ def _list(request, pk: int, write, what: str):
 @never_cache
 @login_required
 def applications_xlsx(request, programme_id: int):
-    return _list(request, programme_id, exports.applications_xlsx, "補助金申請一覧")
+    return _list(
+        request, programme_id, exports.applications_xlsx, "補助金申請一覧", "grants.export_applications"
+    )
 
 
 @never_cache
 @login_required
 def payments_xlsx(request, programme_id: int):
-    return _list(request, programme_id, exports.payments_xlsx, "補助金支払一覧")
+    return _list(request, programme_id, exports.payments_xlsx, "補助金支払一覧", "grants.export_payments")

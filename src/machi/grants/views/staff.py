@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from machi.accounts.forms import add_action_errors
 from machi.accounts.queries import can_manage_ward, staff_ward_ids
 from machi.accounts.views import forbidden
+from machi.audit.actions import record_view
 from machi.grants import actions, queries
 from machi.grants.forms import STAFF_FORMS, STAFF_STEPS, NoteForm
 from machi.grants.models import Application, ExpenseLine, GrantProgramme
@@ -110,6 +111,13 @@ def application(request, application_id: int):
     application, refused = _staff_application(request, application_id)
     if refused:
         return refused
+    record_view(
+        actor=request.user,
+        action="grants.view_application",
+        obj=application,
+        people=[application.applicant_id],
+        detail={"groups": [application.group_id]},
+    )
     return _page(request, application)
 
 
