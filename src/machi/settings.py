@@ -95,6 +95,9 @@ PROXY_COUNT = int(os.environ.get("MACHI_PROXY_COUNT", 0))
 AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
 AXES_VERBOSE = False
 
+# A personal API token lasts this many days unless made with another term (`machi token create --days`).
+MACHI_TOKEN_DAYS = int(os.environ.get("MACHI_TOKEN_DAYS", 90))
+
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:profile"
 LOGOUT_REDIRECT_URL = "ledger:index"

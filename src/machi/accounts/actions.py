@@ -7,7 +7,9 @@ rule. Every action is audited.
 
 import hashlib
 import secrets
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
@@ -35,6 +37,7 @@ PROFILE_FIELDS = (
 EMAIL_VERIFICATION_SALT = "machi.accounts.verify-email"
 EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3  # three days
 TOKEN_PREFIX = "machi_"
+MAX_TOKEN_DAYS = 3650
 
 
 # --- People ---------------------------------------------------------------------------
@@ -272,21 +275,56 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(*, actor, user, name: str = "") -> tuple[ApiToken, str]:
-    """A new personal token for `user`; the plain token is returned once and never stored."""
+def create_token(*, actor, user, name: str = "", days: int | None = None) -> tuple[ApiToken, str]:
+    """A new personal token for `user`, valid for `days` (MACHI_TOKEN_DAYS unless given).
+
+    The plain token is returned once and never stored.
+    """
     if actor != user:
         require_city_admin(actor, _("他の利用者のトークンの作成"))
+    days = settings.MACHI_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise ValidationError(
+            _("トークンの有効日数は1日から%(max)d日までにしてください") % {"max": MAX_TOKEN_DAYS}
+        )
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
-        token = ApiToken.objects.create(user=user, name=name, prefix=plain[:12], digest=_digest(plain))
+        token = ApiToken.objects.create(
+            user=user,
+            name=name,
+            prefix=plain[:12],
+            digest=_digest(plain),
+            expires_at=timezone.now() + timedelta(days=days),
+        )
         record(
             actor=actor,
             action="accounts.create_token",
             obj=token,
             before=None,
-            after={"prefix": token.prefix},
+            after={"prefix": token.prefix, "expires_at": token.expires_at.isoformat()},
         )
     return token, plain
+
+
+def revoke_tokens_on_new_password(*, actor, user) -> int:
+    """A password changed or reset ends every token of the person: a token taken with the old one stops too.
+
+    Each token revoked is audited; returns how many were.
+    """
+    with transaction.atomic():
+        revoked = 0
+        for token in ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True):
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            record(
+                actor=actor,
+                action="accounts.revoke_token",
+                obj=token,
+                before={"active": True},
+                after={"active": False, "reason": "password_changed"},
+            )
+            revoked += 1
+    return revoked
 
 
 def revoke_token(*, actor, token: ApiToken) -> ApiToken:
@@ -314,7 +352,7 @@ def user_for_token(plain: str):
         return None
     token = (
         ApiToken.objects.select_related("user")
-        .filter(digest=_digest(plain), revoked_at__isnull=True)
+        .filter(digest=_digest(plain), revoked_at__isnull=True, expires_at__gt=timezone.now())
         .order_by()  # the digest is unique: no sorting
         .first()
     )

@@ -88,10 +88,10 @@ class CommunityGroupAdmin(WardScopedAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(CityAdminOnlyAdmin):
-    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "expires_at", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("prefix", "user__username", "name")
-    readonly_fields = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("prefix", "user", "name", "created_at", "last_used_at", "expires_at", "revoked_at")
     exclude = ("digest",)
     actions = ("revoke",)
 

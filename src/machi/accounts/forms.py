@@ -12,11 +12,12 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from machi.accounts import emails
+from machi.accounts import actions, emails
 from machi.accounts.models import CommunityGroup, User
 
 # The wards people live in and groups work in, found through the models' own links: accounts
@@ -420,11 +421,22 @@ class PasswordResetForm(NamedRequiredMessages, auth_forms.PasswordResetForm):
         )
 
 
-class SetPasswordForm(NamedRequiredMessages, auth_forms.SetPasswordForm):
+class EndsTokensOnSave:
+    """A new password ends the person's API tokens too: a reset after a leak must shut out every credential."""
+
+    def save(self, commit=True):
+        with transaction.atomic():
+            user = super().save(commit=commit)
+            if commit:
+                actions.revoke_tokens_on_new_password(actor=user, user=user)
+        return user
+
+
+class SetPasswordForm(EndsTokensOnSave, NamedRequiredMessages, auth_forms.SetPasswordForm):
     pass
 
 
-class PasswordChangeForm(NamedRequiredMessages, auth_forms.PasswordChangeForm):
+class PasswordChangeForm(EndsTokensOnSave, NamedRequiredMessages, auth_forms.PasswordChangeForm):
     pass
 
 

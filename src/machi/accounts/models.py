@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from machi.accounts.queries import CommunityGroupQuerySet, RoleGrantQuerySet
@@ -207,6 +208,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("最終利用日時"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("失効日時"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("有効期限"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -217,5 +219,9 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.user})"
 
     @property
+    def expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
     def active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.expired
