@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -23,6 +23,7 @@ from machi.accounts.actors import SYSTEM, SystemActor
 from machi.accounts.models import ApiToken, CommunityGroup, GroupMember, Role, RoleGrant
 from machi.accounts.scope import NotAllowed, require_city_admin, require_ward
 from machi.audit.actions import audited_save, record
+from machi.core.text import has_invisible
 
 User = get_user_model()
 PROFILE_FIELDS = (
@@ -206,7 +207,17 @@ def register_group(
         raise NotAllowed(_("団体の登録にはログインが必要です"))
     if not actor.email_verified:
         raise NotAllowed(_("メールアドレスの確認が済んでから団体を登録してください"))
+    if has_invisible(name):
+        raise ValidationError(
+            {
+                "name": _(
+                    "団体名に見えない文字や文字の向きを変える制御文字が含まれています。取り除いてください。"
+                )
+            }
+        )
     with transaction.atomic():
+        if CommunityGroup.objects.holding_name(ward, name).exists():
+            raise ValidationError({"name": _group_name_taken(ward)})
         group = CommunityGroup(
             name=name,
             name_kana=name_kana,
@@ -216,7 +227,11 @@ def register_group(
             representative=actor,
         )
         group.full_clean()
-        group.save()
+        try:
+            with transaction.atomic():
+                group.save()
+        except IntegrityError:  # the same name registered by someone else at the same moment
+            raise ValidationError({"name": _group_name_taken(ward)}) from None
         GroupMember.objects.create(group=group, name=str(actor), name_kana=actor.name_kana, user=actor)
         for member_name, member_kana in members:
             GroupMember.objects.create(group=group, name=member_name, name_kana=member_kana)
@@ -228,6 +243,13 @@ def register_group(
             after=_group_snapshot(group),
         )
     return group
+
+
+def _group_name_taken(ward) -> str:
+    return _(
+        "%(ward)sには同じ名前の団体がすでに登録されています。大文字と小文字、全角と半角、"
+        "形の似た文字（ロシア文字の「А」など）だけが違う名前も同じ名前とみなします。"
+    ) % {"ward": ward.name}
 
 
 def review_group(*, actor, group: CommunityGroup, approve: bool, reason: str = "") -> CommunityGroup:

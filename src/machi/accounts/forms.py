@@ -355,19 +355,6 @@ class GroupForm(NamedRequiredMessages, forms.Form):
     def clean_members(self):
         return parse_members(self.cleaned_data["members"])
 
-    def clean(self):
-        cleaned = super().clean()
-        name, ward = cleaned.get("name"), cleaned.get("ward")
-        if name and ward and CommunityGroup.objects.filter(ward=ward, name=name).exists():
-            self.add_error(
-                "name",
-                ValidationError(
-                    gettext("%(ward)sには同じ名前の団体がすでに登録されています。") % {"ward": ward.name},
-                    code="duplicate",
-                ),
-            )
-        return cleaned
-
 
 class ReviewForm(NamedRequiredMessages, forms.Form):
     decision = forms.ChoiceField(

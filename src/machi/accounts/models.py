@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from machi.accounts.queries import CommunityGroupQuerySet, RoleGrantQuerySet
+from machi.core.text import lookalike_key
 
 
 class User(AbstractUser):
@@ -126,6 +127,8 @@ class CommunityGroup(models.Model):
         DECLINED = "declined", _("不承認")
 
     name = models.CharField(_("団体名"), max_length=200)
+    # The name as compared (machi.core.text.lookalike_key): the database holds one group per key and ward.
+    name_key = models.CharField(max_length=400, editable=False)
     name_kana = models.CharField(_("団体名（かな）"), max_length=200, blank=True)
     kind = models.CharField(_("種別"), max_length=20, choices=Kind.choices)
     ward = models.ForeignKey(
@@ -158,11 +161,12 @@ class CommunityGroup(models.Model):
         verbose_name = _("団体")
         verbose_name_plural = _("団体")
         constraints = [
-            # A declined registration does not hold its name: the group may apply again.
+            # A declined registration does not hold its name: the group may apply again. Names are
+            # compared on their key, so a look-alike (ＡＢＣ, a Cyrillic А, a zero-width space) is the same name.
             models.UniqueConstraint(
-                fields=["ward", "name"],
+                fields=["ward", "name_key"],
                 condition=~Q(status="declined"),
-                name="group_name_unique_in_ward",
+                name="group_name_key_unique_in_ward",
                 violation_error_message=_("この区には同じ名前の団体がすでに登録されています"),
             ),
             models.CheckConstraint(
@@ -172,6 +176,15 @@ class CommunityGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.name_key = lookalike_key(self.name)
+        if (fields := kwargs.get("update_fields")) is not None and "name" in fields:
+            kwargs["update_fields"] = {*fields, "name_key"}
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self.name_key = lookalike_key(self.name)  # before the constraints are validated
 
 
 class GroupMember(models.Model):

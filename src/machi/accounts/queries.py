@@ -10,6 +10,7 @@ from machi.accounts.scope import (  # noqa: F401  (re-exported: the scope questi
     staff_ward_ids,
     ward_scope_filter,
 )
+from machi.core.text import lookalike_key
 
 
 class RoleGrantQuerySet(models.QuerySet):
@@ -30,6 +31,10 @@ class CommunityGroupQuerySet(models.QuerySet):
     def in_wards(self, ward_ids: set[int] | None):
         """Within a staff scope as staff_ward_ids gives it (None: every ward)."""
         return self if ward_ids is None else self.filter(ward_id__in=ward_ids)
+
+    def holding_name(self, ward, name: str):
+        """The groups of `ward` whose name is `name` or looks like it; a declined one holds no name."""
+        return self.filter(ward=ward, name_key=lookalike_key(name)).exclude(status="declined")
 
     def awaiting_review(self):
         return self.filter(status="pending").order_by("created_at")
