@@ -148,8 +148,8 @@ def test_the_command_line_end_to_end_a_script_takes_the_last_line(command_env):
         )
 
     made = machi(
-        "user", "create", "admin", "--email", "admin@example.jp", "--role", "city-admin", "--password-stdin",
-        stdin="Kumamoto-2022-machi\n",
+        "user", "create", "admin", "--email", "admin@example.jp", "--role", "city-admin", "--name", "管理 一郎",
+        "--password-stdin", stdin="Kumamoto-2022-machi\n",
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
     created = machi("token", "create", "admin", "--name", "ci")
@@ -159,7 +159,7 @@ def test_the_command_line_end_to_end_a_script_takes_the_last_line(command_env):
     check = machi(
         "shell", "-c", f"from machi.accounts.actions import user_for_token; print(user_for_token({plain!r}))"
     )
-    assert check.stdout.splitlines()[-1] == "admin"
+    assert check.stdout.splitlines()[-1] == "管理 一郎"
     assert "有効" in machi("token", "list", "admin").stdout
     assert machi("token", "revoke", plain[:12]).returncode == 0
     check = machi(

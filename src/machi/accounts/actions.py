@@ -53,13 +53,27 @@ def create_user(
     role: str = "resident",
     wards=(),
     centres=(),
+    display_name: str = "",
+    name_kana: str = "",
 ) -> "User":
-    """A person with a role (staff and managers get their scope); the password is validated."""
+    """A person with a role (staff and managers get their scope); the password is validated.
+
+    Staff are named: their name, not their login, is what mails, day sheets and histories show.
+    """
     require_city_admin(actor, _("利用者の作成"))
     if role in (Role.WARD_STAFF, Role.CENTRE_MANAGER) and not (wards if role == Role.WARD_STAFF else centres):
         raise ValidationError(_("区職員には区を、センター管理者にはセンターを指定してください"))
+    if role in Role.values and not display_name.strip():
+        raise ValidationError({"display_name": _("職員・管理者には氏名を指定してください")})
     with transaction.atomic():
-        user = User(username=username, email=email, is_active=True, email_verified_at=timezone.now())
+        user = User(
+            username=username,
+            email=email,
+            display_name=display_name.strip(),
+            name_kana=name_kana.strip(),
+            is_active=True,
+            email_verified_at=timezone.now(),
+        )
         if password is None:
             user.set_unusable_password()
         else:

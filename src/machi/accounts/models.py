@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from machi.accounts.queries import CommunityGroupQuerySet, RoleGrantQuerySet
 from machi.core.text import lookalike_key
 
+NO_NAME = _("（氏名未登録）")
+
 
 class User(AbstractUser):
     """Machi's user from the first migration, so people, roles and scopes can grow on it."""
@@ -50,7 +52,8 @@ class User(AbstractUser):
         ]
 
     def __str__(self) -> str:
-        return self.display_name or self.get_full_name() or self.username
+        # Greetings, day sheets and histories name the person, never their login or address.
+        return self.display_name or self.get_full_name() or str(NO_NAME)
 
     @property
     def email_verified(self) -> bool:
