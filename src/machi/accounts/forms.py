@@ -52,11 +52,16 @@ def clean_kana(value: str) -> str:
     return value
 
 
-def email_in_use(email: str, *, exclude=None) -> bool:
+def account_of_address(email: str, *, exclude=None):
+    """The account an address belongs to (as its email, or as the username of a web sign-up), or None."""
     users = UserModel.objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
     if exclude is not None:
         users = users.exclude(pk=exclude.pk)
-    return users.exists()
+    return users.order_by("pk").first()
+
+
+def email_in_use(email: str, *, exclude=None) -> bool:
+    return account_of_address(email, exclude=exclude) is not None
 
 
 class NamedRequiredMessages:
@@ -121,16 +126,8 @@ class SignUpForm(NamedRequiredMessages, forms.Form):
     display_name = _display_name_field()
     name_kana = _kana_field()
 
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        if email_in_use(email):
-            raise ValidationError(
-                _(
-                    "このメールアドレスはすでに登録されています。ログインするか、パスワードを忘れた場合は再設定してください。"
-                ),
-                code="email_in_use",
-            )
-        return email
+    # An address already registered is not refused here: the page would tell anyone which
+    # addresses have accounts. The view mails the holder instead (emails.send_signup_attempt).
 
     def clean_name_kana(self):
         return clean_kana(self.cleaned_data["name_kana"])

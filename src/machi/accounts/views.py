@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -60,6 +61,10 @@ def signup(request):
     form = forms.SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        holder = forms.account_of_address(data["email"])
+        if holder is not None:
+            _tell_the_holder(request, holder, data["password1"])
+            return redirect("accounts:signup_done")
         try:
             user = actions.sign_up(
                 email=data["email"],
@@ -73,6 +78,22 @@ def signup(request):
             emails.send_verification(request, user)
             return redirect("accounts:signup_done")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+def _tell_the_holder(request, holder, password: str) -> None:
+    """A sign-up with a registered address: the page answers as for a new account; the holder is mailed.
+
+    An account still waiting for its check gets the link again; an active one hears that someone
+    tried, with a link to set a new password. The password is hashed all the same, so the answer
+    takes about as long as a real sign-up.
+    """
+    make_password(password)
+    if not holder.email:
+        return
+    if not holder.is_active and holder.email_verified_at is None:
+        emails.send_verification(request, holder)
+    elif holder.is_active:
+        emails.send_signup_attempt(request, holder)
 
 
 def signup_done(request):
