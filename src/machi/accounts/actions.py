@@ -21,6 +21,7 @@ from django.utils.translation import pgettext
 
 from machi.accounts.actors import SYSTEM, SystemActor
 from machi.accounts.models import ApiToken, CommunityGroup, GroupMember, Role, RoleGrant
+from machi.accounts.queries import account_of_address
 from machi.accounts.scope import NotAllowed, require_city_admin, require_ward
 from machi.audit.actions import audited_save, record
 from machi.core.text import has_invisible
@@ -37,6 +38,7 @@ PROFILE_FIELDS = (
 )
 EMAIL_VERIFICATION_SALT = "machi.accounts.verify-email"
 EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3  # three days
+EMAIL_CHANGE_SALT = "machi.accounts.change-email"
 TOKEN_PREFIX = "machi_"
 MAX_TOKEN_DAYS = 3650
 
@@ -146,7 +148,12 @@ def verify_email(token: str) -> "User":
 
 
 def update_profile(*, actor, user, **fields) -> "User":
-    """A person edits their own profile; a city administrator may edit anyone's."""
+    """A person edits their own profile; a city administrator may edit anyone's.
+
+    A new address does not replace the old one here: it waits in `pending_email` until its holder
+    follows the link mailed to it (`confirm_email_change`), so a mistyped or someone else's address
+    never takes over the login.
+    """
 
     def oneself_or_a_city_admin(actor, person) -> None:
         if actor != person:
@@ -156,15 +163,12 @@ def update_profile(*, actor, user, **fields) -> "User":
     if unknown:
         raise ValueError(f"unknown profile fields: {sorted(unknown)}")
 
-    def a_new_address_is_confirmed_again(user, stored) -> None:
-        if "email" in fields and fields["email"].lower() != (stored.email or "").lower():
-            user.email = fields["email"].lower()
-            user.email_verified_at = None
-            if user.username == (stored.email or "").lower():
-                user.username = user.email  # signed up with the address: the old one stops logging in
-
     # The row as stored, with only these fields changed: the object given may be stale.
     changed = User.objects.get(pk=user.pk)
+    fields = dict(fields)
+    if "email" in fields:
+        new = fields.pop("email").strip().lower()
+        changed.pending_email = "" if new == (changed.email or "").lower() else new
     for name, value in fields.items():
         setattr(changed, name, value)
     return audited_save(
@@ -173,10 +177,77 @@ def update_profile(*, actor, user, **fields) -> "User":
         action="accounts.update_profile",
         scope=oneself_or_a_city_admin,
         snapshot=_user_snapshot,
-        prepare=a_new_address_is_confirmed_again,
         exclude=["password"],
-        update_fields=[*fields, *(("email_verified_at", "username") if "email" in fields else ())],
+        update_fields=[*fields, "pending_email"],
     )
+
+
+def email_change_token(user) -> str:
+    """The link's token for `user`'s pending address: good for that address, from that old one, only."""
+    return signing.dumps(
+        {"user": user.pk, "old": user.email.lower(), "new": user.pending_email}, salt=EMAIL_CHANGE_SALT
+    )
+
+
+def confirm_email_change(token: str) -> "User":
+    """The holder of the new address followed its link: it becomes the address (and the login, where it was).
+
+    If another account has taken the address meanwhile, the change is dropped and says so; a link
+    for an address no longer pending (changed again, or done) does nothing.
+    """
+    try:
+        data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=EMAIL_VERIFICATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ValidationError(
+            _(
+                "確認用リンクの有効期限が切れています。マイページからもう一度メールアドレスを変更してください。"
+            )
+        ) from None
+    except signing.BadSignature:
+        raise ValidationError(_("確認用リンクが正しくありません。")) from None
+    taken = False
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=data["user"]).first()
+        if user is None or user.pending_email != data["new"] or user.email.lower() != data["old"]:
+            raise ValidationError(
+                _(
+                    "このリンクは使えません。メールアドレスはすでに変更済みか、別のアドレスへの変更を申し込み直しています。"
+                )
+            )
+        before = _user_snapshot(user)
+        holder = account_of_address(data["new"], exclude=user) is not None
+        user.pending_email = ""
+        if holder:
+            taken = True
+            user.save(update_fields=["pending_email"])
+        else:
+            if user.username.lower() == user.email.lower():
+                user.username = data["new"]  # signed up with the address: the login follows it
+            user.email = data["new"]
+            user.email_verified_at = timezone.now()
+            try:
+                with transaction.atomic():
+                    user.save(update_fields=["email", "username", "email_verified_at", "pending_email"])
+            except IntegrityError:  # confirmed by another account at the same moment
+                taken = True
+                user = User.objects.select_for_update().get(pk=user.pk)
+                user.pending_email = ""
+                user.save(update_fields=["pending_email"])
+        record(
+            actor=user,
+            action="accounts.change_email_refused" if taken else "accounts.change_email",
+            obj=user,
+            before=before,
+            after=_user_snapshot(user),
+        )
+    if taken:
+        raise ValidationError(
+            _(
+                "このメールアドレスはほかのアカウントで使われているため、変更できませんでした。"
+                "メールアドレスはこれまでのままです。"
+            )
+        )
+    return user
 
 
 def grant_role(*, actor, user, role: str, ward=None, centre=None) -> RoleGrant:
@@ -205,6 +276,7 @@ def _user_snapshot(user) -> dict:
         "username": user.username,
         "is_active": user.is_active,
         "email_verified": user.email_verified_at is not None,
+        "pending_email": user.pending_email,
         **{name: getattr(user, name) for name in PROFILE_FIELDS},
         "home_ward": user.home_ward.name if user.home_ward_id else None,
     }

@@ -41,6 +41,7 @@ class UserAdmin(CityAdminOnlyAdmin, DjangoUserAdmin):
                     "school_district",
                     "preferred_language",
                     "email_verified_at",
+                    "pending_email",
                 )
             },
         ),

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from machi.accounts.actions import EMAIL_VERIFICATION_MAX_AGE, email_verification_token
+from machi.accounts.actions import EMAIL_VERIFICATION_MAX_AGE, email_change_token, email_verification_token
 from machi.core import mail
 
 
@@ -37,6 +37,22 @@ def send_verification(request, user) -> None:
             "url": request.build_absolute_uri(reverse("accounts:verify", args=[token])),
             "days": EMAIL_VERIFICATION_MAX_AGE // (60 * 60 * 24),
             "login_url": request.build_absolute_uri(reverse("accounts:login")),
+        },
+    )
+
+
+def send_email_change(request, user) -> None:
+    """The link that confirms the new address `user` asked for; it goes to that new address."""
+    _send(
+        to=user.pending_email,
+        language=user.preferred_language,
+        template="change_email",
+        context={
+            "user": user,
+            "url": request.build_absolute_uri(
+                reverse("accounts:confirm_email_change", args=[email_change_token(user)])
+            ),
+            "days": EMAIL_VERIFICATION_MAX_AGE // (60 * 60 * 24),
         },
     )
 

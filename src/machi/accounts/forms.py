@@ -13,7 +13,6 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -50,18 +49,6 @@ def clean_kana(value: str) -> str:
     if not KANA.match(value):
         raise ValidationError(_("ひらがなかカタカナで入力してください。"), code="kana")
     return value
-
-
-def account_of_address(email: str, *, exclude=None):
-    """The account an address belongs to (as its email, or as the username of a web sign-up), or None."""
-    users = UserModel.objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
-    if exclude is not None:
-        users = users.exclude(pk=exclude.pk)
-    return users.order_by("pk").first()
-
-
-def email_in_use(email: str, *, exclude=None) -> bool:
-    return account_of_address(email, exclude=exclude) is not None
 
 
 class NamedRequiredMessages:
@@ -231,7 +218,9 @@ class ProfileForm(NamedRequiredMessages, forms.Form):
     email = EmailField(
         label=_("メールアドレス"),
         max_length=254,
-        help_text=_("変更すると、新しいアドレスに確認用のメールを送ります。"),
+        help_text=_(
+            "変更すると、新しいアドレスに確認用のメールを送ります。リンクを開くまでは、これまでのアドレスのままです。"
+        ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     phone = forms.CharField(
@@ -264,13 +253,8 @@ class ProfileForm(NamedRequiredMessages, forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
 
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        if email != (self.user.email or "").lower() and email_in_use(email, exclude=self.user):
-            raise ValidationError(
-                _("このメールアドレスはほかのアカウントで使われています。"), code="email_in_use"
-            )
-        return email
+    # A new address another account uses is not refused here (that would tell who is registered):
+    # its confirmation link fails instead (actions.confirm_email_change).
 
     def clean_name_kana(self):
         return clean_kana(self.cleaned_data["name_kana"])

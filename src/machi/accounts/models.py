@@ -38,6 +38,8 @@ class User(AbstractUser):
         _("表示言語"), max_length=5, choices=Language.choices, default=Language.JA
     )
     email_verified_at = models.DateTimeField(_("メール確認日時"), null=True, blank=True)
+    # A new address asked for and not yet confirmed: the login and the mails stay with `email` until then.
+    pending_email = models.EmailField(_("確認待ちの新しいメールアドレス"), blank=True)
 
     class Meta:
         verbose_name = _("利用者")

@@ -1,5 +1,6 @@
 """Accounts' QuerySets. The scope questions live in `accounts.scope` and are re-exported here."""
 
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Count, Q
 
@@ -11,6 +12,14 @@ from machi.accounts.scope import (  # noqa: F401  (re-exported: the scope questi
     ward_scope_filter,
 )
 from machi.core.text import lookalike_key
+
+
+def account_of_address(email: str, *, exclude=None):
+    """The account an address belongs to (as its email, or as the username of a web sign-up), or None."""
+    users = get_user_model().objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
+    if exclude is not None:
+        users = users.exclude(pk=exclude.pk)
+    return users.order_by("pk").first()
 
 
 class RoleGrantQuerySet(models.QuerySet):

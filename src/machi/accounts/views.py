@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from machi.accounts import actions, emails, forms
 from machi.accounts.models import ApiToken, CommunityGroup, User
-from machi.accounts.queries import is_city_admin, is_staff_anywhere, staff_ward_ids
+from machi.accounts.queries import account_of_address, is_city_admin, is_staff_anywhere, staff_ward_ids
 
 RECENT_REVIEW_DAYS = 90
 
@@ -61,7 +61,7 @@ def signup(request):
     form = forms.SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        holder = forms.account_of_address(data["email"])
+        holder = account_of_address(data["email"])
         if holder is not None:
             _tell_the_holder(request, holder, data["password1"])
             return redirect("accounts:signup_done")
@@ -110,6 +110,15 @@ def verify(request, token: str):
 
 
 @never_cache
+def confirm_email_change(request, token: str):
+    try:
+        user = actions.confirm_email_change(token)
+    except ValidationError as error:
+        return render(request, "accounts/verify_failed.html", {"message": error.messages[0]}, status=400)
+    return render(request, "accounts/verify_done.html", {"verified_user": user, "changed": True})
+
+
+@never_cache
 def resend_verification(request):
     """Send the address check again: to one's own new address, or to an account not yet activated.
 
@@ -118,7 +127,12 @@ def resend_verification(request):
     """
     user = request.user
     if user.is_authenticated:
-        if request.method == "POST" and not user.email_verified and user.email:
+        if request.method == "POST" and user.pending_email:
+            emails.send_email_change(request, user)
+            messages.success(
+                request, _("確認用のメールを %(email)s に送りました。") % {"email": user.pending_email}
+            )
+        elif request.method == "POST" and not user.email_verified and user.email:
             emails.send_verification(request, user)
             messages.success(request, _("確認用のメールを %(email)s に送りました。") % {"email": user.email})
         return redirect("accounts:profile")
@@ -197,18 +211,21 @@ def profile(request):
     user = request.user
     form = forms.ProfileForm(request.POST or None, user=user, initial=_profile_initial(user))
     if request.method == "POST" and form.is_valid():
-        old_email = user.email
+        pending = user.pending_email
         try:
             user = actions.update_profile(actor=user, user=user, **form.cleaned_data)
         except ValidationError as error:
             forms.add_action_errors(form, error)
         else:
-            if user.email != old_email and user.email:
-                emails.send_verification(request, user)
+            if user.pending_email and user.pending_email != pending:
+                emails.send_email_change(request, user)
                 messages.success(
                     request,
-                    _("保存しました。新しいメールアドレス %(email)s に確認用のメールを送りました。")
-                    % {"email": user.email},
+                    _(
+                        "保存しました。新しいメールアドレス %(email)s に確認用のメールを送りました。"
+                        "リンクを開くまでは、これまでのメールアドレスのままです。"
+                    )
+                    % {"email": user.pending_email},
                 )
             else:
                 messages.success(request, _("保存しました。"))
