@@ -243,3 +243,23 @@ class ApiToken(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None and not self.expired
+
+
+class MailRequest(models.Model):
+    """One mail asked for on an account page, counted against the hourly limits (`accounts.mail_limits`).
+
+    `key` is a digest of the address or of the client's address, so the table holds no
+    address itself; rows older than the window are deleted as new ones come.
+    """
+
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["key", "at"], name="mail_request_key_at"),
+            models.Index(fields=["at"], name="mail_request_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]} {self.at:%Y-%m-%d %H:%M}"

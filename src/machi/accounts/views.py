@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from machi.accounts import actions, emails, forms
+from machi.accounts.mail_limits import allow_mail
 from machi.accounts.models import ApiToken, CommunityGroup, User
 from machi.accounts.queries import account_of_address, is_city_admin, is_staff_anywhere, staff_ward_ids
 
@@ -36,6 +37,11 @@ def forbidden(request, message: str):
     An action's `NotAllowed` needs no call: it propagates to the same page (`templates/403.html`).
     """
     return render(request, "403.html", {"exception": message}, status=403)
+
+
+def too_many_mails(request):
+    """429: too many mails asked for to one address or from one client (`mail_limits`); the same for every address."""
+    return render(request, "accounts/too_many_mails.html", status=429)
 
 
 def _with_language_cookie(response, language: str):
@@ -61,6 +67,8 @@ def signup(request):
     form = forms.SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if not allow_mail(request, data["email"]):
+            return too_many_mails(request)
         holder = account_of_address(data["email"])
         if holder is not None:
             _tell_the_holder(request, holder, data["password1"])
@@ -127,6 +135,8 @@ def resend_verification(request):
     """
     user = request.user
     if user.is_authenticated:
+        if request.method == "POST" and not allow_mail(request, user.pending_email or user.email):
+            return too_many_mails(request)
         if request.method == "POST" and user.pending_email:
             emails.send_email_change(request, user)
             messages.success(
@@ -138,6 +148,8 @@ def resend_verification(request):
         return redirect("accounts:profile")
     form = forms.ResendVerificationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not allow_mail(request, form.cleaned_data["email"]):
+            return too_many_mails(request)
         waiting = User.objects.filter(
             email__iexact=form.cleaned_data["email"], is_active=False, email_verified_at__isnull=True
         ).first()
@@ -172,6 +184,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/emails/password_reset.txt"
     subject_template_name = "accounts/emails/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        if not allow_mail(self.request, form.cleaned_data["email"]):
+            return too_many_mails(self.request)
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -212,6 +229,9 @@ def profile(request):
     form = forms.ProfileForm(request.POST or None, user=user, initial=_profile_initial(user))
     if request.method == "POST" and form.is_valid():
         pending = user.pending_email
+        new = form.cleaned_data["email"]
+        if new not in (user.email.lower(), pending) and not allow_mail(request, new):
+            return too_many_mails(request)
         try:
             user = actions.update_profile(actor=user, user=user, **form.cleaned_data)
         except ValidationError as error:
