@@ -51,7 +51,7 @@ def test_staff_made_at_the_command_line_must_be_named(chuo, role):
 
 
 def test_the_kana_given_at_the_command_line_must_be_kana(db):
-    with pytest.raises(CommandError, match="--kana"):
+    with pytest.raises(CommandError, match="--kana はひらがなかカタカナで"):
         user_create(
             "taro",
             "--email",

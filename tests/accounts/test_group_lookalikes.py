@@ -8,7 +8,6 @@ from tests.accounts.test_groups_web import NEW, errors_of, form
 
 from machi.accounts import actions
 from machi.accounts.models import CommunityGroup
-from machi.core.text import has_invisible, lookalike_key
 from machi.ledger.models import Ward
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +81,8 @@ def test_a_lookalike_in_another_ward_or_of_a_declined_group_is_allowed(hanako, w
 
 
 def test_the_database_holds_one_group_per_key_and_ward_even_past_the_action(hanako, wards, original):
+    from machi.core.text import lookalike_key
+
     with pytest.raises(IntegrityError), transaction.atomic():
         CommunityGroup.objects.create(
             name="\u0410SOBI花園会", kind="circle", ward=wards[0], representative=hanako
@@ -90,6 +91,8 @@ def test_the_database_holds_one_group_per_key_and_ward_even_past_the_action(hana
 
 
 def test_the_key_folds_width_case_scripts_and_hidden_characters_but_keeps_different_names_apart():
+    from machi.core.text import has_invisible, lookalike_key
+
     key = lookalike_key(ORIGINAL)
     assert all(lookalike_key(name) == key for name in [*LOOKALIKES.values(), *HIDDEN.values()])
     assert lookalike_key("ハ幡校区ロータリー") == lookalike_key("八幡校区口ータリー")

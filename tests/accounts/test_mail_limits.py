@@ -11,8 +11,6 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from machi.accounts.models import MailRequest
-
 pytestmark = pytest.mark.django_db
 RESET = "/accounts/password/reset/"
 SIGNUP = "/accounts/signup/"
@@ -109,6 +107,8 @@ def test_an_address_change_is_limited_and_the_refused_one_is_not_saved(client, h
 
 
 def test_the_counts_keep_no_address_and_old_ones_are_cleared(client, hanako):
+    from machi.accounts.models import MailRequest
+
     client.post(RESET, {"email": "hanako@example.jp"})
     assert not MailRequest.objects.filter(key__contains="hanako").exists()
     MailRequest.objects.update(at=timezone.now() - timezone.timedelta(hours=2))
