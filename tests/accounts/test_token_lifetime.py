@@ -104,3 +104,20 @@ def test_a_password_reset_revokes_the_tokens_as_it_logs_out_the_old_session(clie
     assert old_session.get("/api/me").status_code == 401
     assert answers(plain) == 401
     assert AuditEntry.objects.filter(action="accounts.revoke_token").count() == 1
+
+
+def test_a_password_set_in_the_admin_revokes_the_tokens_too(client, hanako, django_user_model):
+    from machi.accounts.models import RoleGrant
+
+    admin = django_user_model.objects.create_user("city", is_staff=True, display_name="市 管理者")
+    RoleGrant.objects.create(user=admin, role="city-admin")
+    _, plain = create_token(actor=hanako, user=hanako)
+    client.force_login(admin)
+    response = client.post(
+        f"/admin/accounts/user/{hanako.pk}/password/", {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    )
+    assert response.status_code == 302
+    hanako.refresh_from_db()
+    assert hanako.check_password(NEW_PASSWORD)
+    assert answers(plain) == 401
+    assert AuditEntry.objects.get(action="accounts.revoke_token").actor == admin

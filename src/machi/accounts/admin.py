@@ -54,6 +54,15 @@ class UserAdmin(CityAdminOnlyAdmin, DjangoUserAdmin):
     def has_view_permission(self, request, obj=None):
         return is_city_admin(request.user)
 
+    def user_change_password(self, request, id, form_url=""):
+        """A password set here ends the person's API tokens too, as a change or reset does."""
+        before = User.objects.filter(pk=id).values_list("password", flat=True).first()
+        response = super().user_change_password(request, id, form_url)
+        changed = User.objects.filter(pk=id).exclude(password=before).first()
+        if request.method == "POST" and before is not None and changed is not None:
+            actions.revoke_tokens_on_new_password(actor=request.user, user=changed)
+        return response
+
 
 class GroupMemberInline(admin.TabularInline):
     model = GroupMember
