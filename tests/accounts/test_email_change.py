@@ -137,3 +137,21 @@ def test_the_action_needs_the_link_not_the_profile_form(hanako):
     actions.update_profile(actor=hanako, user=hanako, email="elsewhere@example.jp")
     hanako.refresh_from_db()
     assert hanako.email == "hanako@example.jp" and hanako.pending_email == "elsewhere@example.jp"
+
+
+def test_saving_other_details_while_a_change_waits_keeps_it_and_sends_nothing_more(client, hanako):
+    client.force_login(hanako)
+    client.post(PROFILE, details("new@example.jp"))
+    page = client.get(PROFILE).content.decode()
+    assert 'value="new@example.jp"' in page  # the form shows the address asked for
+    client.post(PROFILE, {**details("new@example.jp"), "phone": "096-123-4567"})
+    hanako.refresh_from_db()
+    assert (hanako.phone, hanako.email, hanako.pending_email) == (
+        "096-123-4567",
+        "hanako@example.jp",
+        "new@example.jp",
+    )
+    assert len(mail.outbox) == 1
+    client.post(PROFILE, details("hanako@example.jp"))  # back to the address it has: the change is dropped
+    hanako.refresh_from_db()
+    assert hanako.pending_email == "" and len(mail.outbox) == 1

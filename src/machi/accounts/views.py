@@ -220,7 +220,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 def _profile_initial(user) -> dict:
-    return {name: getattr(user, name) for name in actions.PROFILE_FIELDS}
+    # The address asked for, while it waits: saving other details then keeps the change asked for.
+    return {
+        **{name: getattr(user, name) for name in actions.PROFILE_FIELDS},
+        "email": user.pending_email or user.email,
+    }
 
 
 @login_required
