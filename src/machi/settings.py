@@ -92,8 +92,17 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # Reverse proxies in front of Machi: what they add to a request (the client's address, the scheme)
 # is believed only when the settings say they are there; without one, those headers are anyone's.
 PROXY_COUNT = int(os.environ.get("MACHI_PROXY_COUNT", 0))
-AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
+# django-ipware is not installed, so axes would count every client behind a proxy as the proxy:
+# it asks Machi's own reading of X-Forwarded-For, the one the mail limits use too.
+AXES_CLIENT_IP_CALLABLE = "machi.core.clients.client_address"
 AXES_VERBOSE = False
+
+# Mails the account pages send on request (a password reset, the address check, a sign-up, an address
+# change): at most this many an hour to one address, and from one client address.
+MACHI_MAILS_PER_ADDRESS_HOUR = int(os.environ.get("MACHI_MAILS_PER_ADDRESS_HOUR", 3))
+MACHI_MAILS_PER_CLIENT_HOUR = int(os.environ.get("MACHI_MAILS_PER_CLIENT_HOUR", 20))
+# A personal API token lasts this many days unless made with another term (`machi token create --days`).
+MACHI_TOKEN_DAYS = int(os.environ.get("MACHI_TOKEN_DAYS", 90))
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:profile"

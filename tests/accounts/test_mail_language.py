@@ -48,5 +48,5 @@ def test_a_changed_address_is_checked_in_english_for_an_english_speaker(client, 
     )
     [message] = mail.outbox
     assert message.to == ["mary.new@example.com"]
-    assert message.subject == "[Machi] Confirm your email address"
+    assert message.subject == "[Machi] Confirm your new email address"
     assert len(message.subject.splitlines()) == 1

@@ -105,19 +105,19 @@ def test_saving_changes_the_details_and_records_who_did_it(client, hanako):
     assert "保存しました" in client.get(PROFILE).content.decode()
 
 
-def test_changing_the_address_clears_its_check_and_mails_a_link_to_the_new_one(client, hanako):
+def test_changing_the_address_mails_a_link_to_the_new_one_and_waits_for_it(client, hanako):
     client.force_login(hanako)
     client.post(PROFILE, details(email="Hanako.New@Example.jp"))
     hanako.refresh_from_db()
-    assert hanako.email == "hanako.new@example.jp" and not hanako.email_verified
-    assert hanako.is_active  # still signed in and able to use the site
+    assert hanako.email == "hanako@example.jp" and hanako.email_verified
+    assert hanako.pending_email == "hanako.new@example.jp"
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["hanako.new@example.jp"]
     page = client.get(PROFILE).content.decode()
-    assert "メールアドレスの確認が済んでいません" in page
-    link = re.search(r"http://testserver(/accounts/verify/\S+/)", mail.outbox[0].body).group(1)
-    assert "メールアドレスを確認しました" in client.get(link).content.decode()
+    assert "メールアドレスの変更を確認中です" in page
+    link = re.search(r"http://testserver(/accounts/email/confirm/\S+/)", mail.outbox[0].body).group(1)
+    assert "メールアドレスを hanako.new@example.jp に変更しました" in client.get(link).content.decode()
     hanako.refresh_from_db()
-    assert hanako.email_verified
+    assert hanako.email == "hanako.new@example.jp" and hanako.email_verified and not hanako.pending_email
 
 
 def test_an_unconfirmed_person_can_have_the_link_sent_again(client, hanako):
@@ -135,13 +135,17 @@ def test_a_confirmed_person_is_sent_no_second_link(client, hanako):
     assert mail.outbox == []
 
 
-def test_an_address_another_account_uses_is_refused(client, hanako, django_user_model):
+def test_an_address_another_account_uses_answers_as_any_other_and_its_link_fails(
+    client, hanako, django_user_model
+):
     django_user_model.objects.create_user("taro@example.jp", "taro@example.jp")
     client.force_login(hanako)
     response = client.post(PROFILE, details(email="TARO@example.jp"))
-    assert "ほかのアカウントで使われています" in errors_of(response, "email")
+    assert response.status_code == 302 and mail.outbox[0].to == ["taro@example.jp"]
+    link = re.search(r"http://testserver(/accounts/email/confirm/\S+/)", mail.outbox[0].body).group(1)
+    assert "ほかのアカウントで使われているため" in client.get(link).content.decode()
     hanako.refresh_from_db()
-    assert hanako.email == "hanako@example.jp" and hanako.email_verified and mail.outbox == []
+    assert hanako.email == "hanako@example.jp" and hanako.email_verified and not hanako.pending_email
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,11 @@ def link_in(message) -> str:
     return match.group(1)
 
 
+def page_text(response) -> str:
+    """What the page says, without the per-response nonces."""
+    return re.sub(r'(nonce|value)="[^"]*"', "", response.content.decode())
+
+
 def errors_of(response, field: str) -> str:
     """The error text shown under a field (the element its input's aria-describedby points at)."""
     html = response.content.decode()
@@ -140,12 +145,33 @@ def test_errors_are_tied_to_their_fields_for_screen_readers(client):
 @pytest.mark.parametrize(
     "email", ["hanako@example.jp", "HANAKO@example.JP", "ｈａｎａｋｏ＠ｅｘａｍｐｌｅ．ｊｐ"]
 )
-def test_an_address_already_registered_is_refused_however_it_is_typed(client, email):
+def test_an_address_already_registered_answers_as_a_new_one_and_mails_its_holder(client, email):
     client.post(SIGNUP, GOOD)
+    client.get(link_in(mail.outbox[0]))  # hanako's account is active
     mail.outbox.clear()
-    response = client.post(SIGNUP, {**GOOD, "email": email})
-    assert "すでに登録されています" in errors_of(response, "email")
-    assert User.objects.count() == 1 and mail.outbox == []
+    fresh = client.post(SIGNUP, {**GOOD, "email": "jiro@example.jp"})
+    taken = client.post(SIGNUP, {**GOOD, "email": email, "display_name": "だれか"})
+    assert taken.status_code == fresh.status_code == 302 and taken.url == fresh.url
+    assert page_text(client.get(taken.url)) == page_text(client.get(fresh.url))
+    assert User.objects.count() == 2
+    to_jiro, to_hanako = mail.outbox
+    assert to_jiro.to == ["jiro@example.jp"] and to_hanako.to == ["hanako@example.jp"]
+    assert "利用者登録が申し込まれました" in to_hanako.subject
+    assert to_hanako.body.startswith("熊本 花子 様") and "新しいアカウントは作っていません" in to_hanako.body
+    reset = re.search(r"http://testserver(/accounts/password/reset/[^\s]+/)", to_hanako.body).group(1)
+    form = client.get(reset, follow=True)
+    assert "新しいパスワードの設定" in form.content.decode()
+
+
+def test_signing_up_again_while_waiting_for_the_check_sends_the_link_again(client):
+    client.post(SIGNUP, GOOD)
+    response = client.post(SIGNUP, {**GOOD, "display_name": "別の名前"})
+    assert response.url == reverse("accounts:signup_done")
+    assert User.objects.get().display_name == "熊本 花子"
+    _first, again = mail.outbox
+    assert again.to == ["hanako@example.jp"] and "メールアドレスの確認" in again.subject
+    client.get(link_in(again))
+    assert User.objects.get().is_active
 
 
 def test_an_address_typed_in_full_width_is_stored_in_ordinary_letters(client):

@@ -62,12 +62,12 @@ def test_list_shows_prefix_name_created_last_used_and_status(hanako, city_admin)
     create_token(actor=SYSTEM, user=city_admin, name="管理")
     out, _ = token("list")
     header, *rows = out.splitlines()
-    assert header.split("\t") == ["id", "利用者", "先頭", "名前", "作成", "最終利用", "状態"]
+    assert header.split("\t") == ["id", "利用者", "先頭", "名前", "作成", "最終利用", "有効期限", "状態"]
     assert [row.split("\t")[1] for row in rows] == ["city", "hanako", "hanako"]
     first = rows[1].split("\t")
     assert first[2:4] == [used.prefix + "…", "連携"]
-    assert first[5] != "未使用" and first[6] == "有効"
-    assert rows[2].split("\t")[5] == "未使用" and rows[2].split("\t")[6].startswith("失効（")
+    assert first[5] != "未使用" and first[7] == "有効"
+    assert rows[2].split("\t")[5] == "未使用" and rows[2].split("\t")[7].startswith("失効（")
     only_hanako, _ = token("list", "hanako")
     assert "city" not in only_hanako and only_hanako.count("hanako") == 2
 
@@ -148,8 +148,8 @@ def test_the_command_line_end_to_end_a_script_takes_the_last_line(command_env):
         )
 
     made = machi(
-        "user", "create", "admin", "--email", "admin@example.jp", "--role", "city-admin", "--password-stdin",
-        stdin="Kumamoto-2022-machi\n",
+        "user", "create", "admin", "--email", "admin@example.jp", "--role", "city-admin", "--name", "管理 一郎",
+        "--password-stdin", stdin="Kumamoto-2022-machi\n",
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
     created = machi("token", "create", "admin", "--name", "ci")
@@ -159,7 +159,7 @@ def test_the_command_line_end_to_end_a_script_takes_the_last_line(command_env):
     check = machi(
         "shell", "-c", f"from machi.accounts.actions import user_for_token; print(user_for_token({plain!r}))"
     )
-    assert check.stdout.splitlines()[-1] == "admin"
+    assert check.stdout.splitlines()[-1] == "管理 一郎"
     assert "有効" in machi("token", "list", "admin").stdout
     assert machi("token", "revoke", plain[:12]).returncode == 0
     check = machi(

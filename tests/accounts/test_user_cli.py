@@ -45,7 +45,7 @@ def grants(user) -> list[tuple]:
 
 
 def test_a_city_admin_may_open_the_admin_and_manage_every_ward(db):
-    out = user_create("kanri", "--email", "Kanri@Example.jp", "--role", "city-admin")
+    out = user_create("kanri", "--email", "Kanri@Example.jp", "--role", "city-admin", "--name", "管理 一郎")
     assert "利用者「kanri」を作成しました（市の管理者）" in out
     user = get_user_model().objects.get(username="kanri")
     assert grants(user) == [("city-admin", None, None)]
@@ -67,6 +67,8 @@ def test_ward_staff_get_each_ward_named_by_name_or_code(wards):
         "中央区",
         "--ward",
         "４３１０２８",
+        "--name",
+        "田中 太郎",
     )
     assert "（区職員：中央区、東区）" in out
     user = get_user_model().objects.get(username="tanaka")
@@ -75,7 +77,17 @@ def test_ward_staff_get_each_ward_named_by_name_or_code(wards):
 
 
 def test_a_centre_manager_gets_the_centre(centre):
-    user_create("kan", "--email", "kan@example.jp", "--role", "centre-manager", "--centre", "中央公民館")
+    user_create(
+        "kan",
+        "--email",
+        "kan@example.jp",
+        "--role",
+        "centre-manager",
+        "--centre",
+        "中央公民館",
+        "--name",
+        "菅 花子",
+    )
     user = get_user_model().objects.get(username="kan")
     assert grants(user) == [("centre-manager", None, "中央公民館")]
     assert not user.is_staff
@@ -153,7 +165,7 @@ def test_a_bad_email_is_refused(db):
     ],
 )
 def test_a_username_or_email_already_taken_is_refused(db, username, email, message):
-    user_create("kanri", "--email", "kanri@example.jp", "--role", "city-admin")
+    user_create("kanri", "--email", "kanri@example.jp", "--role", "city-admin", "--name", "管理 一郎")
     with pytest.raises(CommandError, match=message):
         user_create(username, "--email", email, "--role", "resident")
     assert get_user_model().objects.count() == 1

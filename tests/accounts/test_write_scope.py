@@ -204,7 +204,12 @@ def test_only_city_admins_create_people_and_grant_roles(people, who):
         actor=people["city_admin"], user=people["resident"], role="ward-staff", ward=people["nishi"]
     )
     accounts_actions.create_user(
-        actor=SYSTEM, username="y", email="y@example.jp", password=None, role="city-admin"
+        actor=SYSTEM,
+        username="y",
+        email="y@example.jp",
+        password=None,
+        role="city-admin",
+        display_name="管理 一郎",
     )
 
 

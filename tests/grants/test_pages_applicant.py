@@ -259,3 +259,13 @@ def test_my_applications_lists_the_groups_applications_in_bounded_queries(
     page = text(response)
     assert page.count("申請済み") == 4 and "催し3" in page
     assert "補助金の額（予算から算定） 101,000円" in page  # 303,000 × 1/3, down to the 千円
+
+
+def test_the_history_names_the_staff_who_acted_and_not_their_login(client, applicant, submitted, staff):
+    staff.display_name = "西区 担当者"
+    staff.save(update_fields=["display_name"])
+    actions.start_review(actor=staff, application=submitted)
+    client.force_login(applicant)
+    page = text(client.get(f"/grants/applications/{submitted.pk}/"))
+    assert "西区 担当者" in page and "山田 花子" in page
+    assert f" {staff.get_username()} " not in page and f" {applicant.get_username()} " not in page

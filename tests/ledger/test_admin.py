@@ -138,6 +138,8 @@ def test_adding_a_project_with_figures_records_them_in_its_history(admin_client,
 
 
 def test_project_change_form_shows_the_history_newest_first_read_only(admin_client, admin_user, project):
+    admin_user.display_name = "市 管理者"  # the history names the person, not their login
+    admin_user.save(update_fields=["display_name"])
     actions.set_figures(project, reason="決算の確定", actor=admin_user, settled_yen=1_750_000)
     response = admin_client.get(change_url(project))
     html = response.content.decode()
@@ -145,7 +147,7 @@ def test_project_change_form_shows_the_history_newest_first_read_only(admin_clie
     history = html[html.index('<table class="figure-history">') :]
     history = history[: history.index("</table>")]
     assert history.index("決算の確定") < history.index("取込")
-    assert '<td class="num">―</td><td class="num">1,750</td><td>admin</td><td>決算の確定</td>' in history
+    assert '<td class="num">―</td><td class="num">1,750</td><td>市 管理者</td><td>決算の確定</td>' in history
     assert "<input" not in history and "<textarea" not in history
     assert "figure_history" not in response.context["adminform"].form.fields
 

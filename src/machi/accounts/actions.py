@@ -7,21 +7,25 @@ rule. Every action is audited.
 
 import hashlib
 import secrets
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from machi.accounts.actors import SYSTEM, SystemActor, actor_user
 from machi.accounts.models import ApiToken, CommunityGroup, GroupMember, Role, RoleGrant
+from machi.accounts.queries import account_of_address
 from machi.accounts.scope import NotAllowed, require_city_admin, require_ward
 from machi.audit.actions import audited_save, record
 from machi.core.errors import Refused
+from machi.core.text import has_invisible
 
 User = get_user_model()
 PROFILE_FIELDS = (
@@ -36,7 +40,9 @@ PROFILE_FIELDS = (
 RESIDENCY_FIELDS = ("residency_verified_at", "residency_verified_ward", "residency_verified_by")
 EMAIL_VERIFICATION_SALT = "machi.accounts.verify-email"
 EMAIL_VERIFICATION_MAX_AGE = 60 * 60 * 24 * 3  # three days
+EMAIL_CHANGE_SALT = "machi.accounts.change-email"
 TOKEN_PREFIX = "machi_"
+MAX_TOKEN_DAYS = 3650
 
 
 # --- People ---------------------------------------------------------------------------
@@ -51,13 +57,27 @@ def create_user(
     role: str = "resident",
     wards=(),
     centres=(),
+    display_name: str = "",
+    name_kana: str = "",
 ) -> "User":
-    """A person with a role (staff and managers get their scope); the password is validated."""
+    """A person with a role (staff and managers get their scope); the password is validated.
+
+    Staff are named: their name, not their login, is what mails, day sheets and histories show.
+    """
     require_city_admin(actor, _("利用者の作成"))
     if role in (Role.WARD_STAFF, Role.CENTRE_MANAGER) and not (wards if role == Role.WARD_STAFF else centres):
         raise ValidationError(_("区職員には区を、センター管理者にはセンターを指定してください"))
+    if role in Role.values and not display_name.strip():
+        raise ValidationError({"display_name": _("職員・管理者には氏名を指定してください")})
     with transaction.atomic():
-        user = User(username=username, email=email, is_active=True, email_verified_at=timezone.now())
+        user = User(
+            username=username,
+            email=email,
+            display_name=display_name.strip(),
+            name_kana=name_kana.strip(),
+            is_active=True,
+            email_verified_at=timezone.now(),
+        )
         if password is None:
             user.set_unusable_password()
         else:
@@ -130,7 +150,12 @@ def verify_email(token: str) -> "User":
 
 
 def update_profile(*, actor, user, **fields) -> "User":
-    """A person edits their own profile; a city administrator may edit anyone's."""
+    """A person edits their own profile; a city administrator may edit anyone's.
+
+    A new address does not replace the old one here: it waits in `pending_email` until its holder
+    follows the link mailed to it (`confirm_email_change`), so a mistyped or someone else's address
+    never takes over the login.
+    """
 
     def oneself_or_a_city_admin(actor, person) -> None:
         if actor != person:
@@ -140,18 +165,17 @@ def update_profile(*, actor, user, **fields) -> "User":
     if unknown:
         raise ValueError(f"unknown profile fields: {sorted(unknown)}")
 
-    def a_new_address_is_confirmed_again(user, stored) -> None:
-        if "email" in fields and fields["email"].lower() != (stored.email or "").lower():
-            user.email = fields["email"].lower()
-            user.email_verified_at = None
-            if user.username == (stored.email or "").lower():
-                user.username = user.email  # signed up with the address: the old one stops logging in
+    def a_new_ward_is_only_declared(user, stored) -> None:
         if "home_ward" in fields and user.home_ward_id != stored.home_ward_id:
             # A newly declared ward is only declared until its staff verify it.
             user.residency_verified_at = user.residency_verified_ward = user.residency_verified_by = None
 
     # The row as stored, with only these fields changed: the object given may be stale.
     changed = User.objects.get(pk=user.pk)
+    fields = dict(fields)
+    if "email" in fields:
+        new = fields.pop("email").strip().lower()
+        changed.pending_email = "" if new == (changed.email or "").lower() else new
     for name, value in fields.items():
         setattr(changed, name, value)
     return audited_save(
@@ -160,13 +184,9 @@ def update_profile(*, actor, user, **fields) -> "User":
         action="accounts.update_profile",
         scope=oneself_or_a_city_admin,
         snapshot=_user_snapshot,
-        prepare=a_new_address_is_confirmed_again,
         exclude=["password"],
-        update_fields=[
-            *fields,
-            *(("email_verified_at", "username") if "email" in fields else ()),
-            *(RESIDENCY_FIELDS if "home_ward" in fields else ()),
-        ],
+        prepare=a_new_ward_is_only_declared,
+        update_fields=[*fields, "pending_email", *(RESIDENCY_FIELDS if "home_ward" in fields else ())],
     )
 
 
@@ -203,6 +223,74 @@ def verify_residency(*, actor, user) -> "User":
     )
 
 
+def email_change_token(user) -> str:
+    """The link's token for `user`'s pending address: good for that address, from that old one, only."""
+    return signing.dumps(
+        {"user": user.pk, "old": user.email.lower(), "new": user.pending_email}, salt=EMAIL_CHANGE_SALT
+    )
+
+
+def confirm_email_change(token: str) -> "User":
+    """The holder of the new address followed its link: it becomes the address (and the login, where it was).
+
+    If another account has taken the address meanwhile, the change is dropped and says so; a link
+    for an address no longer pending (changed again, or done) does nothing.
+    """
+    try:
+        data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=EMAIL_VERIFICATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ValidationError(
+            _(
+                "確認用リンクの有効期限が切れています。マイページからもう一度メールアドレスを変更してください。"
+            )
+        ) from None
+    except signing.BadSignature:
+        raise ValidationError(_("確認用リンクが正しくありません。")) from None
+    taken = False
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=data["user"]).first()
+        if user is None or user.pending_email != data["new"] or user.email.lower() != data["old"]:
+            raise ValidationError(
+                _(
+                    "このリンクは使えません。メールアドレスはすでに変更済みか、別のアドレスへの変更を申し込み直しています。"
+                )
+            )
+        before = _user_snapshot(user)
+        holder = account_of_address(data["new"], exclude=user) is not None
+        user.pending_email = ""
+        if holder:
+            taken = True
+            user.save(update_fields=["pending_email"])
+        else:
+            if user.username.lower() == user.email.lower():
+                user.username = data["new"]  # signed up with the address: the login follows it
+            user.email = data["new"]
+            user.email_verified_at = timezone.now()
+            try:
+                with transaction.atomic():
+                    user.save(update_fields=["email", "username", "email_verified_at", "pending_email"])
+            except IntegrityError:  # confirmed by another account at the same moment
+                taken = True
+                user = User.objects.select_for_update().get(pk=user.pk)
+                user.pending_email = ""
+                user.save(update_fields=["pending_email"])
+        record(
+            actor=user,
+            action="accounts.change_email_refused" if taken else "accounts.change_email",
+            obj=user,
+            before=before,
+            after=_user_snapshot(user),
+        )
+    if taken:
+        raise ValidationError(
+            _(
+                "このメールアドレスはほかのアカウントで使われているため、変更できませんでした。"
+                "メールアドレスはこれまでのままです。"
+            )
+        )
+    return user
+
+
 def grant_role(*, actor, user, role: str, ward=None, centre=None) -> RoleGrant:
     require_city_admin(actor, _("役割の付与"))
     with transaction.atomic():
@@ -229,6 +317,7 @@ def _user_snapshot(user) -> dict:
         "username": user.username,
         "is_active": user.is_active,
         "email_verified": user.email_verified_at is not None,
+        "pending_email": user.pending_email,
         **{name: getattr(user, name) for name in PROFILE_FIELDS},
         "home_ward": user.home_ward.name if user.home_ward_id else None,
         "residency_verified_at": user.residency_verified_at,
@@ -248,7 +337,17 @@ def register_group(
         raise NotAllowed(_("団体の登録にはログインが必要です"))
     if not actor.email_verified:
         raise NotAllowed(_("メールアドレスの確認が済んでから団体を登録してください"))
+    if has_invisible(name):
+        raise ValidationError(
+            {
+                "name": _(
+                    "団体名に見えない文字や文字の向きを変える制御文字が含まれています。取り除いてください。"
+                )
+            }
+        )
     with transaction.atomic():
+        if CommunityGroup.objects.holding_name(ward, name).exists():
+            raise ValidationError({"name": _group_name_taken(ward)})
         group = CommunityGroup(
             name=name,
             name_kana=name_kana,
@@ -258,7 +357,11 @@ def register_group(
             representative=actor,
         )
         group.full_clean()
-        group.save()
+        try:
+            with transaction.atomic():
+                group.save()
+        except IntegrityError:  # the same name registered by someone else at the same moment
+            raise ValidationError({"name": _group_name_taken(ward)}) from None
         GroupMember.objects.create(group=group, name=str(actor), name_kana=actor.name_kana, user=actor)
         for member_name, member_kana in members:
             GroupMember.objects.create(group=group, name=member_name, name_kana=member_kana)
@@ -270,6 +373,13 @@ def register_group(
             after=_group_snapshot(group),
         )
     return group
+
+
+def _group_name_taken(ward) -> str:
+    return _(
+        "%(ward)sには同じ名前の団体がすでに登録されています。大文字と小文字、全角と半角、"
+        "形の似た文字（ロシア文字の「А」など）だけが違う名前も同じ名前とみなします。"
+    ) % {"ward": ward.name}
 
 
 def review_group(*, actor, group: CommunityGroup, approve: bool, reason: str = "") -> CommunityGroup:
@@ -317,21 +427,56 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(*, actor, user, name: str = "") -> tuple[ApiToken, str]:
-    """A new personal token for `user`; the plain token is returned once and never stored."""
+def create_token(*, actor, user, name: str = "", days: int | None = None) -> tuple[ApiToken, str]:
+    """A new personal token for `user`, valid for `days` (MACHI_TOKEN_DAYS unless given).
+
+    The plain token is returned once and never stored.
+    """
     if actor != user:
         require_city_admin(actor, _("他の利用者のトークンの作成"))
+    days = settings.MACHI_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise ValidationError(
+            _("トークンの有効日数は1日から%(max)d日までにしてください") % {"max": MAX_TOKEN_DAYS}
+        )
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
-        token = ApiToken.objects.create(user=user, name=name, prefix=plain[:12], digest=_digest(plain))
+        token = ApiToken.objects.create(
+            user=user,
+            name=name,
+            prefix=plain[:12],
+            digest=_digest(plain),
+            expires_at=timezone.now() + timedelta(days=days),
+        )
         record(
             actor=actor,
             action="accounts.create_token",
             obj=token,
             before=None,
-            after={"prefix": token.prefix},
+            after={"prefix": token.prefix, "expires_at": token.expires_at.isoformat()},
         )
     return token, plain
+
+
+def revoke_tokens_on_new_password(*, actor, user) -> int:
+    """A password changed or reset ends every token of the person: a token taken with the old one stops too.
+
+    Each token revoked is audited; returns how many were.
+    """
+    with transaction.atomic():
+        revoked = 0
+        for token in ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True):
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            record(
+                actor=actor,
+                action="accounts.revoke_token",
+                obj=token,
+                before={"active": True},
+                after={"active": False, "reason": "password_changed"},
+            )
+            revoked += 1
+    return revoked
 
 
 def revoke_token(*, actor, token: ApiToken) -> ApiToken:
@@ -359,7 +504,7 @@ def user_for_token(plain: str):
         return None
     token = (
         ApiToken.objects.select_related("user")
-        .filter(digest=_digest(plain), revoked_at__isnull=True)
+        .filter(digest=_digest(plain), revoked_at__isnull=True, expires_at__gt=timezone.now())
         .order_by()  # the digest is unique: no sorting
         .first()
     )

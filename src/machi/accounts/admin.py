@@ -41,6 +41,7 @@ class UserAdmin(CityAdminOnlyAdmin, DjangoUserAdmin):
                     "school_district",
                     "preferred_language",
                     "email_verified_at",
+                    "pending_email",
                 )
             },
         ),
@@ -52,6 +53,15 @@ class UserAdmin(CityAdminOnlyAdmin, DjangoUserAdmin):
 
     def has_view_permission(self, request, obj=None):
         return is_city_admin(request.user)
+
+    def user_change_password(self, request, id, form_url=""):
+        """A password set here ends the person's API tokens too, as a change or reset does."""
+        before = User.objects.filter(pk=id).values_list("password", flat=True).first()
+        response = super().user_change_password(request, id, form_url)
+        changed = User.objects.filter(pk=id).exclude(password=before).first()
+        if request.method == "POST" and before is not None and changed is not None:
+            actions.revoke_tokens_on_new_password(actor=request.user, user=changed)
+        return response
 
 
 class GroupMemberInline(admin.TabularInline):
@@ -88,10 +98,10 @@ class CommunityGroupAdmin(WardScopedAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(CityAdminOnlyAdmin):
-    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "expires_at", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("prefix", "user__username", "name")
-    readonly_fields = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("prefix", "user", "name", "created_at", "last_used_at", "expires_at", "revoked_at")
     exclude = ("digest",)
     actions = ("revoke",)
 

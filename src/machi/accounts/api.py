@@ -47,8 +47,9 @@ class TokenOut(Schema):
     name: str
     created_at: dt.datetime
     last_used_at: dt.datetime | None
-    revoked_at: dt.datetime | None = Field(description="失効日時。null は有効")
-    active: bool
+    revoked_at: dt.datetime | None = Field(description="失効日時。null は失効させていない")
+    expires_at: dt.datetime = Field(description="有効期限。過ぎたトークンは使えない（401）")
+    active: bool = Field(description="失効しておらず、有効期限の前")
 
 
 class NewTokenIn(Schema):
@@ -122,5 +123,6 @@ def _token_out(token: ApiToken) -> dict:
         "created_at": local(token.created_at),
         "last_used_at": local(token.last_used_at),
         "revoked_at": local(token.revoked_at),
+        "expires_at": local(token.expires_at),
         "active": token.active,
     }

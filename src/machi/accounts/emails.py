@@ -1,13 +1,17 @@
-"""The mails the account pages send: the address check, a password reset, and a group's review decision.
+"""The mails the account pages send: the address check, a password reset, a sign-up with a registered
+address, and a group's review decision.
 
 Each is written in the addressee's own language (User.preferred_language) from a template
 under accounts/emails/ and sent through `machi.core.mail`: by a background task, after the
 current transaction commits, so nobody is told of a change that was rolled back.
 """
 
+from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
-from machi.accounts.actions import EMAIL_VERIFICATION_MAX_AGE, email_verification_token
+from machi.accounts.actions import EMAIL_VERIFICATION_MAX_AGE, email_change_token, email_verification_token
 from machi.core import mail
 
 
@@ -32,6 +36,42 @@ def send_verification(request, user) -> None:
             "user": user,
             "url": request.build_absolute_uri(reverse("accounts:verify", args=[token])),
             "days": EMAIL_VERIFICATION_MAX_AGE // (60 * 60 * 24),
+            "login_url": request.build_absolute_uri(reverse("accounts:login")),
+        },
+    )
+
+
+def send_email_change(request, user) -> None:
+    """The link that confirms the new address `user` asked for; it goes to that new address."""
+    _send(
+        to=user.pending_email,
+        language=user.preferred_language,
+        template="change_email",
+        context={
+            "user": user,
+            "url": request.build_absolute_uri(
+                reverse("accounts:confirm_email_change", args=[email_change_token(user)])
+            ),
+            "days": EMAIL_VERIFICATION_MAX_AGE // (60 * 60 * 24),
+        },
+    )
+
+
+def send_signup_attempt(request, user) -> None:
+    """Tell the holder of an address that someone signed up with it, with a link to set a new password.
+
+    The sign-up page answers as if a new account were made, so it tells no one which addresses
+    are registered; only the mailbox's owner learns it.
+    """
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    reset = reverse("accounts:password_reset_confirm", args=[uid, default_token_generator.make_token(user)])
+    _send(
+        to=user.email,
+        language=user.preferred_language,
+        template="signup_attempt",
+        context={
+            "user": user,
+            "reset_url": request.build_absolute_uri(reset),
             "login_url": request.build_absolute_uri(reverse("accounts:login")),
         },
     )

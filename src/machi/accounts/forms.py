@@ -12,11 +12,11 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from machi.accounts import emails
+from machi.accounts import actions, emails
 from machi.accounts.models import CommunityGroup, User
 
 # The wards people live in and groups work in, found through the models' own links: accounts
@@ -49,13 +49,6 @@ def clean_kana(value: str) -> str:
     if not KANA.match(value):
         raise ValidationError(_("ひらがなかカタカナで入力してください。"), code="kana")
     return value
-
-
-def email_in_use(email: str, *, exclude=None) -> bool:
-    users = UserModel.objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
-    if exclude is not None:
-        users = users.exclude(pk=exclude.pk)
-    return users.exists()
 
 
 class NamedRequiredMessages:
@@ -120,16 +113,8 @@ class SignUpForm(NamedRequiredMessages, forms.Form):
     display_name = _display_name_field()
     name_kana = _kana_field()
 
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        if email_in_use(email):
-            raise ValidationError(
-                _(
-                    "このメールアドレスはすでに登録されています。ログインするか、パスワードを忘れた場合は再設定してください。"
-                ),
-                code="email_in_use",
-            )
-        return email
+    # An address already registered is not refused here: the page would tell anyone which
+    # addresses have accounts. The view mails the holder instead (emails.send_signup_attempt).
 
     def clean_name_kana(self):
         return clean_kana(self.cleaned_data["name_kana"])
@@ -233,7 +218,9 @@ class ProfileForm(NamedRequiredMessages, forms.Form):
     email = EmailField(
         label=_("メールアドレス"),
         max_length=254,
-        help_text=_("変更すると、新しいアドレスに確認用のメールを送ります。"),
+        help_text=_(
+            "変更すると、新しいアドレスに確認用のメールを送ります。リンクを開くまでは、これまでのアドレスのままです。"
+        ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     phone = forms.CharField(
@@ -266,13 +253,8 @@ class ProfileForm(NamedRequiredMessages, forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
 
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        if email != (self.user.email or "").lower() and email_in_use(email, exclude=self.user):
-            raise ValidationError(
-                _("このメールアドレスはほかのアカウントで使われています。"), code="email_in_use"
-            )
-        return email
+    # A new address another account uses is not refused here (that would tell who is registered):
+    # its confirmation link fails instead (actions.confirm_email_change).
 
     def clean_name_kana(self):
         return clean_kana(self.cleaned_data["name_kana"])
@@ -354,19 +336,6 @@ class GroupForm(NamedRequiredMessages, forms.Form):
     def clean_members(self):
         return parse_members(self.cleaned_data["members"])
 
-    def clean(self):
-        cleaned = super().clean()
-        name, ward = cleaned.get("name"), cleaned.get("ward")
-        if name and ward and CommunityGroup.objects.filter(ward=ward, name=name).exists():
-            self.add_error(
-                "name",
-                ValidationError(
-                    gettext("%(ward)sには同じ名前の団体がすでに登録されています。") % {"ward": ward.name},
-                    code="duplicate",
-                ),
-            )
-        return cleaned
-
 
 class ResidentLookupForm(NamedRequiredMessages, forms.Form):
     """The counter's residency check: the address the person gives, while their ID is shown."""
@@ -432,11 +401,22 @@ class PasswordResetForm(NamedRequiredMessages, auth_forms.PasswordResetForm):
         )
 
 
-class SetPasswordForm(NamedRequiredMessages, auth_forms.SetPasswordForm):
+class EndsTokensOnSave:
+    """A new password ends the person's API tokens too: a reset after a leak must shut out every credential."""
+
+    def save(self, commit=True):
+        with transaction.atomic():
+            user = super().save(commit=commit)
+            if commit:
+                actions.revoke_tokens_on_new_password(actor=user, user=user)
+        return user
+
+
+class SetPasswordForm(EndsTokensOnSave, NamedRequiredMessages, auth_forms.SetPasswordForm):
     pass
 
 
-class PasswordChangeForm(NamedRequiredMessages, auth_forms.PasswordChangeForm):
+class PasswordChangeForm(EndsTokensOnSave, NamedRequiredMessages, auth_forms.PasswordChangeForm):
     pass
 
 

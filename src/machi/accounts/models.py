@@ -5,9 +5,13 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from machi.accounts.queries import CommunityGroupQuerySet, RoleGrantQuerySet
+from machi.core.text import lookalike_key
+
+NO_NAME = _("（氏名未登録）")
 
 
 class User(AbstractUser):
@@ -53,6 +57,8 @@ class User(AbstractUser):
         _("表示言語"), max_length=5, choices=Language.choices, default=Language.JA
     )
     email_verified_at = models.DateTimeField(_("メール確認日時"), null=True, blank=True)
+    # A new address asked for and not yet confirmed: the login and the mails stay with `email` until then.
+    pending_email = models.EmailField(_("確認待ちの新しいメールアドレス"), blank=True)
 
     class Meta:
         verbose_name = _("利用者")
@@ -67,7 +73,8 @@ class User(AbstractUser):
         ]
 
     def __str__(self) -> str:
-        return self.display_name or self.get_full_name() or self.username
+        # Greetings, day sheets and histories name the person, never their login or address.
+        return self.display_name or self.get_full_name() or str(NO_NAME)
 
     @property
     def email_verified(self) -> bool:
@@ -153,6 +160,8 @@ class CommunityGroup(models.Model):
         DECLINED = "declined", _("不承認")
 
     name = models.CharField(_("団体名"), max_length=200)
+    # The name as compared (machi.core.text.lookalike_key): the database holds one group per key and ward.
+    name_key = models.CharField(max_length=400, editable=False)
     name_kana = models.CharField(_("団体名（かな）"), max_length=200, blank=True)
     kind = models.CharField(_("種別"), max_length=20, choices=Kind.choices)
     ward = models.ForeignKey(
@@ -185,11 +194,12 @@ class CommunityGroup(models.Model):
         verbose_name = _("団体")
         verbose_name_plural = _("団体")
         constraints = [
-            # A declined registration does not hold its name: the group may apply again.
+            # A declined registration does not hold its name: the group may apply again. Names are
+            # compared on their key, so a look-alike (ＡＢＣ, a Cyrillic А, a zero-width space) is the same name.
             models.UniqueConstraint(
-                fields=["ward", "name"],
+                fields=["ward", "name_key"],
                 condition=~Q(status="declined"),
-                name="group_name_unique_in_ward",
+                name="group_name_key_unique_in_ward",
                 violation_error_message=_("この区には同じ名前の団体がすでに登録されています"),
             ),
             models.CheckConstraint(
@@ -199,6 +209,15 @@ class CommunityGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.name_key = lookalike_key(self.name)
+        if (fields := kwargs.get("update_fields")) is not None and "name" in fields:
+            kwargs["update_fields"] = {*fields, "name_key"}
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self.name_key = lookalike_key(self.name)  # before the constraints are validated
 
 
 class GroupMember(models.Model):
@@ -235,6 +254,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("最終利用日時"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("失効日時"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("有効期限"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -245,5 +265,29 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.user})"
 
     @property
+    def expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
     def active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.expired
+
+
+class MailRequest(models.Model):
+    """One mail asked for on an account page, counted against the hourly limits (`accounts.mail_limits`).
+
+    `key` is a digest of the address or of the client's address, so the table holds no
+    address itself; rows older than the window are deleted as new ones come.
+    """
+
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["key", "at"], name="mail_request_key_at"),
+            models.Index(fields=["at"], name="mail_request_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]} {self.at:%Y-%m-%d %H:%M}"

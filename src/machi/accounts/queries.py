@@ -1,5 +1,6 @@
 """Accounts' QuerySets. The scope questions live in `accounts.scope` and are re-exported here."""
 
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Count, Q
 
@@ -10,6 +11,15 @@ from machi.accounts.scope import (  # noqa: F401  (re-exported: the scope questi
     staff_ward_ids,
     ward_scope_filter,
 )
+from machi.core.text import lookalike_key
+
+
+def account_of_address(email: str, *, exclude=None):
+    """The account an address belongs to (as its email, or as the username of a web sign-up), or None."""
+    users = get_user_model().objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
+    if exclude is not None:
+        users = users.exclude(pk=exclude.pk)
+    return users.order_by("pk").first()
 
 
 class RoleGrantQuerySet(models.QuerySet):
@@ -30,6 +40,10 @@ class CommunityGroupQuerySet(models.QuerySet):
     def in_wards(self, ward_ids: set[int] | None):
         """Within a staff scope as staff_ward_ids gives it (None: every ward)."""
         return self if ward_ids is None else self.filter(ward_id__in=ward_ids)
+
+    def holding_name(self, ward, name: str):
+        """The groups of `ward` whose name is `name` or looks like it; a declined one holds no name."""
+        return self.filter(ward=ward, name_key=lookalike_key(name)).exclude(status="declined")
 
     def awaiting_review(self):
         return self.filter(status="pending").order_by("created_at")

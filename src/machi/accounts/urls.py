@@ -8,6 +8,7 @@ urlpatterns = [
     path("signup/done/", views.signup_done, name="signup_done"),
     path("verify/resend/", views.resend_verification, name="resend_verification"),
     path("verify/<str:token>/", views.verify, name="verify"),
+    path("email/confirm/<str:token>/", views.confirm_email_change, name="confirm_email_change"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),

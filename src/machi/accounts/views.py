@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,8 +24,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from machi.accounts import actions, emails, forms
+from machi.accounts.mail_limits import allow_mail
 from machi.accounts.models import ApiToken, CommunityGroup, User
-from machi.accounts.queries import is_city_admin, is_staff_anywhere, person_declaring_ward, staff_ward_ids
+from machi.accounts.queries import (
+    account_of_address,
+    is_city_admin,
+    is_staff_anywhere,
+    person_declaring_ward,
+    staff_ward_ids,
+)
 from machi.audit.actions import record_view
 
 RECENT_REVIEW_DAYS = 90
@@ -36,6 +44,11 @@ def forbidden(request, message: str):
     An action's `NotAllowed` needs no call: it propagates to the same page (`templates/403.html`).
     """
     return render(request, "403.html", {"exception": message}, status=403)
+
+
+def too_many_mails(request):
+    """429: too many mails asked for to one address or from one client (`mail_limits`); the same for every address."""
+    return render(request, "accounts/too_many_mails.html", status=429)
 
 
 def _with_language_cookie(response, language: str):
@@ -61,6 +74,12 @@ def signup(request):
     form = forms.SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if not allow_mail(request, data["email"]):
+            return too_many_mails(request)
+        holder = account_of_address(data["email"])
+        if holder is not None:
+            _tell_the_holder(request, holder, data["password1"])
+            return redirect("accounts:signup_done")
         try:
             user = actions.sign_up(
                 email=data["email"],
@@ -74,6 +93,22 @@ def signup(request):
             emails.send_verification(request, user)
             return redirect("accounts:signup_done")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+def _tell_the_holder(request, holder, password: str) -> None:
+    """A sign-up with a registered address: the page answers as for a new account; the holder is mailed.
+
+    An account still waiting for its check gets the link again; an active one hears that someone
+    tried, with a link to set a new password. The password is hashed all the same, so the answer
+    takes about as long as a real sign-up.
+    """
+    make_password(password)
+    if not holder.email:
+        return
+    if not holder.is_active and holder.email_verified_at is None:
+        emails.send_verification(request, holder)
+    elif holder.is_active:
+        emails.send_signup_attempt(request, holder)
 
 
 def signup_done(request):
@@ -90,6 +125,15 @@ def verify(request, token: str):
 
 
 @never_cache
+def confirm_email_change(request, token: str):
+    try:
+        user = actions.confirm_email_change(token)
+    except ValidationError as error:
+        return render(request, "accounts/verify_failed.html", {"message": error.messages[0]}, status=400)
+    return render(request, "accounts/verify_done.html", {"verified_user": user, "changed": True})
+
+
+@never_cache
 def resend_verification(request):
     """Send the address check again: to one's own new address, or to an account not yet activated.
 
@@ -98,12 +142,21 @@ def resend_verification(request):
     """
     user = request.user
     if user.is_authenticated:
-        if request.method == "POST" and not user.email_verified and user.email:
+        if request.method == "POST" and not allow_mail(request, user.pending_email or user.email):
+            return too_many_mails(request)
+        if request.method == "POST" and user.pending_email:
+            emails.send_email_change(request, user)
+            messages.success(
+                request, _("確認用のメールを %(email)s に送りました。") % {"email": user.pending_email}
+            )
+        elif request.method == "POST" and not user.email_verified and user.email:
             emails.send_verification(request, user)
             messages.success(request, _("確認用のメールを %(email)s に送りました。") % {"email": user.email})
         return redirect("accounts:profile")
     form = forms.ResendVerificationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not allow_mail(request, form.cleaned_data["email"]):
+            return too_many_mails(request)
         waiting = User.objects.filter(
             email__iexact=form.cleaned_data["email"], is_active=False, email_verified_at__isnull=True
         ).first()
@@ -139,6 +192,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "accounts/emails/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 
+    def form_valid(self, form):
+        if not allow_mail(self.request, form.cleaned_data["email"]):
+            return too_many_mails(self.request)
+        return super().form_valid(form)
+
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "accounts/password_reset_done.html"
@@ -169,7 +227,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 def _profile_initial(user) -> dict:
-    return {name: getattr(user, name) for name in actions.PROFILE_FIELDS}
+    # The address asked for, while it waits: saving other details then keeps the change asked for.
+    return {
+        **{name: getattr(user, name) for name in actions.PROFILE_FIELDS},
+        "email": user.pending_email or user.email,
+    }
 
 
 @login_required
@@ -177,18 +239,24 @@ def profile(request):
     user = request.user
     form = forms.ProfileForm(request.POST or None, user=user, initial=_profile_initial(user))
     if request.method == "POST" and form.is_valid():
-        old_email = user.email
+        pending = user.pending_email
+        new = form.cleaned_data["email"]
+        if new not in (user.email.lower(), pending) and not allow_mail(request, new):
+            return too_many_mails(request)
         try:
             user = actions.update_profile(actor=user, user=user, **form.cleaned_data)
         except ValidationError as error:
             forms.add_action_errors(form, error)
         else:
-            if user.email != old_email and user.email:
-                emails.send_verification(request, user)
+            if user.pending_email and user.pending_email != pending:
+                emails.send_email_change(request, user)
                 messages.success(
                     request,
-                    _("保存しました。新しいメールアドレス %(email)s に確認用のメールを送りました。")
-                    % {"email": user.email},
+                    _(
+                        "保存しました。新しいメールアドレス %(email)s に確認用のメールを送りました。"
+                        "リンクを開くまでは、これまでのメールアドレスのままです。"
+                    )
+                    % {"email": user.pending_email},
                 )
             else:
                 messages.success(request, _("保存しました。"))

@@ -28,6 +28,42 @@ def name_key(text: str | None) -> str:
     return normalize(text).translate(_DASHES).replace(" ", "").casefold()
 
 
+# Characters that show nothing, or reorder what follows (zero-width spaces and joiners, the BOM,
+# the direction embeddings, overrides and isolates, the Hangul fillers): a name made with them
+# looks like another name.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e0fff]"
+)
+# Letters of other scripts drawn like Latin ones (after case folding), and katakana drawn like kanji:
+# АОЕ… in Cyrillic, ΑΟΕ… in Greek, ロ/口, カ/力, エ/工, ニ/二, ハ/八, ト/卜, タ/夕.
+_LOOKALIKES = str.maketrans(
+    {
+        **dict(zip("авекмнорстухѕіјһԁԛԝӏ", "abekmhopctyxsijhdqwl", strict=True)),
+        **dict(zip("αβεζηικμνορτυχ", "abezhikmnoptyx", strict=True)),
+        **dict(zip("ロカエニハトタ", "口力工二八卜夕", strict=True)),
+    }
+)
+
+
+def has_invisible(text: str | None) -> bool:
+    """Whether the text holds a character that shows nothing or turns the text around (see `lookalike_key`)."""
+    return bool(text) and (
+        _INVISIBLE.search(text) is not None or any(unicodedata.category(c) == "Cf" for c in text)
+    )
+
+
+def lookalike_key(text: str | None) -> str:
+    """The key under which two names that look alike are the same name.
+
+    `name_key` (NFKC, case, spaces and dashes), with invisible and direction-control characters
+    dropped and letters that look like others folded together: 「Аsobi」 with a Cyrillic А, ＡＳＯＢＩ
+    and "asobi\u200b" all share the key of "Asobi".
+    """
+    visible = "".join(c for c in _INVISIBLE.sub("", text or "") if unicodedata.category(c) != "Cf")
+    return name_key(visible).translate(_LOOKALIKES)
+
+
 def clean_display(text: str | None) -> str:
     """Text as a person typed it, with only the stray whitespace of cells and PDFs removed."""
     if text is None:

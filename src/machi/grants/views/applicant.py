@@ -266,7 +266,7 @@ def application_facts(application) -> dict:
     expenses = list(application.expenses.select_related("category"))
     planned = [line for line in expenses if line.phase == PLANNED]
     actual = [line for line in expenses if line.phase == ACTUAL]
-    events = list(application.events.all())
+    events = list(application.events.select_related("actor"))
     requests = [e for e in events if e.to_status == Status.CHANGES_REQUESTED and not e.is_comment]
     return {
         "application": application,

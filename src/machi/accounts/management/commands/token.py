@@ -5,6 +5,7 @@ it is shown this once and never stored (only its digest is).
 """
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -25,6 +26,9 @@ class Command(BaseCommand):
         )
         creating.add_argument("username", help="トークンを持つ利用者")
         creating.add_argument("--name", default="", help="用途のメモ（例: 会計システム連携）")
+        creating.add_argument(
+            "--days", type=int, default=None, help="有効日数（省略時は MACHI_TOKEN_DAYS の日数。既定 90 日）"
+        )
 
         listing = actions_.add_parser("list", help="トークンの一覧（先頭の文字・名前・作成・最終利用・状態）")
         listing.add_argument("username", nargs="?", help="この利用者のトークンだけ（省略時は全員）")
@@ -40,11 +44,15 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         return getattr(self, f"handle_{action}")(**options)
 
-    def handle_create(self, *, username: str, name: str, **_):
+    def handle_create(self, *, username: str, name: str, days: int | None, **_):
         user = acting_user(username)
-        token, plain = actions.create_token(actor=SYSTEM, user=user, name=name.strip())
+        try:
+            token, plain = actions.create_token(actor=SYSTEM, user=user, name=name.strip(), days=days)
+        except ValidationError as error:
+            raise CommandError(" / ".join(error.messages)) from None
         self.stderr.write(
-            f"{user.get_username()} のトークンを作成しました（id: {token.pk}、先頭: {token.prefix}）。"
+            f"{user.get_username()} のトークンを作成しました（id: {token.pk}、先頭: {token.prefix}、"
+            f"有効期限: {_when(token.expires_at)}）。"
             "次の行のトークンは今回だけ表示されます。Authorization: Bearer <トークン> で送ってください。"
         )
         self.stdout.write(plain)
@@ -64,21 +72,22 @@ class Command(BaseCommand):
                 token.name or "―",
                 _when(token.created_at),
                 _when(token.last_used_at) if token.last_used_at else "未使用",
-                "有効" if token.active else f"失効（{_when(token.revoked_at)}）",
+                _when(token.expires_at),
+                _status(token),
             )
             for token in tokens
         ]
         if not rows:
             self.stdout.write("トークンはありません")
             return
-        header = ("id", "利用者", "先頭", "名前", "作成", "最終利用", "状態")
+        header = ("id", "利用者", "先頭", "名前", "作成", "最終利用", "有効期限", "状態")
         for row in (header, *rows):
             self.stdout.write("\t".join(row))
 
     def handle_revoke(self, *, token: str, user: str | None, **_):
         actor = SYSTEM if user is None else acting_user(user)
         found = _token_named(token)
-        if not found.active:
+        if found.revoked_at is not None:
             raise CommandError(f"トークン {found.prefix}…（id: {found.pk}）はすでに失効しています")
         try:
             actions.revoke_token(actor=actor, token=found)
@@ -107,6 +116,12 @@ def _token_named(text: str) -> ApiToken:
         ids = "、".join(str(t.pk) for t in matches)
         raise CommandError(f"先頭が「{key}」のトークンが複数あります（id: {ids}）。id で指定してください")
     return matches[0]
+
+
+def _status(token: ApiToken) -> str:
+    if token.revoked_at is not None:
+        return f"失効（{_when(token.revoked_at)}）"
+    return "期限切れ" if token.expired else "有効"
 
 
 def _when(moment) -> str:

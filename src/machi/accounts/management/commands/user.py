@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from machi.accounts import actions
 from machi.accounts.actors import SYSTEM
+from machi.accounts.forms import clean_kana
 from machi.accounts.models import Role, RoleGrant
 from machi.core.text import normalize
 
@@ -25,7 +26,12 @@ Ward = RoleGrant._meta.get_field("ward").related_model
 Centre = RoleGrant._meta.get_field("centre").related_model
 
 ROLES = [*Role.values, "resident"]
-FIELD_LABELS = {"username": "利用者名", "email": "メールアドレス", "password": "パスワード"}
+FIELD_LABELS = {
+    "username": "利用者名",
+    "email": "メールアドレス",
+    "password": "パスワード",
+    "display_name": "氏名",
+}
 
 
 class Command(BaseCommand):
@@ -44,6 +50,10 @@ class Command(BaseCommand):
             help="city-admin 市の管理者 / ward-staff 区職員 / centre-manager センター管理者 / resident 住民",
         )
         creating.add_argument(
+            "--name", default="", help="氏名（メールの宛名や予約表に出る名前。職員・管理者には必須）"
+        )
+        creating.add_argument("--kana", default="", help="氏名のかな（ひらがなかカタカナ）")
+        creating.add_argument(
             "--ward", action="append", default=[], help="区職員の区（区名か団体コード。複数の区は繰り返す）"
         )
         creating.add_argument(
@@ -58,9 +68,13 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         return getattr(self, f"handle_{action}")(**options)
 
-    def handle_create(self, *, username, email, role, ward, centre, password_stdin, **options):
-        wards = [_ward_named(name) for name in ward]
-        centres = [_centre_named(name) for name in centre]
+    def handle_create(self, *, username, email, role, ward, centre, password_stdin, name, kana, **options):
+        try:
+            kana = clean_kana(kana)
+        except ValidationError:
+            raise CommandError("--kana はひらがなかカタカナで指定してください") from None
+        wards = [_ward_named(text) for text in ward]
+        centres = [_centre_named(text) for text in centre]
         if role == Role.WARD_STAFF and not wards:
             raise CommandError("区職員（ward-staff）には --ward で区を指定してください")
         if role == Role.CENTRE_MANAGER and not centres:
@@ -69,6 +83,10 @@ class Command(BaseCommand):
             raise CommandError("--ward は区職員（ward-staff）にだけ指定できます")
         if centres and role != Role.CENTRE_MANAGER:
             raise CommandError("--centre はセンター管理者（centre-manager）にだけ指定できます")
+        if role in Role.values and not name.strip():
+            raise CommandError(
+                "職員・管理者には --name で氏名を指定してください（メールの宛名や予約表に出ます）"
+            )
         users = get_user_model().objects
         if users.filter(username=username).exists():
             raise CommandError(f"利用者名「{username}」はすでに使われています")
@@ -84,6 +102,8 @@ class Command(BaseCommand):
                 role=role,
                 wards=wards,
                 centres=centres,
+                display_name=normalize(name),
+                name_kana=kana,
             )
         except ValidationError as error:
             raise CommandError(f"利用者を作成できません: {_messages(error)}") from None

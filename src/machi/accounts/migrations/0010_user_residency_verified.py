@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0005_user_home_ward"),
+        ("accounts", "0009_mail_request"),
         ("ledger", "0003_budget_shortfall"),
     ]
 
