@@ -367,12 +367,12 @@ def test_the_retention_task_anonymises_only_expired_rows_once(world):
     # FY2025 is still in its third year after FY2022: nothing is due.
     assert anonymise_expired(actor=SYSTEM, today=datetime.date(2026, 3, 31)) == {"facilities": 0, "grants": 0}
     assert anonymise_expired(actor=SYSTEM, today=datetime.date(2026, 4, 1), dry_run=True) == {
-        "facilities": 4,
+        "facilities": 6,  # four bookings and two lottery entries
         "grants": 2,
     }
     assert Reservation.objects.filter(holder__isnull=False).count() == 5  # the dry run changed nothing
 
-    assert anonymise_expired(actor=SYSTEM, today=datetime.date(2026, 4, 1)) == {"facilities": 4, "grants": 2}
+    assert anonymise_expired(actor=SYSTEM, today=datetime.date(2026, 4, 1)) == {"facilities": 6, "grants": 2}
     old = Reservation.objects.filter(date__lt=datetime.date(2023, 4, 1))
     assert {(r.holder_id, r.holder_name, r.holder_phone, r.purpose) for r in old} == {(None, ERASED, "", "")}
     assert sorted(old.values_list("fee_yen", flat=True)) == [600, 600, 1200, 1200]
@@ -381,6 +381,15 @@ def test_the_retention_task_anonymises_only_expired_rows_once(world):
     recent.refresh_from_db()
     assert (recent.holder, recent.purpose) == (jiro, "FY2023の利用")
     assert AuditEntry.objects.filter(action="facilities.anonymise_reservation").count() == 4
+    assert set(LotteryEntry.objects.values_list("applicant", flat=True)) == {None}
+    assert set(LotteryEntry.objects.values_list("group__name", flat=True)) == {
+        "島崎校区自治協議会",
+        "城山校区自治協議会",
+    }
+    labels = AuditEntry.objects.filter(action__startswith="facilities.anonymise").values_list(
+        "object_repr", flat=True
+    )
+    assert not [label for label in labels if "花子" in label or "次郎" in label]
 
     assert anonymise_expired(actor=SYSTEM, today=datetime.date(2026, 4, 1)) == {"facilities": 0, "grants": 0}
     assert AuditEntry.objects.filter(action="facilities.anonymise_reservation").count() == 4
@@ -389,7 +398,7 @@ def test_the_retention_task_anonymises_only_expired_rows_once(world):
 def test_the_command_prints_the_counts(world, capsys):
     call_command("privacy", "anonymise", "--dry-run", "--today", "2026-04-01")
     out = capsys.readouterr().out
-    assert "保存期間: 3年度" in out and "facilities: 4" in out and "grants: 2" in out
+    assert "保存期間: 3年度" in out and "facilities: 6" in out and "grants: 2" in out
     assert Reservation.objects.filter(holder__isnull=False).count() == 4
     call_command("privacy", "anonymise", "--today", "2026-04-01")
     call_command("privacy", "anonymise", "--today", "2026-04-01")

@@ -267,6 +267,9 @@ def anonymise_rows(queryset, values: dict, *, actor, action: str, also=()) -> in
     if not found:
         return 0
     fields = sorted([*values, *also])
+    for row in found:  # as the row will be, so the entry's label (its str) holds nothing erased
+        for name, value in values.items():
+            setattr(row, name, value)
     record_all(
         [
             audit_entry(actor=actor, action=action, obj=row, before=None, after={"anonymised": fields})

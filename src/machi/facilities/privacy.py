@@ -92,8 +92,14 @@ def forget_person(user, *, actor) -> None:
 
 
 def anonymise_expired(before: datetime.date, *, actor) -> int:
-    """Bookings dated before `before` lose their holder and what was written about them (once)."""
+    """Bookings dated before `before` lose their holder and what was written about them, and lottery
+    entries for months before it their applicant (each once: an anonymised row is not found again)."""
     expired = Reservation.objects.filter(date__lt=before).filter(
         Q(holder__isnull=False) | ~Q(holder_name=ERASED)
     )
-    return _anonymise(expired, _erased(detach=True), actor=actor)
+    entries = LotteryEntry.objects.filter(lottery__month__lt=before, applicant__isnull=False).select_related(
+        "lottery__centre", "group"
+    )
+    return _anonymise(expired, _erased(detach=True), actor=actor) + anonymise_rows(
+        entries, {"applicant": None}, actor=actor, action="facilities.anonymise_lottery_entry"
+    )
