@@ -419,3 +419,21 @@ def test_the_privacy_page_says_what_is_kept_and_for_how_long_in_japanese_and_eng
     english = client.get("/privacy/").content.decode()
     assert "Personal data" in english and "5 fiscal years" in english
     assert "個人情報の取扱い" not in english
+
+
+def test_the_audit_admin_names_a_deleted_actor_through_the_account(client, world, django_user_model):
+    from machi.accounts.models import RoleGrant
+
+    hanako = world["hanako"]
+    assert AuditEntry.objects.filter(actor=hanako, actor_label="hanako").exists()  # her token, before
+    client.force_login(hanako)
+    client.post("/accounts/profile/delete/", {"password": PASSWORD})
+    admin = django_user_model.objects.create_user("city", is_staff=True)
+    RoleGrant.objects.create(user=admin, role="city-admin")
+    client.force_login(admin)
+    page = client.get("/admin/audit/auditentry/", {"actor__id__exact": hanako.pk}).content.decode()
+    assert f"deleted-{hanako.pk}" in page
+    assert ">hanako<" not in page
+    # Searching her old username finds none of her entries: the kept label is not searched.
+    found = client.get("/admin/audit/auditentry/", {"q": "hanako"}).context["cl"].result_list
+    assert not [entry for entry in found if entry.actor_id == hanako.pk]
