@@ -437,3 +437,24 @@ def test_the_audit_admin_names_a_deleted_actor_through_the_account(client, world
     # Searching her old username finds none of her entries: the kept label is not searched.
     found = client.get("/admin/audit/auditentry/", {"q": "hanako"}).context["cl"].result_list
     assert not [entry for entry in found if entry.actor_id == hanako.pk]
+
+
+def test_the_download_says_when_staff_saw_ones_data_by_office_never_by_name(client, world, ward_staff):
+    from machi.audit.actions import record_view
+
+    nishi = Ward.objects.get(name="西区")
+    staff = ward_staff("nishi-staff", nishi)
+    hanako, jiro = world["hanako"], world["jiro"]
+    booking = Reservation.objects.filter(holder=hanako).first()
+    record_view(actor=staff, action="facilities.view_reservation", obj=booking, people=[hanako])
+    record_view(actor=staff, action="facilities.view_day", obj=world["centre"], people=[jiro, hanako.pk + 10])
+    client.force_login(hanako)
+    client.get("/accounts/profile/data.zip")  # her own download is no staff's view
+    sections = json.loads(client.get("/accounts/profile/data.json").content)["sections"]
+    [view] = sections["views_by_staff"]
+    assert (view["action"], view["object_id"], view["by"]) == (
+        "facilities.view_reservation",
+        str(booking.pk),
+        "西区役所",
+    )
+    assert "nishi-staff" not in _flatten(sections)

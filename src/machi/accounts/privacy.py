@@ -23,11 +23,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from machi.accounts.models import ApiToken, CommunityGroup, GroupMember, RoleGrant
+from machi.accounts.public import public_actor_label
 from machi.audit.actions import audit_entry, record, record_all
 from machi.audit.models import AuditEntry
 from machi.core.errors import Refused
@@ -133,6 +135,7 @@ def account_data(user) -> dict[str, list[dict]]:
             ApiToken.objects.filter(user=user).order_by("id"),
             ["name", "prefix", "created_at", "last_used_at", "revoked_at"],
         ),
+        "views_by_staff": views_of(user),
         "audit": rows(
             AuditEntry.objects.filter(
                 Q(actor=user) | Q(object_type=user_type, object_id=str(user.pk))
@@ -140,6 +143,37 @@ def account_data(user) -> dict[str, list[dict]]:
             ["at", "action", "object_type__model", "object_id", "actor_id"],
         ),
     }
+
+
+def views_of(user) -> list[dict]:
+    """When staff were shown this person's data (`record_view`): when, what, and by which office, never
+    which member of staff (the public, the person included, sees offices and roles, not people)."""
+    # The entry lists people by id in `after["people"]`; matched on its text, which reads alike on
+    # SQLite and PostgreSQL ("people": [3, 14]), since a JSON list's containment is PostgreSQL's alone.
+    listed = rf'"people": \[([0-9, ]*[ \[])?{user.pk}[,\]]'
+    entries = (
+        AuditEntry.objects.filter(after__kind="view")
+        .exclude(actor=user)  # one's own downloads
+        .annotate(text=Cast("after", TextField()))
+        .filter(text__regex=listed)
+        .select_related("actor", "ward", "object_type")
+        .prefetch_related("actor__role_grants")
+        .order_by("at", "id")
+    )
+    return [
+        {
+            "at": _iso(entry.at),
+            "action": entry.action,
+            "object_type": entry.object_type.model,
+            "object_id": entry.object_id,
+            "by": public_actor_label(entry.actor, entry.ward) if entry.ward_id else _office(entry.actor),
+        }
+        for entry in entries
+    ]
+
+
+def _office(actor) -> str:
+    return str(_("システム")) if actor is None else str(_("市役所"))
 
 
 # --- Deleting an account ---------------------------------------------------------------
