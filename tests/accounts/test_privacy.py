@@ -6,6 +6,7 @@ import csv
 import datetime
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -419,6 +420,15 @@ def test_the_privacy_page_says_what_is_kept_and_for_how_long_in_japanese_and_eng
     english = client.get("/privacy/").content.decode()
     assert "Personal data" in english and "5 fiscal years" in english
     assert "個人情報の取扱い" not in english
+    assert not re.findall(r"[\u3040-\u30ff]+", english)  # no kana: every sentence is translated
+
+
+def test_the_deletion_page_speaks_english_when_asked(client, world):
+    client.force_login(world["hanako"])
+    client.cookies["django_language"] = "en"
+    page = client.get("/accounts/profile/delete/").content.decode()
+    assert "What is erased" in page and "What is kept" in page
+    assert not re.findall(r"[\u3040-\u30ff]+", page)
 
 
 def test_the_audit_admin_names_a_deleted_actor_through_the_account(client, world, django_user_model):
