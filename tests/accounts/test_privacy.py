@@ -406,6 +406,20 @@ def test_the_command_prints_the_counts(world, capsys):
     assert "facilities: 0" in capsys.readouterr().out.splitlines()[-2]
 
 
+def test_the_command_refuses_a_date_it_cannot_read_in_one_line(command_env):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "machi.cli", "privacy", "anonymise", "--today", "2026-13-01"],
+        env=command_env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert "日付は YYYY-MM-DD で指定してください" in done.stderr and "Traceback" not in done.stderr
+
+
 # --- The privacy page ------------------------------------------------------------------
 
 

@@ -5,8 +5,9 @@ app; a second run prints zeros. `--dry-run` counts and writes nothing.
 """
 
 import datetime
+from argparse import ArgumentTypeError
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from machi.accounts.actors import SYSTEM
 from machi.accounts.privacy import anonymise_expired, retention_cutoff, retention_fiscal_years
@@ -16,7 +17,8 @@ def _date(text: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"日付は YYYY-MM-DD で指定してください（{text!r}）") from None
+        # argparse's own error: one line and exit 2, not a traceback.
+        raise ArgumentTypeError(f"日付は YYYY-MM-DD で指定してください（{text!r}）") from None
 
 
 class Command(BaseCommand):
