@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from machi.accounts.privacy_views import privacy_page
 from machi.api import api
 
 admin.site.site_header = "Machi 管理"
@@ -11,6 +12,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("machi.accounts.urls")),
+    path("privacy/", privacy_page, name="privacy"),
     path("reports/", include("machi.reports.urls")),
     path("facilities/", include("machi.facilities.urls")),
     path("grants/", include("machi.grants.urls")),

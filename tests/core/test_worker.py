@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
-from machi.core.tasks import enqueue_due_work
+from machi.core.tasks import enqueue_daily_work, enqueue_due_work
 from machi.facilities.tasks import run_due_work
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -73,10 +73,16 @@ def test_a_refused_signup_queues_nothing(client, keep_signal_handlers):
 @override_settings(TASKS=DATABASE_TASKS)
 def test_the_worker_enqueues_the_due_work_and_runs_it(keep_signal_handlers):
     work()
-    [due] = DBTaskResult.objects.all()
+    daily, due = DBTaskResult.objects.order_by("task_path")
     assert due.task_path == "machi.facilities.tasks.run_due_work"
     assert due.status == "SUCCESSFUL"
     assert due.return_value == {"drawn": [], "lapsed": [], "failed": []}
+    # The daily work too: the retention of personal data, with nothing past it here.
+    assert daily.task_path == "machi.accounts.tasks.anonymise_expired"
+    assert daily.status == "SUCCESSFUL"
+    assert daily.return_value == {"facilities": 0, "grants": 0}
+    work()  # the same day: the daily work is not enqueued again
+    assert DBTaskResult.objects.filter(task_path=daily.task_path).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -92,6 +98,11 @@ def test_due_work_already_waiting_is_not_queued_twice():
 def test_the_worker_says_it_needs_the_database_backend():
     with pytest.raises(CommandError, match="MACHI_TASKS_BACKEND=database"):
         call_command("worker", "--batch")
+
+
+@pytest.mark.django_db
+def test_with_the_immediate_backend_the_daily_work_waits_for_the_command():
+    assert enqueue_daily_work() == []
 
 
 @pytest.mark.django_db

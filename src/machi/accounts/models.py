@@ -12,6 +12,11 @@ from machi.accounts.queries import CommunityGroupQuerySet, RoleGrantQuerySet
 from machi.core.text import lookalike_key
 
 NO_NAME = _("（氏名未登録）")
+DELETED = _("（削除済みの利用者）")
+
+
+def deleted_username(pk: int) -> str:
+    return f"deleted-{pk}"
 
 
 class User(AbstractUser):
@@ -74,7 +79,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         # Greetings, day sheets and histories name the person, never their login or address.
+        if self.is_deleted:
+            return str(DELETED)
         return self.display_name or self.get_full_name() or str(NO_NAME)
+
+    @property
+    def is_deleted(self) -> bool:
+        """Whether the person deleted their account (`accounts.privacy.delete_account` renames it so)."""
+        return self.pk is not None and self.username == deleted_username(self.pk)
 
     @property
     def email_verified(self) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from machi.accounts import views
+from machi.accounts import privacy_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -23,6 +23,10 @@ urlpatterns = [
     ),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("profile/", views.profile, name="profile"),
+    # A person's rights over their data (privacy_views).
+    path("profile/data.json", privacy_views.data_json, name="data_json"),
+    path("profile/data.zip", privacy_views.data_zip, name="data_zip"),
+    path("profile/delete/", privacy_views.delete_account, name="delete_account"),
     path("groups/", views.groups, name="groups"),
     path("groups/new/", views.group_new, name="group_new"),
     path("staff/groups/", views.staff_groups, name="staff_groups"),

@@ -34,11 +34,11 @@ class AuditEntryAdmin(WardScopedAdmin):
     Per person: filter by 実行者. 種類 tells the changes from the views of people's data.
     """
 
-    list_display = ("at", "actor_label", "action", "object_type", "object_link", "ward")
+    list_display = ("at", "actor_name", "action", "object_type", "object_link", "ward")
     list_filter = (KindFilter, "action", "object_type", "ward", ("actor", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("object_repr", "object_id", "actor_label", "action")
+    search_fields = ("object_repr", "object_id", "actor__username", "action")
     date_hierarchy = "at"
-    list_select_related = ("object_type", "ward")
+    list_select_related = ("object_type", "ward", "actor")
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
     actions = None
 
@@ -54,6 +54,11 @@ class AuditEntryAdmin(WardScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("実行者名"), ordering="actor_label")
+    def actor_name(self, entry):
+        # Through the account where there is one: a deleted account shows as deleted-<id>, not its old name.
+        return entry.actor.get_username() if entry.actor_id else entry.actor_label
 
     @admin.display(description=_("対象"), ordering="object_repr")
     def object_link(self, entry):

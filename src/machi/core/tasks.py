@@ -7,10 +7,12 @@ that falls due with the clock (a lottery's draw time, a win's confirmation deadl
 settings.MACHI_DUE_TASKS, so core needs to import no app.
 """
 
+import datetime
 import logging
 
 from django.conf import settings
 from django.db import connections
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
@@ -43,6 +45,31 @@ def enqueue_due_work() -> list:
     return enqueued
 
 
+def daily_tasks() -> list:
+    """The tasks named in settings.MACHI_DAILY_TASKS: each takes no argument and is safe to run again."""
+    return [import_string(path) for path in settings.MACHI_DAILY_TASKS]
+
+
+def enqueue_daily_work() -> list:
+    """Enqueue each daily task unless it was enqueued since local midnight. Returns the results enqueued.
+
+    The database queue only: it remembers what was enqueued today. In development (tasks run at
+    once, no worker) the daily work is run by hand (`machi privacy anonymise`).
+    """
+    midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
+    enqueued = []
+    for daily in daily_tasks():
+        backend = daily.get_backend()
+        if not isinstance(backend, DatabaseBackend):
+            continue
+        today = DBTaskResult.objects.filter(
+            backend_name=backend.alias, task_path=daily.module_path, enqueued_at__gte=midnight
+        )
+        if not today.exists():
+            enqueued.append(daily.enqueue())
+    return enqueued
+
+
 def tick() -> None:
     """One minute's enqueueing, from the worker's clock thread: which then lets its connection go.
 
@@ -51,6 +78,7 @@ def tick() -> None:
     """
     try:
         enqueue_due_work()
+        enqueue_daily_work()
     except Exception:
         logger.exception("期限の来た処理をキューに入れられませんでした（次の分にもう一度試します）")
     finally:

@@ -13,3 +13,24 @@ class FacilitiesConfig(AppConfig):
         from machi.facilities.importers import import_path
 
         return import_path(dataset, source=self.demo_label, actor=actor)
+
+    # A person's rights over their data (machi.accounts.privacy): bookings and lottery entries.
+    def personal_data(self, user):
+        from machi.facilities.privacy import personal_data
+
+        return personal_data(user)
+
+    def deletion_refusals(self, user):
+        from machi.facilities.privacy import deletion_refusals
+
+        return deletion_refusals(user)
+
+    def forget_person(self, user, *, actor):
+        from machi.facilities.privacy import forget_person
+
+        forget_person(user, actor=actor)
+
+    def anonymise_expired(self, before, *, actor):
+        from machi.facilities.privacy import anonymise_expired
+
+        return anonymise_expired(before, actor=actor)

@@ -413,8 +413,13 @@ class LotteryEntry(models.Model):
     """One application to a lottery: one per person and one per group."""
 
     lottery = models.ForeignKey(Lottery, on_delete=models.CASCADE, related_name="entries")
+    # None once the entry is past its retention period (machi.facilities.privacy): the draw's log keeps the id.
     applicant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="lottery_entries"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lottery_entries",
     )
     group = models.ForeignKey(
         CommunityGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="lottery_entries"

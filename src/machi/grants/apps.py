@@ -19,3 +19,24 @@ class GrantsConfig(AppConfig):
         from machi.grants.queries import budget_commitments
 
         return budget_commitments(project_ids)
+
+    # A person's rights over their data (machi.accounts.privacy): grant applications.
+    def personal_data(self, user):
+        from machi.grants.privacy import personal_data
+
+        return personal_data(user)
+
+    def deletion_refusals(self, user):
+        from machi.grants.privacy import deletion_refusals
+
+        return deletion_refusals(user)
+
+    def forget_person(self, user, *, actor):
+        from machi.grants.privacy import forget_person
+
+        forget_person(user, actor=actor)
+
+    def anonymise_expired(self, before, *, actor):
+        from machi.grants.privacy import anonymise_expired
+
+        return anonymise_expired(before, actor=actor)

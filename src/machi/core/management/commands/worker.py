@@ -2,8 +2,8 @@
 
 It runs the tasks waiting in the database queue (mail, the due lottery work) as they come —
 django-tasks-db's `db_worker`, with all its options — and, every minute, enqueues the work that
-falls due with the clock (settings.MACHI_DUE_TASKS: lottery draws, lapsed wins), so no cron
-line is needed. Several workers may run at once; a due task already waiting is not queued twice.
+falls due with the clock (settings.MACHI_DUE_TASKS: lottery draws, lapsed wins), and once a day
+the daily work (settings.MACHI_DAILY_TASKS: personal data past retention), so no cron line is needed. Several workers may run at once; a due task already waiting is not queued twice.
 
     machi worker                        # production: MACHI_TASKS_BACKEND=database
     machi worker --batch                # enqueue the due work, run everything waiting, exit
@@ -21,7 +21,7 @@ from argparse import ArgumentTypeError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
 
-from machi.core.tasks import DUE_EVERY_SECONDS, enqueue_due_work, tick
+from machi.core.tasks import DUE_EVERY_SECONDS, enqueue_daily_work, enqueue_due_work, tick
 
 
 def _database_backend(name: str) -> str:
@@ -64,6 +64,7 @@ class Command(db_worker.Command):
         works_here = not reloading or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"
         if due_work and works_here:
             enqueue_due_work()
+            enqueue_daily_work()
             if not options["batch"]:
                 threading.Thread(
                     target=_every_minute, args=(threading.Event(),), name="machi-due-work", daemon=True
