@@ -33,6 +33,10 @@ def details(email: str) -> dict:
             "school_district": "", "preferred_language": "ja"}  # fmt: skip
 
 
+def sent_to(address: str) -> list:
+    return [message for message in mail.outbox if message.to == [address]]
+
+
 def change_link(message) -> str:
     match = re.search(r"http://testserver(/accounts/email/confirm/\S+/)", message.body)
     assert match, message.body
@@ -63,10 +67,12 @@ def test_the_real_owner_can_still_sign_up_and_the_pending_change_then_fails_clea
     client.force_login(hanako)
     client.post(PROFILE, details("owner@example.jp"))
     client.logout()
-    pending_link = change_link(mail.outbox[0])
+    [pending] = sent_to("owner@example.jp")
+    pending_link = change_link(pending)
     client.post(SIGNUP, {**GOOD, "email": "owner@example.jp", "display_name": "本当の 持ち主"})
-    owner_link = link_in(mail.outbox[1])
-    assert mail.outbox[1].to == ["owner@example.jp"] and mail.outbox[1].body.startswith("本当の 持ち主 様")
+    [_, signed_up] = sent_to("owner@example.jp")
+    owner_link = link_in(signed_up)
+    assert signed_up.body.startswith("本当の 持ち主 様")
     client.get(owner_link)  # the owner confirms first
     page = client.get(pending_link)
     assert page.status_code == 400 and "ほかのアカウントで使われているため" in page.content.decode()
@@ -86,7 +92,8 @@ def test_confirming_switches_the_address_and_a_web_sign_ups_login_with_it(client
     client.force_login(hanako)
     client.post(PROFILE, details("new@example.jp"))
     client.logout()
-    client.get(change_link(mail.outbox[0]))
+    [link] = sent_to("new@example.jp")
+    client.get(change_link(link))
     hanako.refresh_from_db()
     assert (hanako.username, hanako.email, hanako.pending_email) == ("new@example.jp", "new@example.jp", "")
     assert logs_in(client, "new@example.jp") and not logs_in(client, "hanako@example.jp")
@@ -104,7 +111,8 @@ def test_staff_keep_their_own_username_when_their_address_changes(client, django
     )
     client.force_login(staff)
     client.post(PROFILE, {**details("tanaka2@city.example.jp"), "display_name": "田中 一郎"})
-    client.get(change_link(mail.outbox[0]))
+    [link] = sent_to("tanaka2@city.example.jp")
+    client.get(change_link(link))
     staff.refresh_from_db()
     assert (staff.username, staff.email) == ("tanaka", "tanaka2@city.example.jp")
 
@@ -113,7 +121,7 @@ def test_asking_again_for_another_address_voids_the_first_link(client, hanako):
     client.force_login(hanako)
     client.post(PROFILE, details("first@example.jp"))
     client.post(PROFILE, details("second@example.jp"))
-    first, second = mail.outbox
+    [first], [second] = sent_to("first@example.jp"), sent_to("second@example.jp")
     assert client.get(change_link(first)).status_code == 400
     hanako.refresh_from_db()
     assert hanako.email == "hanako@example.jp"
@@ -151,7 +159,17 @@ def test_saving_other_details_while_a_change_waits_keeps_it_and_sends_nothing_mo
         "hanako@example.jp",
         "new@example.jp",
     )
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 2  # the link to the new address, a word to the old one
     client.post(PROFILE, details("hanako@example.jp"))  # back to the address it has: the change is dropped
     hanako.refresh_from_db()
-    assert hanako.pending_email == "" and len(mail.outbox) == 1
+    assert hanako.pending_email == "" and len(mail.outbox) == 2
+
+
+def test_the_old_address_hears_of_the_request_without_the_new_address_or_the_link(client, hanako):
+    client.force_login(hanako)
+    client.post(PROFILE, details("someone-else@example.jp"))
+    [notice] = sent_to("hanako@example.jp")
+    assert notice.subject == "【Machi】メールアドレスの変更の申し込みがありました"
+    assert "すぐにパスワードを変更してください" in notice.body
+    assert "http://testserver/accounts/password/change/" in notice.body
+    assert "someone-else" not in notice.body and "/accounts/email/confirm/" not in notice.body

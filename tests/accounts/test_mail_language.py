@@ -46,7 +46,10 @@ def test_a_changed_address_is_checked_in_english_for_an_english_speaker(client, 
         },
         HTTP_ACCEPT_LANGUAGE="ja",
     )
-    [message] = mail.outbox
+    [message, notice] = mail.outbox
+    assert (
+        notice.to == [mary.email] and notice.subject == "[Machi] A change of your email address was requested"
+    )
     assert message.to == ["mary.new@example.com"]
     assert message.subject == "[Machi] Confirm your new email address"
     assert len(message.subject.splitlines()) == 1

@@ -42,7 +42,11 @@ def send_verification(request, user) -> None:
 
 
 def send_email_change(request, user) -> None:
-    """The link that confirms the new address `user` asked for; it goes to that new address."""
+    """The link that confirms the new address `user` asked for, to that new address; and a word to the old one.
+
+    The old address hears of the request without the new address or the link: if someone else
+    asked (a session left open), its owner learns of it and can change the password in time.
+    """
     _send(
         to=user.pending_email,
         language=user.preferred_language,
@@ -53,6 +57,16 @@ def send_email_change(request, user) -> None:
                 reverse("accounts:confirm_email_change", args=[email_change_token(user)])
             ),
             "days": EMAIL_VERIFICATION_MAX_AGE // (60 * 60 * 24),
+        },
+    )
+    _send(
+        to=user.email,
+        language=user.preferred_language,
+        template="change_email_notice",
+        context={
+            "user": user,
+            "password_url": request.build_absolute_uri(reverse("accounts:password_change")),
+            "reset_url": request.build_absolute_uri(reverse("accounts:password_reset")),
         },
     )
 
