@@ -70,7 +70,7 @@ def test_the_profile_says_whether_the_residency_is_verified(client, people, nats
     client.force_login(natsuko)
     page = text(client.get("/accounts/profile/"))
     assert "お住まいの区（西区）：未確認" in page
-    assert "区役所またはコミュニティセンターの窓口で住所の確認を受けてください" in page
+    assert "区役所の窓口で住所の確認を受けてください" in page
     client.force_login(people["nishi_staff"])
     client.post(f"{PAGE}{natsuko.pk}/verify/")
     client.force_login(natsuko)

@@ -262,7 +262,10 @@ def test_the_other_pages_read_well_and_pass_axe(page, screenshot, site, viewport
     actions.book(actor=resident, room=hall, date=day + datetime.timedelta(days=1), block_codes=["evening"])
 
     page.goto(f"{site}/facilities/centres/{centre.pk}/")
-    assert "中央区にお住まいの方と中央区の団体は7日早く" in page.get_by_role("main").inner_text()
+    assert (
+        "中央区にお住まいの方（区役所の窓口で住所を確認済みの方）と中央区の団体は7日早く"
+        in page.get_by_role("main").inner_text()
+    )
     check(page, screenshot, "centre", viewport)
 
     january = add_months(timezone.localdate(), 12 - timezone.localdate().month + 1)

@@ -108,7 +108,7 @@ def test_the_centre_page_tells_the_booking_rules_in_words(
     page = text(response)
     assert f"たとえば{month.year}年{month.month}月分は{opens.year}年{opens.month}月1日 9:00からです" in page
     assert "利用する月の2か月前の1日 9:00から予約できます" in page
-    assert "中央区にお住まいの方と中央区の団体は7日早く" in page
+    assert "中央区にお住まいの方（区役所の窓口で住所を確認済みの方）と中央区の団体は7日早く" in page
     assert "取消は利用日の3日前まで" in page
     assert "1つの団体につき1か月4件まで" in page
     assert "自治会 全額免除" in page and "NPO 50％減免" in page
