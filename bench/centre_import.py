@@ -18,43 +18,22 @@ meanwhile (a second process taking the write lock every 10 ms, as a booking woul
 import csv
 import os
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-from ledger_import import OtherWriter  # bench/ is this script's folder
+from import_timing import WriteTimer, scratch_machi  # bench/ is this script's folder
 
 DATASET = Path(__file__).resolve().parent.parent / "data" / "kumamoto-fy2022"
 COPIES = int(sys.argv[1]) if len(sys.argv) > 1 else 40
 
 
 def main() -> None:
-    scratch = Path(tempfile.mkdtemp(prefix="machi-bench-"))
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{scratch / 'bench.sqlite3'}")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "machi.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    scratch = scratch_machi()
     from machi.accounts.actors import SYSTEM
     from machi.facilities.actions import centre_import
     from machi.facilities.importers import import_path
     from machi.ledger.importers import import_path as import_ledger
 
-    held: list[float] = []
-    write_plan = centre_import._write
-
-    def timed_write(*args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return write_plan(*args, **kwargs)
-        finally:
-            held.append(time.perf_counter() - start)
-
-    centre_import._write = timed_write
-
-    call_command("migrate", verbosity=0)
+    writes = WriteTimer(centre_import)
     import_ledger(DATASET, actor=SYSTEM)
 
     def read(name: str) -> tuple[list[str], list[list[str]]]:
@@ -96,17 +75,12 @@ def main() -> None:
     )
 
     engine = os.environ["DATABASE_URL"].split(":", 1)[0]
-    sqlite_path = os.environ["DATABASE_URL"].removeprefix("sqlite:///") if engine == "sqlite" else None
 
     def timed(label: str, rooms: Path, *, dry_run: bool = False) -> None:
-        held.clear()
-        with OtherWriter(sqlite_path) as other:
-            start = time.perf_counter()
-            report = import_path(centres, rooms=rooms, actor=SYSTEM, dry_run=dry_run)
-            elapsed = time.perf_counter() - start
-        lock = f"write {sum(held):6.2f} s" if held else "write   none  "
-        waited = f"  other writer waited ≤ {other.longest:5.2f} s" if sqlite_path else ""
-        print(f"{label:<30} {elapsed:7.2f} s  {lock}{waited}   {report.summary()}")
+        report, elapsed, lock = writes.measure(
+            lambda: import_path(centres, rooms=rooms, actor=SYSTEM, dry_run=dry_run)
+        )
+        print(f"{label:<30} {elapsed:7.2f} s  {lock}   {report.summary()}")
 
     print(
         f"Machi centre import benchmark: {len(centre_rows) * COPIES:,} centres, {len(rooms):,} rooms"

@@ -18,44 +18,24 @@ import io
 import os
 import random
 import resource
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
+
+from import_timing import WriteTimer, scratch_machi  # bench/ is this script's folder
 
 WARDS, YEARS = 20, 5
 PROJECTS = int(sys.argv[1]) if len(sys.argv) > 1 else 60
 
 
 def main() -> None:
-    scratch = Path(tempfile.mkdtemp(prefix="machi-bench-"))
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{scratch / 'bench.sqlite3'}")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "machi.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    scratch = scratch_machi()
     from machi.accounts.actors import SYSTEM
     from machi.core import lgcode
     from machi.ledger.actions import imports
     from machi.ledger.exporters.csv_export import export_csv
     from machi.ledger.importers import import_path
 
-    held: list[float] = []
-    write_plan = imports._write
-
-    def timed_write(*args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return write_plan(*args, **kwargs)
-        finally:
-            held.append(time.perf_counter() - start)
-
-    imports._write = timed_write
-
-    call_command("migrate", verbosity=0)
+    writes = WriteTimer(imports)
     rng = random.Random(2022)
     codes = [f"{n}{lgcode.check_digit(n)}" for n in (f"{49100 + i:05d}" for i in range(WARDS))]
     rows = []
@@ -105,17 +85,10 @@ def main() -> None:
     changed = write(scratch / "city-changed.csv", changed_rows)
 
     engine = os.environ["DATABASE_URL"].split(":", 1)[0]
-    sqlite_path = os.environ["DATABASE_URL"].removeprefix("sqlite:///") if engine == "sqlite" else None
 
     def timed(label: str, action) -> None:
-        held.clear()
-        with OtherWriter(sqlite_path) as other:
-            start = time.perf_counter()
-            result = action()
-            elapsed = time.perf_counter() - start
-        lock = f"write {sum(held):6.2f} s" if held else "write   none  "
-        waited = f"  other writer waited ≤ {other.longest:5.2f} s" if sqlite_path else ""
-        print(f"{label:<32} {elapsed:7.2f} s {len(rows) / elapsed:8,.0f} rows/s  {lock}{waited}   {result}")
+        result, elapsed, lock = writes.measure(action)
+        print(f"{label:<32} {elapsed:7.2f} s {len(rows) / elapsed:8,.0f} rows/s  {lock}   {result}")
 
     print(
         f"Machi ledger import benchmark: {len(rows):,} rows ({WARDS} wards × {YEARS} years × {PROJECTS} projects), {engine}"
@@ -127,47 +100,6 @@ def main() -> None:
     timed("CSV export, FY2018 (all wards)", lambda: f"{export_csv(io.StringIO(), fiscal_year=2018)} rows")
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (max RSS): {peak_mib:.0f} MiB")
-
-
-class OtherWriter:
-    """On SQLite, another process taking the write lock every 10 ms (as a booking would); its longest wait.
-
-    A process of its own, so that what it measures is the lock, not this process's GIL.
-    """
-
-    SCRIPT = """
-import select, sqlite3, sys, time
-other = sqlite3.connect(sys.argv[1], timeout=60, isolation_level=None)
-longest = 0.0
-print("ready", flush=True)
-while not select.select([sys.stdin], [], [], 0.01)[0]:  # till told to stop, every 10 ms
-    start = time.perf_counter()
-    other.execute("BEGIN IMMEDIATE")
-    other.execute("COMMIT")
-    longest = max(longest, time.perf_counter() - start)
-print(longest, flush=True)
-"""
-
-    def __init__(self, path: str | None):
-        self.path, self.longest = path, 0.0
-
-    def __enter__(self):
-        if self.path:
-            self._process = subprocess.Popen(
-                [sys.executable, "-c", self.SCRIPT, self.path],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            self._process.stdout.readline()
-        return self
-
-    def __exit__(self, *exc):
-        if self.path:
-            self._process.stdin.write("stop\n")
-            self._process.stdin.close()
-            self.longest = float(self._process.stdout.readline())
-            self._process.wait()
 
 
 if __name__ == "__main__":
