@@ -10,6 +10,7 @@ import re
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 from tests.browser.support import PASSWORD, VIEWPORTS, assert_accessible, field, log_in, page_checker
 
 from machi.accounts.models import CommunityGroup
@@ -88,7 +89,7 @@ def test_sign_up_verify_log_in_and_edit_the_profile(page, screenshot, site, view
 
     page.get_by_role("button", name="ログアウト").click()
     page.wait_for_url(site + "/")
-    assert page.get_by_role("link", name="ログイン").is_visible()
+    expect(page.get_by_role("link", name="ログイン")).to_be_visible()
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
@@ -113,7 +114,7 @@ def test_a_group_is_registered_and_reviewed_by_its_wards_staff(
     page.get_by_role("link", name="団体を登録する").click()
     page.wait_for_url("**/accounts/groups/new/")
     page.get_by_role("button", name="登録を申請する").click()  # empty: errors, nothing written
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     check(page, screenshot, "group-new-errors", viewport)
     field(page, "団体名").fill("花園一丁目町内自治会")
     page.get_by_role("radio", name="自治会").check()

@@ -13,6 +13,7 @@ import re
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 from tests.browser.support import PASSWORD, VIEWPORTS, log_in, log_out, page_checker
 from tests.browser.support import field as labelled
 
@@ -138,7 +139,7 @@ def test_search_book_approve_on_behalf_day_sheet_and_cancel(page, screenshot, si
     # Its month, then its week; the week's free block is booked by keyboard.
     page.get_by_role("link", name=re.compile(r"^多目的ホールの\s*空き状況$")).click()
     page.wait_for_url(f"**/facilities/rooms/{hall.pk}/?month=*")
-    assert page.get_by_role("heading", level=2, name=f"{day.year}年{day.month}月").is_visible()
+    expect(page.get_by_role("heading", level=2, name=f"{day.year}年{day.month}月")).to_be_visible()
     check(page, screenshot, "month", viewport)
     page.get_by_role("link", name=re.compile(rf"^{day_label}（.）\s*空き 3\/3$")).click()
     page.wait_for_url(f"**/facilities/rooms/{hall.pk}/week/?from={day.isoformat()}")

@@ -13,6 +13,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 from tests.browser.support import PASSWORD, VIEWPORTS, field, log_in, log_out, page_checker
 
 from machi.accounts.actors import SYSTEM
@@ -84,7 +85,9 @@ def test_apply_decide_report_confirm_and_pay(page, screenshot, site, viewport, p
     log_in(page, site, "hanako@example.jp")
     page.get_by_role("link", name="補助金", exact=True).first.click()
     page.wait_for_url("**/grants/")
-    assert page.get_by_role("heading", name=re.compile("^西区 地域コミュニティづくり支援補助金")).is_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile("^西区 地域コミュニティづくり支援補助金"))
+    ).to_be_visible()
     check(page, screenshot, "1-programmes", viewport)
     page.get_by_role("link", name=re.compile(r"^西区の補助金を\s*申請する$")).click()
     page.get_by_role("radio", name=re.compile("^身近な課題解決対応")).check()
@@ -125,8 +128,8 @@ def test_apply_decide_report_confirm_and_pay(page, screenshot, site, viewport, p
     log_in(page, site, "nishi-staff")
     page.goto(site + "/grants/manage/")
     page.get_by_role("link", name=re.compile("西区 地域コミュニティづくり支援補助金")).click()
-    page.wait_for_url(re.compile(r"/grants/manage/programmes/\d+/$"))  # is_visible() does not wait
-    assert page.get_by_role("link", name=re.compile(r"申請済み\s*1")).is_visible()
+    page.wait_for_url(re.compile(r"/grants/manage/programmes/\d+/$"))
+    expect(page.get_by_role("link", name=re.compile(r"申請済み\s*1"))).to_be_visible()
     check(page, screenshot, "4-pipeline", viewport)
     page.get_by_role("link", name=application.number).click()
     page.get_by_role("button", name="審査を始める").click()

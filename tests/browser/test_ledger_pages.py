@@ -4,6 +4,7 @@ Screenshots land in test-artifacts/ledger-*.png for a person to look at.
 """
 
 import pytest
+from playwright.sync_api import expect
 from tests.browser.support import VIEWPORTS, assert_accessible, assert_fits_the_screen
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,7 +23,7 @@ def test_index_shows_every_ward_with_its_totals(page, screenshot, site, viewport
     assert page.locator("html").get_attribute("lang") == "ja"
     table = page.get_by_role("table", name="令和4年度 区ごとの予算と決算")
     for ward in ("中央区", "東区", "西区", "南区", "北区"):
-        assert table.get_by_role("link", name=f"令和4年度 {ward}").is_visible()
+        expect(table.get_by_role("link", name=f"令和4年度 {ward}")).to_be_visible()
     chuo = table.get_by_role("row").filter(has=page.get_by_role("link", name="令和4年度 中央区"))
     assert all(figure in chuo.inner_text() for figure in ("19,000", "17,620", "16,701"))
     screenshot(f"ledger-index-{viewport}")
@@ -53,7 +54,7 @@ def test_ward_page_flags_settled_above_revised(page, screenshot, site, viewport)
     page.set_viewport_size(VIEWPORTS[viewport])
     page.goto(site + "/2022/431044/")
     note = page.get_by_role("region", name="決算額が2月補正後の予算を上回っている事業があります")
-    assert note.is_visible()
+    expect(note).to_be_visible()
     note.get_by_role("link", name="No.16 地域課題対応費").click()
     row = page.get_by_role("row", name="地域課題対応費")
     assert "超過" in row.inner_text() and "4,195" in row.inner_text()
@@ -102,4 +103,4 @@ def test_language_switch_changes_the_page_language(page, site):
     page.wait_for_load_state()
     assert page.url.endswith("/2022/431010/")
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_role("button", name="日本語").is_visible()
+    expect(page.get_by_role("button", name="日本語")).to_be_visible()

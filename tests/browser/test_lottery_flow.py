@@ -12,6 +12,7 @@ import re
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 from tests.browser.support import PASSWORD, VIEWPORTS, page_checker
 from tests.browser.support import log_in as log_in_as
 
@@ -151,7 +152,7 @@ def test_apply_draw_confirm_and_lose(page, screenshot, site, viewport, setting):
     # The winner sees the result and confirms.
     log_in(page, site, winner)
     page.goto(site + f"/facilities/lotteries/{lottery.pk}/entry/")
-    assert page.get_by_role("heading", name="当選しました（第1希望）").is_visible()
+    expect(page.get_by_role("heading", name="当選しました（第1希望）")).to_be_visible()
     check(page, screenshot, "entry-won", viewport)
     page.get_by_role("button", name="利用を確定する").click()
     assert "利用を確定しました" in page.get_by_role("status").first.inner_text()
@@ -162,7 +163,7 @@ def test_apply_draw_confirm_and_lose(page, screenshot, site, viewport, setting):
     # The loser sees they lost, and when the leftovers open.
     log_in(page, site, loser)
     page.goto(site + f"/facilities/lotteries/{lottery.pk}/entry/")
-    assert page.get_by_role("heading", name="落選しました").is_visible()
+    expect(page.get_by_role("heading", name="落選しました")).to_be_visible()
     check(page, screenshot, "entry-lost", viewport)
 
     # The public page: the seed revealed, the log verified, entry numbers and no names.

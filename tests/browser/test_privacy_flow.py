@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from tests.browser.support import PASSWORD, field, log_in, page_checker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,6 +41,6 @@ def test_download_then_delete_the_account(page, screenshot, local_site, django_u
     field(page, "パスワード（確認のため）").fill(PASSWORD)
     page.get_by_role("button", name="アカウントを削除する").click()
     assert page.get_by_role("heading", level=1).inner_text() == "アカウントを削除しました"
-    assert page.get_by_role("link", name="ログイン").is_visible()
+    expect(page.get_by_role("link", name="ログイン")).to_be_visible()
     hanako = django_user_model.objects.get()
     assert hanako.username == f"deleted-{hanako.pk}" and hanako.phone == ""

@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 from tests.browser.support import VIEWPORTS, assert_accessible, assert_fits_the_screen
 
 from machi.accounts.actors import SYSTEM
@@ -46,15 +47,15 @@ def test_the_project_page_shows_the_year_s_usage_and_each_room_on_request(page, 
     page.goto(pilot)
     section = page.get_by_role("region", name="成果")
     year = section.get_by_role("table", name="令和4年度（2022年4月〜2023年3月）")
-    assert year.is_visible()
+    expect(year).to_be_visible()
     assert "3 件" in year.get_by_role("row", name="予約件数（確定・無断不使用）").inner_text()
     assert "21 時間" in year.get_by_role("row", name="予約された利用時間").inner_text()
 
     parts = section.locator("details.outcomes--parts").first
     parts.locator("summary").focus()
     page.keyboard.press("Enter")  # opened by keyboard
-    assert parts.get_by_role("table", name="内訳").is_visible()
-    assert not section.get_by_role("table", name="2022年10月").is_visible()  # the months wait, folded
+    expect(parts.get_by_role("table", name="内訳")).to_be_visible()
+    expect(section.get_by_role("table", name="2022年10月")).to_be_hidden()  # the months wait, folded
     screenshot(f"ledger-outcomes-{viewport}")
     if viewport == "phone":
         assert_fits_the_screen(page)

@@ -4,6 +4,7 @@ Screenshots land in test-artifacts/reports-*.png for a person to look at.
 """
 
 import pytest
+from playwright.sync_api import expect
 from tests.browser.support import VIEWPORTS, assert_accessible, assert_fits_the_screen
 from tests.conftest import ARTIFACTS
 from tests.reports.second_year import load_fy2021
@@ -50,7 +51,7 @@ def test_the_ward_report_is_reached_from_the_ledger_and_shows_its_total(page, si
     page.wait_for_url("**/reports/2022/431010/")
     total = page.get_by_role("row", name="中央区の合計")
     assert all(figure in total.inner_text() for figure in ("19,000", "17,620", "16,701", "94.8%", "919"))
-    assert page.get_by_role("img", name="事業ごとの2月補正後の予算と決算額（千円）").is_visible()
+    expect(page.get_by_role("img", name="事業ごとの2月補正後の予算と決算額（千円）")).to_be_visible()
 
 
 def test_the_city_overview_is_reached_from_the_index_and_links_each_ward(page, site):
