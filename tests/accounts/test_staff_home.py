@@ -278,3 +278,9 @@ def test_the_home_asks_a_fixed_number_of_queries_however_many_wards_and_centres(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(HOME).content.decode()
     assert "北区センター" in page
+
+
+def test_the_total_counts_what_waits_not_what_only_informs(client, world):
+    # 1 group + 2 bookings + 1 lottery + 3 applications; today's booking and the import's projects inform.
+    client.force_login(world["chuo_staff"])
+    assert "対応を待っているもの：7件" in client.get(HOME).content.decode()

@@ -30,7 +30,9 @@ class StaffTask:
 
     `section` is the heading the line is shown under and `rank` orders the sections (lower first);
     `ward` names the ward or centre the line is about ("" for everything in the person's scope);
-    `note` says a little more (the date of the last import, say).
+    `note` says a little more (the date of the last import, say). A count that tells rather than waits
+    (today's bookings on a day sheet, projects an import changed) has `waits` False: it is left out of
+    the totals of what waits.
     """
 
     section: str
@@ -40,6 +42,7 @@ class StaffTask:
     url: str
     ward: str = ""
     note: str = ""
+    waits: bool = True
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,11 @@ class StaffSection:
 
     @property
     def waiting(self) -> int:
-        return sum(task.count for task in self.tasks)
+        return sum(task.count for task in self.tasks if task.waits)
+
+    @property
+    def counts_waiting(self) -> bool:
+        return any(task.waits for task in self.tasks)
 
 
 def staff_tasks(user, now) -> list[StaffTask]:

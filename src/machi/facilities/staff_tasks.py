@@ -85,6 +85,7 @@ def staff_tasks(user, now) -> list[StaffTask]:
             count=centre.today_count,
             url=reverse("facilities:day_sheet", kwargs={"centre_id": centre.pk}),
             ward=centre.ward.name,
+            waits=False,
         )
         for centre in centres
     ]

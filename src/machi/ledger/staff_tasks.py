@@ -100,6 +100,7 @@ def _imports(wards, now, section) -> list[StaffTask]:
             ward=row["ward__name"],
             note=_("最後の取込 %(at)s（取込の警告は記録されていません）")
             % {"at": date_format(timezone.localtime(row["last"]), _("Y年n月j日 H:i"))},
+            waits=False,
         )
         for row in rows
     ]
