@@ -60,7 +60,7 @@ def world(kumamoto, django_user_model, ward_staff):
     booking(washitsu, today, Reservation.Status.CANCELLED)  # let go: not on today's sheet
     now = timezone.now()
     seed = "0" * 64
-    Lottery.objects.create(
+    lottery = Lottery.objects.create(
         centre=shirakawa,
         month=(today + datetime.timedelta(days=60)).replace(day=1),
         applications_open_at=now - datetime.timedelta(days=10),
@@ -70,6 +70,10 @@ def world(kumamoto, django_user_model, ward_staff):
         first_come_opens_at=now + datetime.timedelta(days=6),
         seed=seed,
         seed_digest=hashlib.sha256(seed.encode()).hexdigest(),
+    )
+    # Won in an earlier draw and not yet confirmed by the winner (a lottery's month is far ahead: not today's).
+    Reservation.objects.create(
+        room=washitsu, date=tomorrow, status="won", holder=resident, fee_yen=600, lottery=lottery
     )
     kengun, kengun_room = centre(higashi, "健軍地域コミュニティセンター")
     booking(kengun_room, tomorrow, Reservation.Status.PENDING)
@@ -136,6 +140,7 @@ def test_ward_staff_see_what_waits_in_their_ward_only(world):
     assert chuo[("実績報告済み（額の確定を待っている）", "")] == 0
     assert chuo[("額の確定済み（支払いを待っている）", "")] == 0
     assert total(world["chuo_staff"], "抽選日を過ぎた、未実施の抽選") == 1
+    assert total(world["chuo_staff"], "当選者の確認を待っている予約") == 1
     assert total(world["chuo_staff"], "決定済みの額を下回る予算") == 0
 
 
@@ -148,6 +153,7 @@ def test_staff_of_another_ward_see_theirs(world):
     assert higashi[("申請済み（審査の開始を待っている）", "")] == 0
     assert higashi[("実績報告済み（額の確定を待っている）", "")] == 1
     assert total(world["higashi_staff"], "抽選日を過ぎた、未実施の抽選") == 0
+    assert total(world["higashi_staff"], "当選者の確認を待っている予約") == 0
     assert higashi[("決定済みの額を下回る予算", "令和4年度 東区")] == 1
 
 
@@ -281,6 +287,15 @@ def test_the_home_asks_a_fixed_number_of_queries_however_many_wards_and_centres(
 
 
 def test_the_total_counts_what_waits_not_what_only_informs(client, world):
-    # 1 group + 2 bookings + 1 lottery + 3 applications; today's booking and the import's projects inform.
+    # 1 group + 2 bookings + 1 lottery to draw + 1 win to confirm + 3 applications; today's booking and
+    # the import's projects only inform.
     client.force_login(world["chuo_staff"])
-    assert "対応を待っているもの：7件" in client.get(HOME).content.decode()
+    assert "対応を待っているもの：8件" in client.get(HOME).content.decode()
+
+
+def test_the_home_speaks_english_when_asked(client, world):
+    client.force_login(world["chuo_staff"])
+    client.cookies["django_language"] = "en"
+    page = client.get(HOME).content.decode()
+    assert "<h1>Today's work</h1>" in page and "Bookings waiting for approval" in page
+    assert "Submitted (waiting for review to start)" in page and "Waiting: 8 items" in page

@@ -53,7 +53,9 @@ def wards(django_user_model, ward_staff):
         (today, "confirmed"),
     ]:
         Reservation.objects.create(room=hall, date=day, status=status, holder=resident, fee_yen=1500)
-    CommunityGroup.objects.create(name="白川一丁目自治会", kind="jichikai", ward=chuo, representative=resident)
+    CommunityGroup.objects.create(
+        name="白川一丁目自治会", kind="jichikai", ward=chuo, representative=resident
+    )
     staff = ward_staff("chuo-staff", chuo, display_name="中央区 職員")
     staff.set_password(PASSWORD)
     staff.save()
@@ -73,7 +75,9 @@ def test_ward_staff_land_on_what_waits_today_and_follow_a_count(page, screenshot
     main = page.get_by_role("main")
     expect(main.get_by_role("link", name=re.compile(r"^承認を待っている予約\s*2件$"))).to_be_visible()
     expect(main.get_by_role("link", name=re.compile(r"^審査を待っている団体\s*1件$"))).to_be_visible()
-    expect(main.get_by_role("link", name=re.compile(r"^白川地域コミュニティセンター\s*中央区\s*1件$"))).to_be_visible()
+    expect(
+        main.get_by_role("link", name=re.compile(r"^白川地域コミュニティセンター\s*中央区\s*1件$"))
+    ).to_be_visible()
     quiet = main.get_by_role("listitem").filter(has_text="黒髪地域コミュニティセンター")
     expect(quiet).to_have_class(re.compile("task--none"))
     expect(main).not_to_contain_text("健軍地域コミュニティセンター")
