@@ -34,3 +34,9 @@ class FacilitiesConfig(AppConfig):
         from machi.facilities.privacy import anonymise_expired
 
         return anonymise_expired(before, actor=actor)
+
+    # The staff home (machi.accounts.staff_home): what waits at the person's centres.
+    def staff_tasks(self, user, now):
+        from machi.facilities.staff_tasks import staff_tasks
+
+        return staff_tasks(user, now)

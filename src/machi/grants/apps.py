@@ -40,3 +40,9 @@ class GrantsConfig(AppConfig):
         from machi.grants.privacy import anonymise_expired
 
         return anonymise_expired(before, actor=actor)
+
+    # The staff home (machi.accounts.staff_home): applications waiting for staff, by step.
+    def staff_tasks(self, user, now):
+        from machi.grants.staff_tasks import staff_tasks
+
+        return staff_tasks(user, now)

@@ -13,3 +13,9 @@ class LedgerConfig(AppConfig):
         from machi.ledger.importers import import_path
 
         return import_path(dataset, source="data/kumamoto-fy2022", actor=actor)
+
+    # The staff home (machi.accounts.staff_home): budgets below commitments, recent imports.
+    def staff_tasks(self, user, now):
+        from machi.ledger.staff_tasks import staff_tasks
+
+        return staff_tasks(user, now)
