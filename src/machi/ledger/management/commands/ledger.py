@@ -70,7 +70,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, action, **options):
-        return getattr(self, f"handle_{action}")(**options)
+        return getattr(self, f"handle_{action.replace('-', '_')}")(**options)
 
     def handle_import(
         self, *, path: Path, dry_run: bool, user: str | None, below_commitments_reason: str = "", **_
