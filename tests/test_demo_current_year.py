@@ -159,3 +159,18 @@ def test_a_second_run_changes_nothing_and_says_so_and_a_later_date_moves_the_dat
         assert Project.objects.count() == counts[1] and GrantProgramme.objects.count() == counts[3]
         assert len(grants.updated) == 4
         assert all(p.is_open(later) for p in GrantProgramme.objects.filter(fiscal_year=YEAR))
+
+
+@pytest.mark.django_db
+def test_a_real_programme_of_this_year_is_left_as_it_is(kumamoto):
+    from machi.ledger import actions
+
+    chuo = Programme.objects.get(ward__name="中央区", fiscal_year=2022)
+    actions.carry_forward(actor=SYSTEM, programme=chuo, to_year=YEAR, initial_yen_by_project={1: 5_000_000})
+
+    run_demo()
+
+    real = Programme.objects.get(ward__name="中央区", fiscal_year=YEAR)
+    assert not real.is_demo and Project.objects.get(programme=real, no=1).initial_yen == 5_000_000
+    assert not GrantProgramme.objects.filter(fiscal_year=YEAR, ward__name="中央区").exists()
+    assert Programme.objects.filter(fiscal_year=YEAR, is_demo=True).count() == 4

@@ -145,10 +145,15 @@ def load_current_year(*, actor, today: datetime.date | None = None) -> DemoRepor
     if year <= FISCAL_YEAR or not Programme.objects.filter(fiscal_year=year, is_demo=True).exists():
         return report
     opens, closes = current_window(today)
-    return _load_year(actor=actor, fiscal_year=year, opens=opens, closes=closes, report=report)
+    return _load_year(
+        actor=actor, fiscal_year=year, opens=opens, closes=closes, report=report, demo_only=True
+    )
 
 
-def _load_year(*, actor, fiscal_year: int, opens, closes, report: DemoReport) -> DemoReport:
+def _load_year(
+    *, actor, fiscal_year: int, opens, closes, report: DemoReport, demo_only: bool = False
+) -> DemoReport:
+    """`demo_only`: only wards whose programme of the year is the ledger's demo (a real one is left alone)."""
     from machi.ledger.models import Project
 
     with transaction.atomic():
@@ -156,6 +161,10 @@ def _load_year(*, actor, fiscal_year: int, opens, closes, report: DemoReport) ->
             projects = Project.objects.select_related("programme__ward").filter(
                 programme__fiscal_year=fiscal_year, programme__ward__name=demo.ward
             )
+            if demo_only:
+                projects = projects.filter(programme__is_demo=True)
+                if not projects.exists():
+                    continue
             if demo.project_no is not None:
                 project = projects.get(no=demo.project_no)
             else:
