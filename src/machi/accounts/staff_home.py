@@ -105,7 +105,7 @@ def account_tasks(user, now) -> list[StaffTask]:
 
 # Pages where staff set up a year, by URL name: a page not (yet) in this Machi is left out, not an error.
 SETUP_PAGES = [
-    ("ledger:manage_ward", _("事業計画を次の年度へ引き継ぐ")),
+    ("ledger:manage_wards", _("事業計画を次の年度へ引き継ぐ")),
     ("grants:manage_programme_new", _("補助金の制度を作って受付を始める")),
     ("facilities:lottery-new", _("センターの抽選を設定する")),
 ]
