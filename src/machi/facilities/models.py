@@ -149,6 +149,27 @@ class TimeBlock(models.Model):
         return (end - start).total_seconds() / 3600
 
 
+def time_runs(blocks) -> list[tuple[datetime.time, datetime.time]]:
+    """The times a booking's blocks cover, each run of back-to-back blocks as one (start, end).
+
+    午後 13:00–17:00 with 夜間 18:00–21:00 is two runs, since 17:00–18:00 is not booked."""
+    runs: list[list[datetime.time]] = []
+    for block in sorted(blocks, key=lambda b: b.starts_at):
+        if runs and runs[-1][1] == block.starts_at:
+            runs[-1][1] = block.ends_at
+        else:
+            runs.append([block.starts_at, block.ends_at])
+    return [(start, end) for start, end in runs]
+
+
+def times_label(blocks) -> str:
+    """A booking's times as every page, mail, sheet, calendar and receipt shows them: 13:00〜17:00、18:00〜21:00."""
+    from django.utils.translation import pgettext
+
+    separator = pgettext("between time ranges", "、")
+    return separator.join(f"{start:%-H:%M}〜{end:%-H:%M}" for start, end in time_runs(blocks))
+
+
 DEFAULT_BLOCKS = (
     ("morning", "午前", datetime.time(9, 0), datetime.time(12, 0)),
     ("afternoon", "午後", datetime.time(13, 0), datetime.time(17, 0)),
