@@ -103,9 +103,23 @@ class BookingForm(NamedRequiredMessages, forms.Form):
             del self.fields["group"]
         else:
             self.fields["group"].queryset = groups
+            percents = dict(centre.exemptions.values_list("group_kind", "percent"))
+            self.fields["group"].label_from_instance = lambda group: _group_label(group, percents)
 
     def clean_purpose(self):
         return nfkc(self.cleaned_data["purpose"])
+
+
+def _group_label(group, percents: dict) -> str:
+    """A group as a choice, with the 減免 its kind has at this centre: 白川一丁目自治会（自治会・使用料の減免 50%）."""
+    kind = group.get_kind_display()
+    if percent := percents.get(group.kind):
+        return gettext("%(name)s（%(kind)s・使用料の減免 %(percent)d%%）") % {
+            "name": group.name,
+            "kind": kind,
+            "percent": percent,
+        }
+    return gettext("%(name)s（%(kind)s・減免なし）") % {"name": group.name, "kind": kind}
 
 
 class OnBehalfForm(BookingForm):

@@ -333,9 +333,19 @@ class Reservation(models.Model):
     def __str__(self) -> str:
         return f"{self.room} {self.date:%Y-%m-%d}"
 
+    # The statuses that end a booking before it is used: nothing is owed for them.
+    ENDED_UNUSED = (Status.DECLINED, Status.CANCELLED, Status.LAPSED)
+
     @property
     def payable_yen(self) -> int:
+        """What the holder pays at the counter: the fee less the 減免, or nothing once the booking has ended unused."""
+        if self.status in self.ENDED_UNUSED:
+            return 0
         return self.fee_yen - self.exemption_yen
+
+    @property
+    def owes_fee(self) -> bool:
+        return self.status not in self.ENDED_UNUSED
 
     @property
     def receipt_number(self) -> str:

@@ -246,14 +246,22 @@ def fee_for(room, block_count: int, group=None) -> tuple[int, int]:
 # --- For the booking pages: opening per month, the month calendar, the manager's day sheet ----------
 
 
-def openings_by_month(centre, months, *, resident: bool) -> dict[datetime.date, datetime.datetime]:
-    """When first-come booking opens for each of these months (firsts of months): one query for lotteries."""
+def lotteries_by_month(centre, months) -> dict:
+    """The centre's lotteries for these months (any day of each), by the first of their month: one query."""
     from machi.facilities.models import Lottery
 
     months = {month.replace(day=1) for month in months}
-    lotteries = {
-        lottery.month: lottery for lottery in Lottery.objects.filter(centre=centre, month__in=months)
-    }
+    return {lottery.month: lottery for lottery in Lottery.objects.filter(centre=centre, month__in=months)}
+
+
+def openings_by_month(
+    centre, months, *, resident: bool, lotteries: dict | None = None
+) -> dict[datetime.date, datetime.datetime]:
+    """When first-come booking opens for each of these months (firsts of months): one query for lotteries
+    (none where the caller has them from `lotteries_by_month`)."""
+    months = {month.replace(day=1) for month in months}
+    if lotteries is None:
+        lotteries = lotteries_by_month(centre, months)
     return {
         month: booking_opens_at(centre, month, resident=resident, lottery=lotteries.get(month))
         for month in months
