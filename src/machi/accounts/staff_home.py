@@ -107,7 +107,7 @@ def account_tasks(user, now) -> list[StaffTask]:
 SETUP_PAGES = [
     ("ledger:manage_wards", _("事業計画を次の年度へ引き継ぐ")),
     ("grants:manage_programme_new", _("補助金の制度を作って受付を始める")),
-    ("facilities:lottery-new", _("センターの抽選を設定する")),
+    ("facilities:manage", _("センターの抽選を設定する")),
 ]
 
 
