@@ -46,7 +46,7 @@ from machi.grants.models import (
 )
 from machi.grants.queries import eligible_expenses_yen, planned_grant_yen
 from machi.grants.rules import compute_grant
-from machi.ledger.queries import budget_of
+from machi.ledger.queries import budget_of, money_left
 
 Status = Application.Status
 
@@ -418,13 +418,25 @@ def comment(*, actor, application: Application, note: str) -> ApplicationEvent:
 
 
 def decide(
-    *, actor, application: Application, amount_yen: int, conditions: str = "", now=None
+    *,
+    actor,
+    application: Application,
+    amount_yen: int,
+    conditions: str = "",
+    overdraw_reason: str = "",
+    now=None,
 ) -> Application:
-    """交付決定: an amount up to the computed grant, within what the programme's budget has left.
+    """交付決定: an amount up to the computed grant, within what the programme's project has left.
 
-    The programme row is locked before the decided total is summed, so two staff deciding
-    at once take turns: the second sees the first's decision, and is refused if the
-    envelope cannot hold both.
+    What is left is the ledger's one figure (`machi.ledger.queries.money_left`): the budget less the
+    project's 決算額 (grants paid included) less what is decided and not yet paid. A decision beyond
+    it is refused (`EnvelopeExceeded`, naming the figures) unless staff state why
+    (`overdraw_reason`): then it is taken, and the ledger keeps the reason (`state_overdraw`) for
+    `machi ledger check`.
+
+    The programme row is locked before the figures are summed, then the project's, so two staff
+    deciding at once take turns: the second sees the first's decision, and is refused if the
+    budget cannot hold both.
     """
     now = now or timezone.now()
     _require_staff(actor, application.programme)
@@ -449,29 +461,39 @@ def decide(
                 }
             )
         programme = locked.programme
-        # The project's row too, as the ledger's set_figures locks it: a budget cut and a decision take
-        # turns, and whichever comes second sees the other (hold_commitments, or this envelope).
+        # The project's row too, as the ledger's set_figures locks it: a budget cut, a payment posted to
+        # 決算額 and a decision take turns, and whichever comes second sees the other.
+        from machi.ledger.actions import state_overdraw
         from machi.ledger.models import Project
 
-        envelope = budget_of(Project.objects.select_for_update().get(pk=programme.project_id))
-        if envelope is None:
+        project = Project.objects.select_for_update(of=("self",)).get(pk=programme.project_id)
+        left = money_left(project)
+        if left.left_yen is None:
             raise GrantRefused(
                 _("事業「%(project)s」に予算が計上されていません") % {"project": programme.project.name}
             )
-        committed = Application.objects.filter(programme=programme).committed_yen()
-        if committed + amount_yen > envelope:
-            raise EnvelopeExceeded(
-                _(
-                    "%(programme)sの予算（%(envelope)s円）のうち%(committed)s円が交付決定済みで、"
-                    "残りは%(left)s円です。%(amount)s円は交付決定できません"
+        if amount_yen > left.left_yen:
+            if not normalize(overdraw_reason):
+                raise EnvelopeExceeded(
+                    _(
+                        "%(programme)sの予算の残りは%(left)s円です（%(breakdown)s）。"
+                        "%(amount)s円は交付決定できません。予算を超えて決定するには、その理由を入力してください"
+                    )
+                    % {
+                        "programme": programme.name,
+                        "left": f"{left.left_yen:,}",
+                        "breakdown": left.breakdown(),
+                        "amount": f"{amount_yen:,}",
+                    }
                 )
-                % {
-                    "programme": programme.name,
-                    "envelope": f"{envelope:,}",
-                    "committed": f"{committed:,}",
-                    "left": f"{envelope - committed:,}",
-                    "amount": f"{amount_yen:,}",
-                }
+            state_overdraw(
+                project,
+                actor=actor,
+                left=left,
+                adding_yen=amount_yen,
+                service=_("補助金「%(name)s」申請番号 %(number)s")
+                % {"name": programme.name, "number": locked.number},
+                reason=overdraw_reason,
             )
         locked.decided_yen, locked.computed_yen, locked.cap_yen = amount_yen, computed, locked.track.cap_yen
         locked.conditions = conditions.strip()
@@ -507,7 +529,12 @@ def reject(*, actor, application: Application, reason: str) -> Application:
 
 
 def confirm_amount(*, actor, application: Application, now=None) -> Application:
-    """額の確定: the smaller of the decided amount and the grant recomputed on the actual eligible expenses."""
+    """額の確定: the smaller of the decided amount and the grant recomputed on the actual eligible expenses.
+
+    The confirmed amount never exceeds the decided one (a database constraint too), so confirming
+    never takes more of the project's money left (`money_left`) than the decision did: it can only
+    give some back. No budget check is needed here.
+    """
     now = now or timezone.now()
     _require_staff(actor, application.programme)
     explained: list[str] = []

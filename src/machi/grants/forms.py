@@ -195,6 +195,12 @@ class DecideForm(NamedRequiredMessages, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("例：活動の写真を添えて実績報告をすること"),
     )
+    overdraw_reason = forms.CharField(
+        label=_("予算の残りを超えて決定する理由"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("予算の残りを超えるときだけ入力します。理由は台帳の点検（machi ledger check）に載ります"),
+    )
 
 
 class RejectForm(NamedRequiredMessages, forms.Form):

@@ -49,14 +49,15 @@ def index(request):
         GrantProgramme.objects.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
     )
     year = _year(request.GET.get("year"), years)
-    programmes = queries.with_committed_yen(
-        GrantProgramme.objects.for_year(year).with_details().prefetch_related("categories")
-    ).order_by("ward__code", "id")
+    programmes = queries.with_money_left(
+        GrantProgramme.objects.for_year(year)
+        .with_details()
+        .prefetch_related("categories")
+        .order_by("ward__code", "id")
+    )
     now = timezone.now()
     for programme in programmes:
         programme.open_now = programme.is_open(now)
-        envelope = programme.envelope_yen
-        programme.left_yen = None if envelope is None else envelope - programme.committed_yen
     return render(
         request,
         "grants/index.html",
@@ -206,6 +207,7 @@ def _budget_page(request, programme, groups, *, application):
             "quote": quote,
             "eligible_ids": ",".join(str(c.pk) for c in categories if c.eligible),
             "categories": categories,
+            "envelope_left": queries.envelope_left_yen(programme),
             "nav": "mine",
         },
     )

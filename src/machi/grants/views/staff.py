@@ -37,12 +37,9 @@ def index(request):
     """The programmes of the wards one looks after, each with its envelope and how much is decided."""
     if staff_ward_ids(request.user) == set():
         return forbidden(request, _("補助金の審査は区の職員だけが行えます"))
-    programmes = queries.with_committed_yen(_staff_programmes(request.user)).order_by(
-        "-fiscal_year", "ward__code", "id"
+    programmes = queries.with_money_left(
+        _staff_programmes(request.user).order_by("-fiscal_year", "ward__code", "id")
     )
-    for programme in programmes:
-        envelope = programme.envelope_yen
-        programme.left_yen = None if envelope is None else envelope - programme.committed_yen
     return render(request, "grants/manage_index.html", {"programmes": programmes, "nav": "manage"})
 
 
@@ -159,7 +156,11 @@ def _run(application, actor, step: str, data: dict) -> str:
         return _("修正を依頼しました。団体に連絡しました。")
     if step == "decide":
         actions.decide(
-            actor=actor, application=application, amount_yen=data["amount_yen"], conditions=data["conditions"]
+            actor=actor,
+            application=application,
+            amount_yen=data["amount_yen"],
+            conditions=data["conditions"],
+            overdraw_reason=data.get("overdraw_reason", ""),
         )
         return _("交付を決定しました（%(yen)s円）。") % {"yen": f"{data['amount_yen']:,}"}
     if step == "reject":
