@@ -152,10 +152,10 @@ def test_decide_confirm_pay_and_repay_post_to_the_ledger(client, staff, submitte
             )
         ],
     )
-    assert step(client, submitted, "confirm").status_code == 302
+    assert step(client, submitted, "confirm", confirmed="yes").status_code == 302
     settled_before = programme.project.settled_yen or 0
-    assert step(client, submitted, "pay").status_code == 302
-    response = step(client, submitted, "pay")
+    assert step(client, submitted, "pay", confirmed="yes").status_code == 302
+    response = step(client, submitted, "pay", confirmed="yes")
     assert response.status_code == 400 and "「支払済み」" in text(response)
     programme.project.refresh_from_db()
     assert programme.project.settled_yen == settled_before + 150_000

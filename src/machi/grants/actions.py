@@ -2,8 +2,8 @@
 
 Who may do what:
 - ward staff of the programme's ward (or a city administrator, or the operator at the
-  command line): programmes, tracks, categories, review, decision, rejection, the
-  confirmed amount, payment and repayment;
+  command line): programmes, tracks, categories, review, decision, rejection, sending a
+  result report back, the confirmed amount, payment and repayment;
 - a member of the applying group (its representative or a person on its list): drafts,
   submission, attachments, the result report, withdrawal.
 
@@ -556,6 +556,31 @@ def confirm_amount(*, actor, application: Application, now=None) -> Application:
         to=Status.CONFIRMED,
         change=change,
         note=lambda: explained[0],
+    )
+
+
+def return_report(*, actor, application: Application, note: str) -> Application:
+    """Send a result report back to the group, naming what is missing; they report again.
+
+    The application goes back to 交付決定 (its decision stands, its money stays committed); the
+    note is kept in its history and mailed to the applicant. The lines they reported stay, for
+    the report form to start from.
+    """
+    _require_staff(actor, application.programme)
+    note = note.strip()
+    if not normalize(note):
+        raise GrantRefused(_("不足している内容を入力してください"))
+
+    def change(locked: Application) -> None:
+        locked.reported_at = None
+
+    return _transition(
+        actor=actor,
+        application=application,
+        allowed=(Status.REPORTED,),
+        to=Status.DECIDED,
+        note=note,
+        change=change,
     )
 
 

@@ -222,18 +222,23 @@ STAFF_FORMS = {
     "request_changes": NoteForm,
     "decide": DecideForm,
     "reject": RejectForm,
+    "return_report": NoteForm,
     "confirm": EmptyForm,
     "pay": EmptyForm,
     "repay": RepaymentForm,
 }
 
 # Which staff steps each status allows (the actions check again; this only decides what the page offers).
+# Steps that move money: a button press shows what will be recorded (run and rolled back) and asks
+# again; only the second form, which carries `confirmed=yes`, acts.
+CONFIRMED_STEPS = ("confirm", "pay")
+
 STAFF_STEPS = {
     Application.Status.SUBMITTED: ("review", "request_changes", "decide", "reject", "comment"),
     Application.Status.UNDER_REVIEW: ("request_changes", "decide", "reject", "comment"),
     Application.Status.CHANGES_REQUESTED: ("comment",),
     Application.Status.DECIDED: ("comment",),
-    Application.Status.REPORTED: ("confirm", "comment"),
+    Application.Status.REPORTED: ("confirm", "return_report", "comment"),
     Application.Status.CONFIRMED: ("pay", "comment"),
     Application.Status.PAID: ("repay", "comment"),
 }

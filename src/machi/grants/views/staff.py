@@ -10,14 +10,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from machi.accounts.forms import add_action_errors
 from machi.accounts.queries import can_manage_ward, staff_ward_ids
 from machi.accounts.views import forbidden
 from machi.audit.actions import record_view
+from machi.core.preview import rolled_back
 from machi.grants import actions, queries
-from machi.grants.forms import STAFF_FORMS, STAFF_STEPS, NoteForm
+from machi.grants.forms import CONFIRMED_STEPS, STAFF_FORMS, STAFF_STEPS, NoteForm
 from machi.grants.models import Application, ExpenseLine, GrantProgramme
 from machi.grants.views.applicant import application_facts
 
@@ -139,7 +139,10 @@ def _step_form(step: str, data=None):
     form_class = STAFF_FORMS[step]
     kwargs = {"auto_id": f"id_{step}_%s"}
     if form_class is NoteForm:
-        kwargs["label"] = _("修正をお願いする内容") if step == "request_changes" else _("コメント")
+        kwargs["label"] = {
+            "request_changes": _("修正をお願いする内容"),
+            "return_report": _("実績報告に不足している内容"),
+        }.get(step, _("コメント"))
     return form_class(data, **kwargs)
 
 
@@ -166,6 +169,9 @@ def _run(application, actor, step: str, data: dict) -> str:
     if step == "reject":
         actions.reject(actor=actor, application=application, reason=data["reason"])
         return _("不交付にしました。")
+    if step == "return_report":
+        actions.return_report(actor=actor, application=application, note=data["note"])
+        return _("実績報告を団体に差し戻しました。団体に連絡しました。")
     if step == "confirm":
         confirmed = actions.confirm_amount(actor=actor, application=application)
         return _("補助金の額を確定しました（%(yen)s円）。") % {"yen": f"{confirmed.confirmed_yen:,}"}
@@ -185,14 +191,25 @@ def _run(application, actor, step: str, data: dict) -> str:
 
 
 @login_required
-@require_POST
 def act(request, application_id: int, step: str):
-    """Any staff step: the form checks what was typed, the action decides; a refusal stays on the page."""
+    """Any staff step: the form checks what was typed, the action decides; a refusal stays on the page.
+
+    A step is taken with a button (POST); its address followed or reloaded (GET) goes back to the
+    application, never to an empty 405. 額を確定する and 支払う first show what will be recorded (the
+    action run and rolled back) and act only on the second button, which says `confirmed=yes`; their
+    address opened directly shows that confirmation page.
+    """
     if step not in STAFF_FORMS:
         return forbidden(request, _("この操作はありません"))
     application, refused = _staff_application(request, application_id)
     if refused:
         return refused
+    if request.method != "POST":
+        if step in CONFIRMED_STEPS:
+            return _confirmation(request, application, step)
+        return redirect("grants:manage_application", application_id=application.pk)
+    if step in CONFIRMED_STEPS and request.POST.get("confirmed") != "yes":
+        return _confirmation(request, application, step)
     form = _step_form(step, request.POST)
     if form.is_valid():
         try:
@@ -204,3 +221,44 @@ def act(request, application_id: int, step: str):
             return redirect("grants:manage_application", application_id=application.pk)
     application.refresh_from_db()
     return _page(request, application, failed=step, failed_form=form, status=400)
+
+
+def _confirmation(request, application, step: str):
+    """額の確定 or 支払い as it will be recorded (the action run and rolled back), with the button that acts."""
+    from machi.ledger.models import Project
+
+    def run():
+        settled_before = Project.objects.get(pk=application.programme.project_id).settled_yen
+        if step == "confirm":
+            done = actions.confirm_amount(actor=request.user, application=application)
+            amount = done.confirmed_yen
+            note = done.events.order_by("-id").values_list("note", flat=True).first()
+        else:
+            amount = actions.pay(actor=request.user, application=application).amount_yen
+            note = ""
+        settled_after = Project.objects.get(pk=application.programme.project_id).settled_yen
+        return amount, note, settled_before, settled_after
+
+    try:
+        amount, note, settled_before, settled_after = rolled_back(run)
+    except ValidationError as refusal:
+        form = _step_form(step, {})
+        form.is_valid()
+        add_action_errors(form, refusal)
+        application.refresh_from_db()
+        return _page(request, application, failed=step, failed_form=form, status=400)
+    application.refresh_from_db()
+    return render(
+        request,
+        "grants/manage_confirm.html",
+        {
+            "application": application,
+            "programme": application.programme,
+            "step": step,
+            "amount": amount,
+            "note": note,
+            "settled_before": settled_before,
+            "settled_after": settled_after,
+            "nav": "manage",
+        },
+    )
