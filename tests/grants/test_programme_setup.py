@@ -243,7 +243,7 @@ def test_the_command_creates_opens_and_closes_a_programme(nishi, talks, staff):
 
     with pytest.raises(CommandError, match="受付期間外です"):
         run("close", "--ward", "西区", "--year", "2022", "--name", "懇話会参加団体への補助")
-    with pytest.raises(CommandError, match="締切.*が過ぎています"):
+    with pytest.raises(CommandError, match=r"締切.*が過ぎています"):
         run("open", "--ward", "西区", "--year", "2022", "--name", "懇話会参加団体への補助")
     future = (timezone.localdate() + datetime.timedelta(days=40)).isoformat()
     run("open", "--ward", "西区", "--year", "2022", "--name", "懇話会参加団体への補助", "--closes", future)
