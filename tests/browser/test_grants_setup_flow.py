@@ -1,7 +1,6 @@
 """Ward staff create and open a grant round from their pages, in a browser, and the grants page, the project
 page and the ward report show the same money left. Screenshots at desktop and phone widths, axe clean."""
 
-
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
