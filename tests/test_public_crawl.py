@@ -60,6 +60,8 @@ GRANT_PLAN = "山田太郎の自宅を起点に危険箇所を歩く"
 BOOKING_PURPOSE = "田中三郎の米寿のお祝い"
 DECISION_CONDITIONS = "鈴木一郎あてに写真を送ること"
 SHORTFALL_REASON = f"鈴木一郎の判断で減額（{STAFF_PHONE}）"
+# 西区 No.2 has 54,000 yen left (the seed's 決算額 is the year's end): the decision states why it goes beyond.
+OVERDRAW_REASON = f"鈴木一郎が3月補正を確認（{STAFF_PHONE}）"
 
 SECRETS = [
     *RESIDENT.values(),
@@ -77,6 +79,7 @@ SECRETS = [
     BOOKING_PURPOSE,
     DECISION_CONDITIONS,
     SHORTFALL_REASON,
+    OVERDRAW_REASON,
 ]
 
 _NOISE = re.compile(r"[\s\-‐‑‒–—―−－ー]+")
@@ -199,7 +202,13 @@ def world(kumamoto, django_user_model):
     )
     grants.submit(actor=resident, application=application, now=GRANT_WINDOW)
     grants.start_review(actor=staff, application=application)
-    grants.decide(actor=staff, application=application, amount_yen=100_000, conditions=DECISION_CONDITIONS)
+    grants.decide(
+        actor=staff,
+        application=application,
+        amount_yen=100_000,
+        conditions=DECISION_CONDITIONS,
+        overdraw_reason=OVERDRAW_REASON,
+    )
     grants.report_results(actor=resident, application=application, expenses=[line(300_000)])
     grants.confirm_amount(actor=staff, application=application)
     grants.pay(actor=staff, application=application)

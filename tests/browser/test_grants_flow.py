@@ -45,6 +45,11 @@ def people(kumamoto, django_user_model):
         now + datetime.timedelta(days=60),
     )
     programme.save()
+    # At the start of its year: the seed's 決算額 is the year's end, grants included, and would leave
+    # only 54,000 yen for decisions (machi.ledger.queries.money_left).
+    from machi.ledger.actions import set_figures
+
+    set_figures(programme.project, actor=SYSTEM, reason="年度の初め", settled_yen=None)
     applicant = django_user_model.objects.create_user(
         "hanako@example.jp",
         "hanako@example.jp",
@@ -164,9 +169,16 @@ def test_apply_decide_report_confirm_and_pay(page, screenshot, site, viewport, p
     # Staff confirm the amount (the smaller of decided and recomputed) and pay.
     log_in(page, site, "nishi-staff")
     page.goto(site + f"/grants/manage/applications/{application.pk}/")
-    page.get_by_role("button", name="額を確定する").click()
+    # Each asks again, showing the amount, before it acts.
+    page.get_by_role("button", name="額を確定する（確認へ）").click()
+    expect(page.get_by_role("heading", name="この額で補助金の額を確定しますか")).to_be_visible()
+    check(page, screenshot, "7-confirm-amount", viewport)
+    page.get_by_role("button", name="170,000円で確定する").click()
     page.get_by_text("補助金の額を確定しました（170,000円）。").wait_for()
-    page.get_by_role("button", name="支払う").click()
+    page.get_by_role("button", name="支払う（確認へ）").click()
+    expect(page.get_by_role("heading", name="この額を支払いますか")).to_be_visible()
+    check(page, screenshot, "7-confirm-payment", viewport)
+    page.get_by_role("button", name="170,000円を支払う").click()
     page.get_by_text("170,000円を支払いました。").wait_for()
     check(page, screenshot, "7-paid", viewport)
 

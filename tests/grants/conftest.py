@@ -17,8 +17,23 @@ AFTER_WINDOW = datetime.datetime(2023, 2, 1, 0, 0, tzinfo=TZ)
 
 @pytest.fixture
 def grants(kumamoto):
-    """The FY2022 demo programmes, loaded through `machi demo`'s loader."""
-    return demo.load(actor=SYSTEM)
+    """The FY2022 demo programmes, loaded through `machi demo`'s loader, at the start of their year.
+
+    The seed's 決算額 is the year's end, grants paid included: these tests run the year's grants from
+    its start, so each programme's project has nothing settled yet and its money left is its budget.
+    `spent_before` gives a project settled spending again (tests/grants/test_money_left.py).
+    """
+    report = demo.load(actor=SYSTEM)
+    for programme in GrantProgramme.objects.select_related("project"):
+        spent_before(programme, None)
+    return report
+
+
+def spent_before(programme, settled_yen):
+    """Set the programme's project's 決算額 (through the ledger, as staff would)."""
+    from machi.ledger.actions import set_figures
+
+    set_figures(programme.project, actor=SYSTEM, reason="テストのための決算額", settled_yen=settled_yen)
 
 
 @pytest.fixture

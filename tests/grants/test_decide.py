@@ -52,7 +52,10 @@ def test_the_decided_total_never_exceeds_the_envelope(programme, model_track, st
         actions.decide(actor=staff, application=application, amount_yen=400_000)
     assert envelope_left_yen(programme) == 82_000
 
-    with pytest.raises(actions.EnvelopeExceeded, match="1,200,000円が交付決定済みで、残りは82,000円です"):
+    with pytest.raises(
+        actions.EnvelopeExceeded,
+        match="予算の残りは82,000円です（予算 1,282,000円 − 決算 0円 − 決定済みで未払い 1,200,000円 = 残り 82,000円）。400,000円は交付決定できません",
+    ):
         actions.decide(actor=staff, application=applications[3], amount_yen=400_000)
 
     actions.decide(actor=staff, application=applications[3], amount_yen=82_000)

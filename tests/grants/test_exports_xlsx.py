@@ -138,10 +138,12 @@ def test_the_totals_reconcile_with_the_database(pipeline, programme):
         if row[3] and row[0] is None
     }
     left = envelope_left_yen(programme)
-    assert notes["予算額（補正後）"] == programme.envelope_yen
-    # The withdrawn grant is released; the confirmed one holds its 確定額: 170,000 + 200,000.
-    assert notes["うち交付決定済み（確定後は確定額。取下げ・不交付を除く）"] == 370_000
-    assert notes["予算の残額"] == left == programme.envelope_yen - 370_000
+    assert notes["予算額（補正後、補正前は当初）"] == programme.envelope_yen
+    # The paid grant (170,000, 20,000 of it repaid) is in the project's 決算額; the withdrawn grant is
+    # released; the decided and unpaid one holds its 交付決定額, 200,000.
+    assert notes["事業の決算額（支払済みの補助金を含む。返還は差し引き済み）"] == 150_000
+    assert notes["交付決定済みで未払い（確定後は確定額。取下げ・不交付を除く）"] == 200_000
+    assert notes["予算の残額"] == left == programme.envelope_yen - 150_000 - 200_000
 
 
 def test_a_title_that_looks_like_a_formula_is_stored_as_text(pipeline, programme):

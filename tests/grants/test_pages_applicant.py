@@ -69,7 +69,7 @@ def test_the_programmes_of_the_year_by_ward_with_tracks_envelope_and_decided(
     assert "身近な課題解決対応 1/3 200,000円 千円未満切り捨て" in nishi
     assert "モデル事業 2/3 400,000円" in nishi
     envelope = programme.envelope_yen
-    assert f"{envelope:,}円" in nishi and "交付決定済み 200,000円" in nishi
+    assert f"{envelope:,}円" in nishi and "決定済みで未払い 200,000円" in nishi
     assert f"予算の残り {envelope - 200_000:,}円" in nishi
     assert "対象にならない経費 ： 飲食費 備品購入費" in nishi
 

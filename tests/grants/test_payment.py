@@ -10,11 +10,12 @@ from machi.grants import actions
 from machi.grants.models import Payment, Repayment
 from machi.ledger.models import FigureChange, Project
 
-NISHI_SETTLED = 1_228_000  # 西区 No.2 決算額 in the dataset
+# The grants fixture starts 西区 No.2 at the start of its year: nothing settled yet (―, counted as 0).
+NISHI_SETTLED = 0
 
 
 def settled(application) -> int:
-    return Project.objects.get(pk=application.programme.project_id).settled_yen
+    return Project.objects.get(pk=application.programme.project_id).settled_yen or 0
 
 
 def test_paying_adds_the_confirmed_amount_to_the_projects_settled_figure(
@@ -30,7 +31,7 @@ def test_paying_adds_the_confirmed_amount_to_the_projects_settled_figure(
     change = FigureChange.objects.filter(project_id=confirmed.programme.project_id).last()
     assert (change.stage, change.old_yen, change.new_yen, change.changed_by) == (
         "settled",
-        NISHI_SETTLED,
+        None,
         NISHI_SETTLED + 170_000,
         staff,
     )

@@ -18,7 +18,7 @@ PAYERS = 4
 )
 def test_simultaneous_payments_pay_once(confirmed, staff, ward_staff):
     payers = [staff] + [ward_staff(f"nishi-{n}", confirmed.programme.ward) for n in range(1, PAYERS)]
-    before = Project.objects.get(pk=confirmed.programme.project_id).settled_yen
+    before = Project.objects.get(pk=confirmed.programme.project_id).settled_yen or 0
     barrier = threading.Barrier(PAYERS)
     results: list = [None] * PAYERS
 

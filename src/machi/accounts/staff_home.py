@@ -15,7 +15,7 @@ and holds the accounts' own part (community groups waiting for review) and the y
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from machi.accounts.scope import staff_ward_ids
@@ -103,7 +103,7 @@ def account_tasks(user, now) -> list[StaffTask]:
 
 # --- The year's set-up ------------------------------------------------------------------------
 
-# Pages where staff set up a year, by URL name: a page not (yet) in this Machi is left out, not an error.
+# Pages where staff set up a year, by URL name.
 SETUP_PAGES = [
     ("ledger:manage_wards", _("事業計画を次の年度へ引き継ぐ")),
     ("grants:manage_programme_new", _("補助金の制度を作って受付を始める")),
@@ -118,14 +118,8 @@ class SetupLink:
 
 
 def setup_links(user) -> list[SetupLink]:
-    """The set-up pages that exist here, for ward staff and city administrators (no query beyond the scope's)."""
+    """The year's set-up pages, for ward staff and city administrators (no query beyond the scope's)."""
     wards = staff_ward_ids(user)
     if wards is not None and not wards:
         return []
-    links = []
-    for name, label in SETUP_PAGES:
-        try:
-            links.append(SetupLink(label, reverse(name)))
-        except NoReverseMatch:
-            continue
-    return links
+    return [SetupLink(label, reverse(name)) for name, label in SETUP_PAGES]

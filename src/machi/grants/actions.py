@@ -2,8 +2,8 @@
 
 Who may do what:
 - ward staff of the programme's ward (or a city administrator, or the operator at the
-  command line): programmes, tracks, categories, review, decision, rejection, the
-  confirmed amount, payment and repayment;
+  command line): programmes, tracks, categories, review, decision, rejection, sending a
+  result report back, the confirmed amount, payment and repayment;
 - a member of the applying group (its representative or a person on its list): drafts,
   submission, attachments, the result report, withdrawal.
 
@@ -45,8 +45,8 @@ from machi.grants.models import (
     Repayment,
 )
 from machi.grants.queries import eligible_expenses_yen, planned_grant_yen
-from machi.grants.rules import compute_grant
-from machi.ledger.queries import budget_of
+from machi.grants.rules import Rounding, compute_grant
+from machi.ledger.queries import budget_of, money_left
 
 Status = Application.Status
 
@@ -81,8 +81,32 @@ class ExpenseInput:
 # --- Programmes, tracks, categories (ward staff) ---------------------------------------------
 
 
+@dataclass(frozen=True)
+class TrackInput:
+    """One 区分 as a form or the command line gives it; `track` is the stored row it changes (None: new)."""
+
+    name: str
+    rate_numerator: int | None
+    rate_denominator: int | None
+    cap_yen: int | None
+    rounding: str = Rounding.FLOOR_1000
+    track: GrantTrack | None = None
+    delete: bool = False
+
+
+@dataclass(frozen=True)
+class CategoryInput:
+    """One 費目; `category` is the stored row it changes (None: new)."""
+
+    name: str
+    eligible: bool = True
+    category: ExpenseCategory | None = None
+    delete: bool = False
+
+
 def save_programme(*, actor, programme: GrantProgramme) -> GrantProgramme:
-    """Create or change a programme; its project must be the same ward's, of the same year.
+    """Create or change a programme; its project must be the same ward's, of the same year, budgeted,
+    and paid from by no other programme; its application period must run forwards.
 
     A programme belongs to its fiscal year and ward: once saved, neither changes (its applications,
     decisions and payments are that year's). It may move to another project of that year whose
@@ -102,6 +126,19 @@ def save_programme(*, actor, programme: GrantProgramme) -> GrantProgramme:
                 % {"name": stored.name, "year": wareki(stored.fiscal_year), "ward": stored.ward.name},
                 code="grants.programme_year_fixed",
             )
+        if not normalize(programme.name or ""):
+            raise GrantRefused(_("制度の名称を入力してください"))
+        programme.name = programme.name.strip()
+        if programme.opens_at is None or programme.closes_at is None:
+            raise GrantRefused(_("申請の受付開始と締切の日時を入力してください"))
+        if programme.opens_at >= programme.closes_at:
+            raise GrantRefused(
+                _("申請の受付開始（%(opens)s）が締切（%(closes)s）より前になるように入力してください")
+                % {
+                    "opens": dates.moment(timezone.localtime(programme.opens_at)),
+                    "closes": dates.moment(timezone.localtime(programme.closes_at)),
+                }
+            )
         project = programme.project
         if (
             project.programme.ward_id != programme.ward_id
@@ -116,6 +153,20 @@ def save_programme(*, actor, programme: GrantProgramme) -> GrantProgramme:
                     "year": programme.fiscal_year,
                 }
             )
+        if stored is None or stored.project_id != programme.project_id:
+            if budget_of(project) is None:
+                raise GrantRefused(
+                    _(
+                        "事業「%(project)s」には予算（当初予算・2月補正後）が計上されていないため、補助金を支出できません"
+                    )
+                    % {"project": project.name}
+                )
+            taken = GrantProgramme.objects.filter(project=project).exclude(pk=programme.pk).first()
+            if taken is not None:
+                raise GrantRefused(
+                    _("事業「%(project)s」からは、すでに補助金の制度「%(other)s」が支出しています")
+                    % {"project": project.name, "other": taken.name}
+                )
         if stored is not None and stored.project_id != programme.project_id:
             committed = Application.objects.filter(programme=stored).committed_yen()
             envelope = budget_of(project)
@@ -141,13 +192,45 @@ def save_programme(*, actor, programme: GrantProgramme) -> GrantProgramme:
     )
 
 
+TRACK_TERMS = ("rate_numerator", "rate_denominator", "cap_yen", "rounding")
+
+
 def save_track(*, actor, track: GrantTrack) -> GrantTrack:
+    """A 区分: a rate above 0 and at most 1, a cap in yen. Its terms are fixed once an application uses it."""
+
     def rate_is_a_fraction(track: GrantTrack, stored) -> None:
-        if not 0 < track.rate_numerator <= track.rate_denominator:
+        name = (track.name or "").strip()
+        if not normalize(name):
+            raise GrantRefused(_("区分名を入力してください"))
+        track.name = name
+        numerator, denominator = track.rate_numerator, track.rate_denominator
+        if numerator is None or denominator is None:
+            raise GrantRefused(
+                _("区分「%(track)s」: 補助率を分数で入力してください（例: 1/2）") % {"track": name}
+            )
+        if denominator <= 0:
+            raise GrantRefused(
+                _("区分「%(track)s」: 補助率の分母は1以上にしてください（%(numerator)s/%(denominator)s）")
+                % {"track": name, "numerator": numerator, "denominator": denominator}
+            )
+        if not 0 < numerator <= denominator:
             raise GrantRefused(
                 _("補助率は0より大きく1以下の分数で指定してください（%(numerator)s/%(denominator)s）")
-                % {"numerator": track.rate_numerator, "denominator": track.rate_denominator}
+                % {"numerator": numerator, "denominator": denominator}
             )
+        if track.cap_yen is None:
+            raise GrantRefused(_("区分「%(track)s」: 上限額（円）を入力してください") % {"track": name})
+        _require_yen(track.cap_yen, f"区分「{name}」の上限額")
+        if stored is not None and any(getattr(stored, f) != getattr(track, f) for f in TRACK_TERMS):
+            used = stored.applications.count()
+            if used:
+                raise GrantRefused(
+                    _(
+                        "区分「%(track)s」は申請 %(count)s件で使われているため、補助率・上限額・端数の扱いは"
+                        "変えられません。条件を変えるには新しい区分を作ってください"
+                    )
+                    % {"track": stored.name, "count": used}
+                )
 
     return audited_save(
         actor=actor,
@@ -158,13 +241,132 @@ def save_track(*, actor, track: GrantTrack) -> GrantTrack:
     )
 
 
+def delete_track(*, actor, track: GrantTrack) -> None:
+    """Remove a 区分 no application uses."""
+    _require_staff(actor, track.programme)
+    with transaction.atomic():
+        locked = GrantTrack.objects.select_for_update().select_related("programme").get(pk=track.pk)
+        used = locked.applications.count()
+        if used:
+            raise GrantRefused(
+                _("区分「%(track)s」は申請 %(count)s件で使われているため、削除できません")
+                % {"track": locked.name, "count": used}
+            )
+        before = {f: getattr(locked, f) for f in ("name", *TRACK_TERMS, "position")}
+        record(actor=actor, action="grants.delete_track", obj=locked.programme, before=before, after=None)
+        locked.delete()
+
+
 def save_category(*, actor, category: ExpenseCategory) -> ExpenseCategory:
+    """A 費目 and whether the grant pays towards it; that is fixed once an expense line uses it."""
+
+    def named_and_kept(category: ExpenseCategory, stored) -> None:
+        name = (category.name or "").strip()
+        if not normalize(name):
+            raise GrantRefused(_("費目の名前を入力してください"))
+        category.name = name
+        if stored is not None and stored.eligible != category.eligible and stored.lines.exists():
+            raise GrantRefused(
+                _("費目「%(category)s」は申請の経費で使われているため、補助対象かどうかは変えられません")
+                % {"category": stored.name}
+            )
+
     return audited_save(
         actor=actor,
         obj=category,
         action="grants.save_category",
         scope=lambda actor, category: _require_staff(actor, category.programme),
+        prepare=named_and_kept,
     )
+
+
+def delete_category(*, actor, category: ExpenseCategory) -> None:
+    """Remove a 費目 no expense line uses."""
+    _require_staff(actor, category.programme)
+    with transaction.atomic():
+        locked = ExpenseCategory.objects.select_for_update().select_related("programme").get(pk=category.pk)
+        if locked.lines.exists():
+            raise GrantRefused(
+                _("費目「%(category)s」は申請の経費で使われているため、削除できません")
+                % {"category": locked.name}
+            )
+        before = {"name": locked.name, "eligible": locked.eligible, "position": locked.position}
+        record(actor=actor, action="grants.delete_category", obj=locked.programme, before=before, after=None)
+        locked.delete()
+
+
+def set_up_programme(
+    *,
+    actor,
+    programme: GrantProgramme,
+    tracks: list[TrackInput],
+    categories: list[CategoryInput],
+) -> GrantProgramme:
+    """Create or change a programme with its 区分 and 費目 in one go, all or nothing (the staff's form,
+    `machi grants programme create`). Rows are kept in the order given; a row with `delete` goes."""
+    _require_staff(actor, programme)
+    with transaction.atomic():
+        save_programme(actor=actor, programme=programme)
+        position = 0
+        for row in tracks:
+            if row.delete:
+                if row.track is not None:
+                    delete_track(actor=actor, track=row.track)
+                continue
+            position += 1
+            track = row.track or GrantTrack(programme=programme)
+            track.name, track.rounding, track.position = row.name, row.rounding, position
+            track.rate_numerator, track.rate_denominator = row.rate_numerator, row.rate_denominator
+            track.cap_yen = row.cap_yen
+            save_track(actor=actor, track=track)
+        if not programme.tracks.exists():
+            raise GrantRefused(_("区分（補助率と上限額）を1つ以上登録してください"))
+        position = 0
+        for row in categories:
+            if row.delete:
+                if row.category is not None:
+                    delete_category(actor=actor, category=row.category)
+                continue
+            position += 1
+            category = row.category or ExpenseCategory(programme=programme)
+            category.name, category.eligible, category.position = row.name, row.eligible, position
+            save_category(actor=actor, category=category)
+    return programme
+
+
+def open_programme(*, actor, programme: GrantProgramme, closes_at=None, now=None) -> GrantProgramme:
+    """Open the application round now (until `closes_at`, or the period's own締切 if still ahead)."""
+    now = now or timezone.now()
+    closes = closes_at or programme.closes_at
+    if closes <= now:
+        raise GrantRefused(
+            _("締切（%(closes)s）が過ぎています。新しい締切を指定してください")
+            % {"closes": dates.moment(timezone.localtime(closes))}
+        )
+    if programme.is_open(now) and closes == programme.closes_at:
+        raise GrantRefused(
+            _("%(programme)sはすでに受付中です（%(closes)sまで）")
+            % {"programme": programme.name, "closes": dates.moment(timezone.localtime(closes))}
+        )
+    programme.opens_at = min(programme.opens_at, now)
+    programme.closes_at = closes
+    return save_programme(actor=actor, programme=programme)
+
+
+def close_programme(*, actor, programme: GrantProgramme, now=None) -> GrantProgramme:
+    """Close the application round early: its締切 becomes now."""
+    now = now or timezone.now()
+    if not programme.is_open(now):
+        raise GrantRefused(
+            _("%(programme)sは受付期間外です（%(opens)s〜%(closes)s）")
+            % {
+                "programme": programme.name,
+                "opens": dates.moment(timezone.localtime(programme.opens_at)),
+                "closes": dates.moment(timezone.localtime(programme.closes_at)),
+            }
+        )
+    programme.closes_at = now
+    return save_programme(actor=actor, programme=programme)
 
 
 # --- Applying (a member of the group) ------------------------------------------------------
@@ -418,13 +620,25 @@ def comment(*, actor, application: Application, note: str) -> ApplicationEvent:
 
 
 def decide(
-    *, actor, application: Application, amount_yen: int, conditions: str = "", now=None
+    *,
+    actor,
+    application: Application,
+    amount_yen: int,
+    conditions: str = "",
+    overdraw_reason: str = "",
+    now=None,
 ) -> Application:
-    """交付決定: an amount up to the computed grant, within what the programme's budget has left.
+    """交付決定: an amount up to the computed grant, within what the programme's project has left.
 
-    The programme row is locked before the decided total is summed, so two staff deciding
-    at once take turns: the second sees the first's decision, and is refused if the
-    envelope cannot hold both.
+    What is left is the ledger's one figure (`machi.ledger.queries.money_left`): the budget less the
+    project's 決算額 (grants paid included) less what is decided and not yet paid. A decision beyond
+    it is refused (`EnvelopeExceeded`, naming the figures) unless staff state why
+    (`overdraw_reason`): then it is taken, and the ledger keeps the reason (`state_overdraw`) for
+    `machi ledger check`.
+
+    The programme row is locked before the figures are summed, then the project's, so two staff
+    deciding at once take turns: the second sees the first's decision, and is refused if the
+    budget cannot hold both.
     """
     now = now or timezone.now()
     _require_staff(actor, application.programme)
@@ -449,29 +663,39 @@ def decide(
                 }
             )
         programme = locked.programme
-        # The project's row too, as the ledger's set_figures locks it: a budget cut and a decision take
-        # turns, and whichever comes second sees the other (hold_commitments, or this envelope).
+        # The project's row too, as the ledger's set_figures locks it: a budget cut, a payment posted to
+        # 決算額 and a decision take turns, and whichever comes second sees the other.
+        from machi.ledger.actions import state_overdraw
         from machi.ledger.models import Project
 
-        envelope = budget_of(Project.objects.select_for_update().get(pk=programme.project_id))
-        if envelope is None:
+        project = Project.objects.select_for_update(of=("self",)).get(pk=programme.project_id)
+        left = money_left(project)
+        if left.left_yen is None:
             raise GrantRefused(
                 _("事業「%(project)s」に予算が計上されていません") % {"project": programme.project.name}
             )
-        committed = Application.objects.filter(programme=programme).committed_yen()
-        if committed + amount_yen > envelope:
-            raise EnvelopeExceeded(
-                _(
-                    "%(programme)sの予算（%(envelope)s円）のうち%(committed)s円が交付決定済みで、"
-                    "残りは%(left)s円です。%(amount)s円は交付決定できません"
+        if amount_yen > left.left_yen:
+            if not normalize(overdraw_reason):
+                raise EnvelopeExceeded(
+                    _(
+                        "%(programme)sの予算の残りは%(left)s円です（%(breakdown)s）。"
+                        "%(amount)s円は交付決定できません。予算を超えて決定するには、その理由を入力してください"
+                    )
+                    % {
+                        "programme": programme.name,
+                        "left": f"{left.left_yen:,}",
+                        "breakdown": left.breakdown(),
+                        "amount": f"{amount_yen:,}",
+                    }
                 )
-                % {
-                    "programme": programme.name,
-                    "envelope": f"{envelope:,}",
-                    "committed": f"{committed:,}",
-                    "left": f"{envelope - committed:,}",
-                    "amount": f"{amount_yen:,}",
-                }
+            state_overdraw(
+                project,
+                actor=actor,
+                left=left,
+                adding_yen=amount_yen,
+                service=_("補助金「%(name)s」申請番号 %(number)s")
+                % {"name": programme.name, "number": locked.number},
+                reason=overdraw_reason,
             )
         locked.decided_yen, locked.computed_yen, locked.cap_yen = amount_yen, computed, locked.track.cap_yen
         locked.conditions = conditions.strip()
@@ -507,7 +731,12 @@ def reject(*, actor, application: Application, reason: str) -> Application:
 
 
 def confirm_amount(*, actor, application: Application, now=None) -> Application:
-    """額の確定: the smaller of the decided amount and the grant recomputed on the actual eligible expenses."""
+    """額の確定: the smaller of the decided amount and the grant recomputed on the actual eligible expenses.
+
+    The confirmed amount never exceeds the decided one (a database constraint too), so confirming
+    never takes more of the project's money left (`money_left`) than the decision did: it can only
+    give some back. No budget check is needed here.
+    """
     now = now or timezone.now()
     _require_staff(actor, application.programme)
     explained: list[str] = []
@@ -529,6 +758,31 @@ def confirm_amount(*, actor, application: Application, now=None) -> Application:
         to=Status.CONFIRMED,
         change=change,
         note=lambda: explained[0],
+    )
+
+
+def return_report(*, actor, application: Application, note: str) -> Application:
+    """Send a result report back to the group, naming what is missing; they report again.
+
+    The application goes back to 交付決定 (its decision stands, its money stays committed); the
+    note is kept in its history and mailed to the applicant. The lines they reported stay, for
+    the report form to start from.
+    """
+    _require_staff(actor, application.programme)
+    note = note.strip()
+    if not normalize(note):
+        raise GrantRefused(_("不足している内容を入力してください"))
+
+    def change(locked: Application) -> None:
+        locked.reported_at = None
+
+    return _transition(
+        actor=actor,
+        application=application,
+        allowed=(Status.REPORTED,),
+        to=Status.DECIDED,
+        note=note,
+        change=change,
     )
 
 

@@ -25,6 +25,7 @@ from machi.api_support import (
 from machi.core.errors import NotFound, Refused
 from machi.core.money import MAX_YEN
 from machi.grants.models import Application, GrantProgramme
+from machi.grants.queries import with_money_left
 from machi.grants.rules import compute_grant
 from machi.ledger.api import ward_in_query
 
@@ -63,6 +64,12 @@ class GrantProgrammeOut(Schema):
     opens_at: str = Field(description="申請の受付開始（ISO 8601、日本時間）")
     closes_at: str = Field(description="申請の受付締切（この時刻より前まで）")
     envelope: int | None = Field(description="交付の総額の上限（円）: 事業の2月補正後、なければ当初予算")
+    settled: int = Field(description="事業の決算額（円）: 支払済みの補助金を含み、返還を差し引いた額")
+    committed_unpaid: int = Field(description="交付決定済み（確定済み）でまだ支払っていない額（円）")
+    left: int | None = Field(
+        description="予算の残り（円）= envelope − settled − committed_unpaid。台帳の事業（/api/projects/{id}）の "
+        "money_left と同じ。null は予算なし、負は予算を超えて決定済み"
+    )
     tracks: list[GrantTrackOut]
     categories: list[ExpenseCategoryOut]
 
@@ -123,7 +130,9 @@ def list_programmes(request, year: YearFilter = None, ward: WardFilter = None):
         programmes = programmes.for_year(year)
     if ward is not None:
         programmes = programmes.in_ward(ward_in_query(ward))
-    return [_programme_out(p) for p in programmes.order_by("-fiscal_year", "ward__code", "id")]
+    return [
+        _programme_out(p) for p in with_money_left(programmes.order_by("-fiscal_year", "ward__code", "id"))
+    ]
 
 
 @router.post(
@@ -186,6 +195,9 @@ def _programme_out(programme: GrantProgramme) -> dict:
         "opens_at": local_iso(programme.opens_at),
         "closes_at": local_iso(programme.closes_at),
         "envelope": programme.envelope_yen,
+        "settled": programme.money.settled_yen,
+        "committed_unpaid": programme.money.unsettled_yen,
+        "left": programme.money.left_yen,
         "tracks": [
             {
                 "id": track.pk,

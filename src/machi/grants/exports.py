@@ -4,8 +4,8 @@ In the one XLSX style the ledger's and the reports' sheets share (`machi.core.xl
 title row, the unit, Japanese headers, amounts as numbers in 円 with `#,##0;"△"#,##0`,
 dates as dates, a total row.
 Values, never formulas; a text that a spreadsheet would run as a formula is stored as
-text. The totals are the database's: the column sums, and the envelope's use as
-`queries.envelope_left_yen` computes it.
+text. The totals are the database's: the column sums, and the money left as the ledger derives it
+(`machi.ledger.queries.money_left`: budget − 決算額 − decided and unpaid), the figure every page shows.
 """
 
 import datetime as dt
@@ -20,8 +20,8 @@ from machi.core.fiscal import wareki
 from machi.core.money import NONE_DISPLAY
 from machi.core.xlsx import COUNT_FORMAT, DATE_FORMAT, NUMBER_FORMAT, XLSX_TYPE
 from machi.grants.models import Application, ExpenseLine, GrantProgramme, Payment, Repayment
-from machi.grants.queries import envelope_left_yen
 from machi.grants.rules import compute_grant
+from machi.ledger.queries import stored_money_left
 
 __all__ = ["DATE_FORMAT", "XLSX_TYPE", "applications_xlsx", "payments_xlsx", "programmes_of"]
 
@@ -205,19 +205,17 @@ def applications_xlsx(programmes, stream) -> int:
     sheet.row += 1
     offset = 1 if wards else 0
     label_column, value_column = 4 + offset, _MONEY[2] + 1 + offset
+    lefts = stored_money_left(programme.project_id for programme in programmes)
     for programme in programmes:
-        envelope, left = programme.envelope_yen, envelope_left_yen(programme)
+        money = lefts[programme.project_id]
         prefix = f"{programme.ward.name} {programme.name}：" if len(programmes) > 1 else ""
-        sheet.note(
-            f"{prefix}予算額（補正後）", envelope, label_column=label_column, value_column=value_column
-        )
-        used = None if envelope is None else envelope - left
-        sheet.note(
-            f"{prefix}うち交付決定済み（確定後は確定額。取下げ・不交付を除く）",
-            used,
-            label_column=label_column,
-            value_column=value_column,
-        )
+        for label, value in (
+            ("予算額（補正後、補正前は当初）", money.budget_yen),
+            ("事業の決算額（支払済みの補助金を含む。返還は差し引き済み）", money.settled_yen),
+            ("交付決定済みで未払い（確定後は確定額。取下げ・不交付を除く）", money.unsettled_yen),
+        ):
+            sheet.note(f"{prefix}{label}", value, label_column=label_column, value_column=value_column)
+        left = money.left_yen
         sheet.note(f"{prefix}予算の残額", left, label_column=label_column, value_column=value_column)
     workbook.save(stream)
     return len(rows)

@@ -195,6 +195,12 @@ class DecideForm(NamedRequiredMessages, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("例：活動の写真を添えて実績報告をすること"),
     )
+    overdraw_reason = forms.CharField(
+        label=_("予算の残りを超えて決定する理由"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("予算の残りを超えるときだけ入力します。理由は台帳の点検（machi ledger check）に載ります"),
+    )
 
 
 class RejectForm(NamedRequiredMessages, forms.Form):
@@ -216,18 +222,146 @@ STAFF_FORMS = {
     "request_changes": NoteForm,
     "decide": DecideForm,
     "reject": RejectForm,
+    "return_report": NoteForm,
     "confirm": EmptyForm,
     "pay": EmptyForm,
     "repay": RepaymentForm,
 }
 
 # Which staff steps each status allows (the actions check again; this only decides what the page offers).
+# Steps that move money: a button press shows what will be recorded (run and rolled back) and asks
+# again; only the second form, which carries `confirmed=yes`, acts.
+CONFIRMED_STEPS = ("confirm", "pay")
+
 STAFF_STEPS = {
     Application.Status.SUBMITTED: ("review", "request_changes", "decide", "reject", "comment"),
     Application.Status.UNDER_REVIEW: ("request_changes", "decide", "reject", "comment"),
     Application.Status.CHANGES_REQUESTED: ("comment",),
     Application.Status.DECIDED: ("comment",),
-    Application.Status.REPORTED: ("confirm", "comment"),
+    Application.Status.REPORTED: ("confirm", "return_report", "comment"),
     Application.Status.CONFIRMED: ("pay", "comment"),
     Application.Status.PAID: ("repay", "comment"),
 }
+
+
+# --- Setting up a programme (ward staff) -------------------------------------------------------
+
+LOCAL_MOMENT = "%Y-%m-%dT%H:%M"
+
+
+class LocalMomentField(forms.DateTimeField):
+    """A local date and time (the browser's datetime-local input), read in Japan time."""
+
+    def __init__(self, **kwargs):
+        widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_MOMENT)
+        super().__init__(widget=widget, input_formats=[LOCAL_MOMENT, "%Y-%m-%d %H:%M", "%Y-%m-%d"], **kwargs)
+
+
+class ProgrammeSetupForm(NamedRequiredMessages, forms.Form):
+    """A programme's own fields; its ward and year are chosen before (the project list depends on them)."""
+
+    ward = forms.IntegerField(widget=forms.HiddenInput)
+    fiscal_year = forms.IntegerField(widget=forms.HiddenInput)
+    project = forms.ModelChoiceField(
+        label=_("補助金を支出する台帳の事業"),
+        queryset=None,
+        empty_label=_("選択してください"),
+        help_text=_(
+            "この区・年度の事業のうち、ほかの制度が使っていないもの。予算の残りが交付の上限になります"
+        ),
+    )
+    name = forms.CharField(
+        label=_("制度の名称"), max_length=200, help_text=_("例：地域コミュニティづくり支援補助金")
+    )
+    description = forms.CharField(
+        label=_("説明"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("申請する団体に見せる説明"),
+    )
+    opens_at = LocalMomentField(label=_("申請の受付開始"))
+    closes_at = LocalMomentField(label=_("申請の受付締切"), help_text=_("この日時より前まで受け付けます"))
+
+    def __init__(self, *args, projects, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["project"]
+        field.queryset = projects
+        field.label_from_instance = lambda project: (
+            gettext("No.%(no)s %(name)s（予算 %(budget)s円）")
+            % {
+                "no": project.no if project.no is not None else "－",
+                "name": project.name,
+                "budget": "―"
+                if (project.revised_yen if project.revised_yen is not None else project.initial_yen) is None
+                else f"{project.revised_yen if project.revised_yen is not None else project.initial_yen:,}",
+            }
+        )
+
+
+class TrackRowForm(forms.Form):
+    """One 区分: name, rate as a fraction, cap, rounding. A row left without a name is skipped."""
+
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(label=_("区分名"), max_length=100, required=False)
+    rate_numerator = forms.IntegerField(label=_("補助率（分子）"), required=False, min_value=0)
+    rate_denominator = forms.IntegerField(label=_("補助率（分母）"), required=False, min_value=0)
+    cap_yen = YenField(label=_("上限額（円）"), required=False)
+    rounding = forms.ChoiceField(label=_("端数の扱い"), choices=(), required=False)
+    delete = forms.BooleanField(label=_("削除"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from machi.grants.models import GrantTrack
+
+        super().__init__(*args, **kwargs)
+        self.fields["rounding"].choices = GrantTrack.ROUNDING_CHOICES
+
+
+class CategoryRowForm(forms.Form):
+    """One 費目 and whether the grant pays towards it. A row left without a name is skipped."""
+
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(label=_("費目"), max_length=100, required=False)
+    eligible = forms.BooleanField(label=_("補助対象"), required=False)
+    delete = forms.BooleanField(label=_("削除"), required=False)
+
+
+class SetupRowsFormSet(forms.BaseFormSet):
+    """Rows that start filled in (the usual 費目, the stored 区分) count even when left as they were."""
+
+    def get_form_kwargs(self, index):
+        return {"empty_permitted": False}
+
+
+def setup_formsets(data, *, programme=None, default_categories=()):
+    """The 区分 and 費目 rows: the stored ones (or, for a new programme, the usual 費目), then empty rows."""
+    from machi.grants.rules import Rounding
+
+    if programme is not None:
+        tracks = [
+            {
+                "id": t.pk,
+                "name": t.name,
+                "rate_numerator": t.rate_numerator,
+                "rate_denominator": t.rate_denominator,
+                "cap_yen": t.cap_yen,
+                "rounding": t.rounding,
+            }
+            for t in programme.tracks.all()
+        ]
+        categories = [{"id": c.pk, "name": c.name, "eligible": c.eligible} for c in categories_of(programme)]
+    else:
+        tracks = []
+        categories = [{"name": name, "eligible": eligible} for name, eligible in default_categories]
+    track_rows = forms.formset_factory(
+        TrackRowForm, formset=SetupRowsFormSet, extra=0, max_num=20, absolute_max=20
+    )
+    category_rows = forms.formset_factory(
+        CategoryRowForm, formset=SetupRowsFormSet, extra=0, max_num=MAX_ROWS, absolute_max=MAX_ROWS
+    )
+    blank_track = {"rounding": Rounding.FLOOR_1000}
+    tracks += [dict(blank_track) for _ in range(2 if not tracks else 1)]
+    categories += [{"eligible": True} for _ in range(2)]
+    return (
+        track_rows(data, prefix="tracks", initial=tracks),
+        category_rows(data, prefix="categories", initial=categories),
+    )

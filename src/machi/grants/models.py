@@ -1,9 +1,11 @@
 """Community grants (地域コミュニティづくり支援補助金): programmes, tracks, applications and their money.
 
 A programme belongs to one ledger project, whose revised budget (2月補正後, else 当初) is
-the envelope: the grants committed to applications never exceed it (`actions.decide`
-checks this with the programme row locked). Payments and repayments post to the
-project's settled figure (決算額) through the ledger, so its history names each grant.
+the envelope. What is left of it is the ledger's one figure (`machi.ledger.queries.money_left`:
+the budget less the project's 決算額 less the grants decided and not yet paid); a decision
+beyond it is refused unless staff state why (`actions.decide`, with the programme and project
+rows locked). Payments and repayments post to the project's settled figure (決算額) through the
+ledger, so its history names each grant.
 
 Money is integer yen (fields end in `_yen`). What must never be violated is a database
 constraint: non-negative amounts, confirmed ≤ decided ≤ the computed grant ≤ the cap,

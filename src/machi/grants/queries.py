@@ -65,29 +65,39 @@ def planned_grant_yen(application) -> int:
 
 
 def envelope_left_yen(programme) -> int | None:
-    """What the envelope still holds for new decisions (None: the project has no budget at all)."""
-    from machi.grants.models import Application
+    """What the programme's project still holds for new decisions: the ledger's one figure
+    (`machi.ledger.queries.money_left`: budget − 決算額 − decided and unpaid). None: no budget at all."""
+    from machi.ledger.queries import stored_money_left
 
-    envelope = programme.envelope_yen
-    if envelope is None:
-        return None
-    return envelope - Application.objects.filter(programme=programme).committed_yen()
+    return stored_money_left([programme.project_id])[programme.project_id].left_yen
 
 
 # --- For the pages ---------------------------------------------------------------------------
 
 
 def with_committed_yen(programmes):
-    """Programmes annotated with `committed_yen`: what their decisions hold of the envelope, in one query."""
+    """Programmes annotated with `committed_yen` (what their decisions hold: 確定額 once confirmed, else
+    交付決定額) and `paid_committed_yen` (the part of it paid, so already in the project's 決算額): one query."""
     from machi.grants.models import Application
 
+    committed = Coalesce(F("applications__confirmed_yen"), F("applications__decided_yen"))
     return programmes.annotate(
-        committed_yen=Sum(
-            Coalesce(F("applications__confirmed_yen"), F("applications__decided_yen")),
-            filter=Q(applications__status__in=Application.COMMITTED),
-            default=0,
-        )
+        committed_yen=Sum(committed, filter=Q(applications__status__in=Application.COMMITTED), default=0),
+        paid_committed_yen=Sum(committed, filter=Q(applications__status=Application.Status.PAID), default=0),
     )
+
+
+def with_money_left(programmes) -> list:
+    """The programmes (a list), each with `money` (its project's `MoneyLeft`, the ledger's one figure)
+    and `committed_yen`: two queries and one per service that holds money on projects, however many."""
+    from machi.ledger.queries import money_left_of
+
+    programmes = list(with_committed_yen(programmes))
+    lefts = money_left_of([programme.project for programme in programmes])
+    for programme in programmes:
+        programme.money = lefts[programme.project_id]
+        programme.left_yen = programme.money.left_yen
+    return programmes
 
 
 def budget_commitments(project_ids) -> list:
@@ -110,15 +120,17 @@ def budget_commitments(project_ids) -> list:
             committed_yen=int(programme.committed_yen),
             fiscal_year=programme.fiscal_year,
             ward_id=programme.ward_id,
+            settled_yen=int(programme.paid_committed_yen),
         )
         for programme in programmes.order_by("project_id", "id")
     ]
 
 
 def programme_totals(programme) -> dict:
-    """The staff's figures against the envelope: decided, confirmed, paid (less repayments), what is left.
+    """The staff's figures against the envelope: decided, confirmed, paid (less repayments), and what is
+    left (`money`, `remaining`: the ledger's `money_left` of the project, the one figure every page shows).
 
-    Two queries, however many applications.
+    Three queries (one the ledger's ask of the services), however many applications.
     """
     from machi.grants.models import Application, Repayment
 
@@ -136,16 +148,20 @@ def programme_totals(programme) -> dict:
     repaid = Repayment.objects.filter(application__programme=programme).aggregate(
         total=Sum("amount_yen", default=0)
     )["total"]
+    from machi.ledger.queries import money_left
+
     envelope = programme.envelope_yen
+    left = money_left(programme.project)  # the project as the caller loaded it, with the programme
     return {
         "envelope": envelope,
+        "money": left,
         "decided": int(totals["decided"]),
         "committed": int(totals["committed"]),
         "confirmed": int(totals["confirmed"]),
         "paid": int(totals["paid"]),
         "repaid": int(repaid),
         "paid_net": int(totals["paid"]) - int(repaid),
-        "remaining": None if envelope is None else envelope - int(totals["committed"]),
+        "remaining": left.left_yen,
     }
 
 

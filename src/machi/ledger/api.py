@@ -35,7 +35,7 @@ from machi.core.errors import NotFound
 from machi.core.text import normalize
 from machi.ledger.actions import set_figures
 from machi.ledger.models import Pillar, Programme, Project, Ward
-from machi.ledger.queries import PublicChange, Totals, public_history, ward_named
+from machi.ledger.queries import PublicChange, Totals, money_left, public_history, ward_named
 
 router = Router(tags=["ledger"])
 
@@ -139,6 +139,13 @@ class OutcomeOut(Schema):
 
 class ProjectDetailOut(ProjectOut):
     history: list[FigureChangeOut] = Field(description="金額の変更履歴（古い順、追記のみ）")
+    committed_unpaid: int = Field(
+        description="補助金などのサービスが決定済みで、まだ支払っていない（決算額に入っていない）額（円）"
+    )
+    money_left: Yen = Field(
+        description="予算の残り（円）=（2月補正後、なければ当初予算）− 決算額 − committed_unpaid。"
+        "補助金のページ・API と同じ額。null は予算なし、負は予算を超えて決定済み"
+    )
     outcomes: list[OutcomeOut] = Field(description="サービスが計上した成果（期間ごと。再計上で置き換わる）")
 
 
@@ -285,8 +292,11 @@ def _not_found(project_id: int) -> NotFound:
 def _project_detail_out(project: Project) -> dict:
     history = public_history(project)
     outcomes = project.outcomes.order_by("source", "period_start", "period_end", "id")
+    left = money_left(project)
     return {
         **_project_out(project),
+        "committed_unpaid": left.unsettled_yen,
+        "money_left": left.left_yen,
         "history": [_change_out(c) for c in history],
         "outcomes": [_outcome_out(o) for o in outcomes],
     }

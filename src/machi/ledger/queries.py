@@ -285,6 +285,8 @@ class Commitment:
     `fiscal_year` and `ward_id` are the year and ward the service's record belongs to, so the
     project must stay in them; `committed_yen` is the money decided against the project's
     budget (0 where nothing is decided yet), `what` says which money that is (交付決定済み).
+    `settled_yen` is the part of `committed_yen` the service has already posted to the project's
+    settled figure (a grant paid): `money_left` counts it there, not twice.
     """
 
     project_id: int
@@ -293,6 +295,12 @@ class Commitment:
     committed_yen: int
     fiscal_year: int
     ward_id: int
+    settled_yen: int = 0
+
+    @property
+    def unsettled_yen(self) -> int:
+        """Decided and not yet in the project's 決算額 (decided or confirmed, not paid)."""
+        return max(self.committed_yen - self.settled_yen, 0)
 
     @property
     def label(self) -> str:
@@ -323,6 +331,74 @@ def commitments_of(projects: Iterable) -> dict[int, list[Commitment]]:
 def budget_of(project) -> int | None:
     """The budget services spend within: the 2月補正後 where set, else the 当初予算 (None: not budgeted)."""
     return project.revised_yen if project.revised_yen is not None else project.initial_yen
+
+
+@dataclass(frozen=True)
+class MoneyLeft:
+    """What a project's budget still holds: the one figure every page, report and the API show as 残り.
+
+    残り = budget (2月補正後, else 当初予算) − 決算額 (what is already spent, services' payments
+    included, repayments taken off) − what services have decided and not yet paid. `left_yen` is
+    None where the project has no budget at all (―); it is negative where the project is overdrawn.
+    """
+
+    project_id: int
+    budget_yen: int | None
+    settled_yen: int
+    unsettled_yen: int
+
+    @property
+    def left_yen(self) -> int | None:
+        if self.budget_yen is None:
+            return None
+        return self.budget_yen - self.settled_yen - self.unsettled_yen
+
+    @property
+    def overdrawn(self) -> bool:
+        return self.left_yen is not None and self.left_yen < 0
+
+    def breakdown(self) -> str:
+        """「予算 1,282,000円 − 決算 1,228,000円 − 決定済みで未払い 0円 = 残り 54,000円」"""
+        return _(
+            "予算 %(budget)s円 − 決算 %(settled)s円 − 決定済みで未払い %(unsettled)s円 = 残り %(left)s円"
+        ) % {
+            "budget": "―" if self.budget_yen is None else f"{self.budget_yen:,}",
+            "settled": f"{self.settled_yen:,}",
+            "unsettled": f"{self.unsettled_yen:,}",
+            "left": "―" if self.left_yen is None else f"{self.left_yen:,}",
+        }
+
+
+def money_left_of(
+    projects: Iterable, commitments: dict[int, list[Commitment]] | None = None
+) -> dict[int, MoneyLeft]:
+    """Each project's `MoneyLeft`, by id, from the figures the projects hold in memory: one call of
+    each service's hook whatever the number of projects (none if `commitments` is given)."""
+    projects = [p for p in projects if p.pk is not None]
+    if commitments is None:
+        commitments = commitments_of(projects)
+    return {
+        project.pk: MoneyLeft(
+            project_id=project.pk,
+            budget_yen=budget_of(project),
+            settled_yen=project.settled_yen or 0,
+            unsettled_yen=sum(c.unsettled_yen for c in commitments.get(project.pk, ())),
+        )
+        for project in projects
+    }
+
+
+def money_left(project) -> MoneyLeft:
+    """One project's `MoneyLeft` (see `money_left_of`), from the figures the instance holds."""
+    return money_left_of([project])[project.pk]
+
+
+def stored_money_left(project_ids: Iterable[int]) -> dict[int, MoneyLeft]:
+    """`money_left_of` the projects as stored now (by id): one query more, for a caller whose instances
+    may be older than a payment posted since (an export, a form's hint)."""
+    from machi.ledger.models import Project
+
+    return money_left_of(Project.objects.filter(pk__in=list(project_ids)))
 
 
 @dataclass(frozen=True)
@@ -390,35 +466,66 @@ def ledger_check(fiscal_year: int, *, with_reasons: bool = False) -> dict[str, l
     everything = list(Project.objects.filter(programme__in=chosen).order_by("position", "no", "id"))
     for project in everything:
         projects[project.programme_id].append(project)
-    short = stated_shortfalls(everything)
+    commitments = commitments_of(everything)
+    short = stated_shortfalls(everything, commitments)
+    overdrawn = stated_overdraws(everything, commitments, besides=short)
     return {
         programme.ward.name: programme_check(
-            programme, projects[programme.pk], shortfalls=short, with_reasons=with_reasons
+            programme,
+            projects[programme.pk],
+            shortfalls=short,
+            overdrawn=overdrawn,
+            with_reasons=with_reasons,
         )
         for programme in chosen
     }
 
 
-def stated_shortfalls(projects) -> dict[int, tuple[Shortfall, str | None]]:
+def stated_shortfalls(projects, commitments=None) -> dict[int, tuple[Shortfall, str | None]]:
     """The projects whose budget is below what services have committed, each with the latest reason
     stated for it (None: none stated). One query, and one per service that holds money on projects."""
-    from machi.ledger.models import BudgetShortfall
-
-    found = shortfalls_of(projects)
+    found = shortfalls_of(projects, commitments)
     if not found:
         return {}
+    reasons = _latest_reasons([s.project.pk for s in found])
+    return {s.project.pk: (s, reasons.get(s.project.pk)) for s in found}
+
+
+def stated_overdraws(projects, commitments=None, *, besides=()) -> dict[int, tuple[MoneyLeft, str | None]]:
+    """The projects a service spends from whose money left (`money_left`) is below zero, each with the
+    latest reason stated for it (a decision taken beyond what was left says why; None: none stated).
+    Projects in `besides` (already listed as below their commitments) are left out."""
+    projects = list(projects)
+    if commitments is None:
+        commitments = commitments_of(projects)
+    lefts = money_left_of([p for p in projects if p.pk in commitments], commitments)
+    found = {pk: left for pk, left in lefts.items() if left.overdrawn and pk not in besides}
+    if not found:
+        return {}
+    reasons = _latest_reasons(list(found))
+    return {pk: (left, reasons.get(pk)) for pk, left in found.items()}
+
+
+def _latest_reasons(project_ids) -> dict[int, str]:
+    from machi.ledger.models import BudgetShortfall
+
     reasons: dict[int, str] = {}
     for project_id, reason in (
-        BudgetShortfall.objects.filter(project__in=[s.project.pk for s in found])
+        BudgetShortfall.objects.filter(project__in=project_ids)
         .order_by("stated_at", "id")
         .values_list("project_id", "reason")
     ):
         reasons[project_id] = reason  # the latest wins
-    return {s.project.pk: (s, reasons.get(s.project.pk)) for s in found}
+    return reasons
 
 
 def programme_check(
-    programme, projects, *, shortfalls: dict | None = None, with_reasons: bool = False
+    programme,
+    projects,
+    *,
+    shortfalls: dict | None = None,
+    overdrawn: dict | None = None,
+    with_reasons: bool = False,
 ) -> list[CheckFinding]:
     """The data checks of one ward-year, on its projects already in memory (no query):
 
@@ -426,7 +533,9 @@ def programme_check(
     - a settled figure above its revised budget (allowed: transfers happen; flagged);
     - a settled figure with no revised budget;
     - a budget below what services have committed against it, with the reason stated for it
-      (`shortfalls`, from `stated_shortfalls`; not checked where not given).
+      (`shortfalls`, from `stated_shortfalls`; not checked where not given);
+    - a project overdrawn by what services decided (its money left below zero), with the reason
+      stated for the decision (`overdrawn`, from `stated_overdraws`; not checked where not given).
 
     The reports publish these findings, so the reason staff typed for a shortfall is given only
     `with_reasons` (`machi ledger check`); the public is told that one was recorded.
@@ -484,6 +593,24 @@ def programme_check(
                         "budget": "―" if shortfall.budget_yen is None else f"{shortfall.budget_yen:,}",
                         "committed": f"{shortfall.committed_yen:,}",
                         "what": "、".join(c.label for c in shortfall.commitments if c.committed_yen),
+                        "reason": _shortfall_reason(reason, with_reasons),
+                    },
+                )
+            )
+    for project in projects:
+        if overdrawn and project.pk in overdrawn:
+            left, reason = overdrawn[project.pk]
+            found.append(
+                CheckFinding(
+                    ward,
+                    "overdrawn",
+                    _(
+                        "No.%(no)s %(project)s: 決定済みの額が予算の残りを超えています（%(breakdown)s）。%(reason)s"
+                    )
+                    % {
+                        "no": project.no or "－",
+                        "project": project.name,
+                        "breakdown": left.breakdown(),
                         "reason": _shortfall_reason(reason, with_reasons),
                     },
                 )

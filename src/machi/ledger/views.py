@@ -14,7 +14,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from machi.core.fiscal import fiscal_year_bounds, fiscal_year_of, wareki
 from machi.ledger.models import Outcome, Programme, Project
-from machi.ledger.queries import city_years, pillar_sheet, public_history
+from machi.ledger.queries import city_years, money_left, pillar_sheet, public_history
 
 
 def index(request):
@@ -66,6 +66,7 @@ def project_page(request, project_id: int):
             "programme": project.programme,
             "ward": project.programme.ward,
             "history": public_history(project),
+            "money_left": money_left(project),
             "outcome_periods": outcome_periods(project),
         },
     )

@@ -19,12 +19,16 @@ from machi.ledger.queries import (
     MONEY_FIELDS,
     CheckFinding,
     CityYear,
+    MoneyLeft,
     PillarGroup,
     Totals,
     WardYear,
     city_years,
+    commitments_of,
+    money_left_of,
     pillar_sheet,
     programme_check,
+    stated_overdraws,
     stated_shortfalls,
     sum_or_none,
 )
@@ -45,6 +49,13 @@ class WardReport:
     groups: list[PillarGroup]
     totals: Totals
     findings: list[CheckFinding]
+    # The projects a service (a grant programme …) spends from, each with its money left: the same
+    # figure as the service's pages and the project page (`machi.ledger.queries.money_left`).
+    money_left: dict[int, MoneyLeft] = field(default_factory=dict)
+
+    @property
+    def service_projects(self) -> list[tuple[Project, MoneyLeft]]:
+        return [(p, self.money_left[p.pk]) for p in self.projects if p.pk in self.money_left]
 
     @property
     def ward(self) -> Ward:
@@ -109,8 +120,16 @@ def ward_report(programme: Programme) -> WardReport:
     holds money on projects (`stated_shortfalls`)."""
     ordered, totals = pillar_sheet(programme)
     projects = [project for group in ordered for project in group.projects]
-    findings = programme_check(programme, projects, shortfalls=stated_shortfalls(projects))
-    return WardReport(programme, ordered, totals, findings)
+    commitments = commitments_of(projects)
+    short = stated_shortfalls(projects, commitments)
+    findings = programme_check(
+        programme,
+        projects,
+        shortfalls=short,
+        overdrawn=stated_overdraws(projects, commitments, besides=short),
+    )
+    served = [project for project in projects if project.pk in commitments]
+    return WardReport(programme, ordered, totals, findings, money_left_of(served, commitments))
 
 
 # The city: the wards side by side

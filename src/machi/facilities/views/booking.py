@@ -12,7 +12,6 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from machi.accounts.forms import add_action_errors
 from machi.accounts.models import CommunityGroup
 from machi.audit.actions import record_view
+from machi.core.preview import rolled_back
 from machi.facilities import actions, ical, queries
 from machi.facilities.forms import BookingForm, CancelForm, FreeRoomSearchForm, parse_day, parse_month
 from machi.facilities.models import Centre, ClosedDay, Reservation, Room
@@ -194,10 +194,7 @@ def preview_booking(make_booking: Callable[[], Reservation]) -> Reservation:
     status shown are the ones it will record. Nothing stays written, and no mail goes out:
     Django drops the on-commit callbacks of a transaction that is rolled back.
     """
-    with transaction.atomic():
-        reservation = make_booking()
-        transaction.set_rollback(True)
-    return reservation
+    return rolled_back(make_booking)
 
 
 def booking_steps(request, form, make_booking, *, template: str, review_template: str, context: dict):

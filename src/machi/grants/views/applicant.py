@@ -5,6 +5,8 @@ quote API); without scripts, 「補助金の額を計算する」 asks the serve
 rule (`grants.rules.compute_grant`). Either way the figure is the server's.
 """
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,7 +15,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from machi.accounts.forms import add_action_errors
 from machi.accounts.models import CommunityGroup
@@ -49,14 +50,15 @@ def index(request):
         GrantProgramme.objects.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
     )
     year = _year(request.GET.get("year"), years)
-    programmes = queries.with_committed_yen(
-        GrantProgramme.objects.for_year(year).with_details().prefetch_related("categories")
-    ).order_by("ward__code", "id")
+    programmes = queries.with_money_left(
+        GrantProgramme.objects.for_year(year)
+        .with_details()
+        .prefetch_related("categories")
+        .order_by("ward__code", "id")
+    )
     now = timezone.now()
     for programme in programmes:
         programme.open_now = programme.is_open(now)
-        envelope = programme.envelope_yen
-        programme.left_yen = None if envelope is None else envelope - programme.committed_yen
     return render(
         request,
         "grants/index.html",
@@ -206,6 +208,7 @@ def _budget_page(request, programme, groups, *, application):
             "quote": quote,
             "eligible_ids": ",".join(str(c.pk) for c in categories if c.eligible),
             "categories": categories,
+            "envelope_left": queries.envelope_left_yen(programme),
             "nav": "mine",
         },
     )
@@ -268,6 +271,7 @@ def application_facts(application) -> dict:
     actual = [line for line in expenses if line.phase == ACTUAL]
     events = list(application.events.select_related("actor"))
     requests = [e for e in events if e.to_status == Status.CHANGES_REQUESTED and not e.is_comment]
+    returned = [e for e in events if (e.from_status, e.to_status) == (Status.REPORTED, Status.DECIDED)]
     return {
         "application": application,
         "programme": application.programme,
@@ -277,10 +281,25 @@ def application_facts(application) -> dict:
         "actual_quote": _quote(application.track, actual) if actual else None,
         "events": events,
         "change_request": requests[-1] if requests else None,
+        # The last time staff sent the result report back, while it waits for the group's new report.
+        "report_returned": returned[-1] if returned and application.status == Status.DECIDED else None,
         "attachments": application.attachments.defer("content"),
         "payment": getattr(application, "payment", None) if application.status == Status.PAID else None,
         "repayments": application.repayments.all(),
     }
+
+
+def post_only(view):
+    """A step taken with a button (POST). Its address followed or reloaded (GET) goes to the
+    application's page, where the button is, never to an empty 405."""
+
+    @wraps(view)
+    def checked(request, application_id: int, *args, **kwargs):
+        if request.method != "POST":
+            return redirect("grants:application", application_id=application_id)
+        return view(request, application_id, *args, **kwargs)
+
+    return checked
 
 
 def _member_step(request, application_id: int, name: str, form, run):
@@ -300,7 +319,7 @@ def _member_step(request, application_id: int, name: str, form, run):
 
 
 @login_required
-@require_POST
+@post_only
 def submit(request, application_id: int):
     def run(application, data):
         actions.submit(actor=request.user, application=application)
@@ -310,7 +329,7 @@ def submit(request, application_id: int):
 
 
 @login_required
-@require_POST
+@post_only
 def withdraw(request, application_id: int):
     def run(application, data):
         actions.withdraw(actor=request.user, application=application, reason=data["note"])
@@ -321,7 +340,7 @@ def withdraw(request, application_id: int):
 
 
 @login_required
-@require_POST
+@post_only
 def comment(request, application_id: int):
     def run(application, data):
         actions.comment(actor=request.user, application=application, note=data["note"])
@@ -333,7 +352,7 @@ def comment(request, application_id: int):
 # A 5 MB file and the form around it; larger bodies are refused before they are read.
 @max_body(MAX_ATTACHMENT_BYTES + 64 * 1024)
 @login_required
-@require_POST
+@post_only
 def attach(request, application_id: int):
     """Add a file; the action reads its type from its first bytes and checks its size."""
 
@@ -396,8 +415,10 @@ def report(request, application_id: int):
     data = request.POST if request.method == "POST" else None
     categories = categories_of(application.programme)
     # The report starts from the budget: most lines are spent as planned, and a person changes the amounts.
-    planned = list(application.expenses.filter(phase=PLANNED).select_related("category"))
-    formset = _formset(request, data, step, prefix="actual", categories=categories, lines=planned)
+    # A report sent back starts from what the group reported.
+    reported = list(application.expenses.filter(phase=ACTUAL).select_related("category"))
+    start = reported or list(application.expenses.filter(phase=PLANNED).select_related("category"))
+    formset = _formset(request, data, step, prefix="actual", categories=categories, lines=start)
     form = ReportForm(data)
     quote = None
     if step in ("save", "recalculate") and form.is_valid() and formset.is_valid():

@@ -28,6 +28,7 @@ from machi.ledger.actions.commitments import (
     hold_commitments,
     keep_services_in_place,
     preview_commitments,
+    state_overdraw,
 )
 from machi.ledger.actions.figures import (
     ATTRIBUTE_LABELS,
@@ -85,5 +86,6 @@ __all__ = [
     "save_project",
     "save_ward",
     "set_figures",
+    "state_overdraw",
     "tag_project",
 ]

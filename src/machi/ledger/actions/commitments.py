@@ -7,6 +7,9 @@ The services say what they hold through their AppConfig's `budget_commitments` h
 - A budget (2月補正後, else 当初予算) changed to below what services have committed against the
   project is refused (`BelowCommitments`, 400), unless the change states why: then it is accepted,
   the reason is kept (`BudgetShortfall`) and audited, and `machi ledger check` lists the project.
+- A service's decision beyond what the project has left (`machi.ledger.queries.money_left`) is
+  refused by the service unless staff state why: `state_overdraw` keeps the reason
+  (`BudgetShortfall`), audits it, and `machi ledger check` lists the project while it is overdrawn.
 - A project a service's record belongs to stays in that record's ward and fiscal year: moving the
   project to another ward-year programme, or changing its programme's year or ward, is refused
   (`ServiceInAnotherYear`, 400).
@@ -22,7 +25,7 @@ from machi.core.errors import Refused
 from machi.core.fiscal import wareki
 from machi.core.text import normalize
 from machi.ledger.models import BudgetShortfall, Programme, Project
-from machi.ledger.queries import Shortfall, budget_of, commitments_of, shortfalls_of
+from machi.ledger.queries import MoneyLeft, Shortfall, budget_of, commitments_of, shortfalls_of
 
 
 class BelowCommitments(Refused):
@@ -80,6 +83,49 @@ def hold_commitments(projects: Iterable[Project], *, actor, reason: str = "") ->
             },
         )
     return found
+
+
+def state_overdraw(project: Project, *, actor, left: MoneyLeft, adding_yen: int, service: str, reason: str):
+    """A service decides `adding_yen` beyond what `project` has left (`money_left`), and says why.
+
+    The reason is kept (`BudgetShortfall`: the budget, and what is settled and committed after the
+    decision) and audited, and `machi ledger check` lists the project while it stays overdrawn. Runs
+    inside the service's transaction, on the project row it has locked; the service refuses a decision
+    with no reason before calling this.
+    """
+    reason = reason.strip()
+    if not normalize(reason):
+        raise Refused(_("予算の残りを超えて決定する理由を入力してください"))
+    committed = left.settled_yen + left.unsettled_yen + adding_yen
+    what = _("%(service)s：予算の残り %(left)s円に %(adding)s円を決定（%(breakdown)s）") % {
+        "service": service,
+        "left": "―" if left.left_yen is None else f"{left.left_yen:,}",
+        "adding": f"{adding_yen:,}",
+        "breakdown": left.breakdown(),
+    }
+    kept = BudgetShortfall.objects.create(
+        project=project,
+        budget_yen=left.budget_yen,
+        committed_yen=committed,
+        commitments=what,
+        reason=reason,
+        stated_by=actor_user(actor),
+    )
+    record(
+        actor=actor,
+        action="ledger.decided_beyond_money_left",
+        obj=project,
+        before=None,
+        after={
+            "budget_yen": left.budget_yen,
+            "settled_yen": left.settled_yen,
+            "unsettled_yen": left.unsettled_yen,
+            "adding_yen": adding_yen,
+            "service": service,
+            "reason": reason,
+        },
+    )
+    return kept
 
 
 def preview_commitments(project: Project, figures: dict[str, int | None], *, reason: str = "") -> None:
