@@ -13,12 +13,13 @@ a reason on every rejection and repayment, one payment per application.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from machi.accounts.models import CommunityGroup
-from machi.core.fiscal import wareki
+from machi.core.fiscal import fiscal_year_label
 from machi.core.models import AppendOnlyError, AppendOnlyModel  # noqa: F401  (AppendOnlyError re-exported)
+from machi.core.money import format_yen
 from machi.grants.queries import ApplicationQuerySet, GrantProgrammeQuerySet
 from machi.grants.rules import Rounding
 
@@ -61,7 +62,7 @@ class GrantProgramme(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{wareki(self.fiscal_year)} {self.ward.name} {self.name}"
+        return f"{fiscal_year_label(self.fiscal_year)} {self.ward.name} {self.name}"
 
     @property
     def envelope_yen(self) -> int | None:
@@ -109,7 +110,11 @@ class GrantTrack(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}（補助率{self.rate}、上限{self.cap_yen:,}円）"
+        return gettext("%(name)s（補助率%(rate)s、上限%(cap)s円）") % {
+            "name": self.name,
+            "rate": self.rate,
+            "cap": format_yen(self.cap_yen),
+        }
 
     @property
     def rate(self) -> str:
