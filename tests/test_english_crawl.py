@@ -49,6 +49,21 @@ VOCABULARY = {
     ("facilities", "centre", "open_weekdays"),
 }
 
+# Japanese on an English page on purpose: a language's own name in the language list, and the
+# examples of what to type in fields that take Japanese (a group's name, a name in kana).
+ON_PURPOSE = (
+    "日本語",
+    "花園一丁目町内自治会",
+    "五福校区",
+    "熊本 太郎,くまもと たろう",
+    "熊本 花子",
+    "くまもと はなこ",
+)
+
+# English that reads as a program's leftovers: a missing value printed by Python, a number run into
+# its unit ("19,000thousand yen").
+NOT_ENGLISH = re.compile(r"^None$|:\s*None\b|\d(?:thousand|yen)\b")
+
 # Not pages a resident or staff member reads in Machi's own design: the Django admin (its own
 # translation), the API's JSON and its docs, and files (published documents are Japanese).
 NOT_PAGES = ("/admin/", "/api/")
@@ -134,13 +149,19 @@ def data_strings() -> re.Pattern:
                     continue
                 values.add(" ".join(value.split()))
                 values.update(" ".join(line.split()) for line in value.splitlines() if line.strip())
+    values.update(ON_PURPOSE)
     ordered = sorted(values, key=len, reverse=True)
     return re.compile("|".join(re.escape(v) for v in ordered))
 
 
 def japanese_left(texts: list[str], data: re.Pattern) -> list[str]:
-    """The texts still holding Japanese once the data is taken out (each shown whole, for the reader)."""
-    return [text for text in texts if JAPANESE.search(text) and JAPANESE.search(data.sub(" ", text))]
+    """The texts still holding Japanese once the data is taken out, or reading as a program's leftovers
+    (each shown whole, for the reader)."""
+    return [
+        text
+        for text in texts
+        if (JAPANESE.search(text) and JAPANESE.search(data.sub(" ", text))) or NOT_ENGLISH.search(text)
+    ]
 
 
 def failures(pages: dict[str, list[str]], data: re.Pattern) -> list[str]:
@@ -151,7 +172,7 @@ def failures(pages: dict[str, list[str]], data: re.Pattern) -> list[str]:
             where.setdefault(text, []).append(url)
     lines = []
     for text, urls in sorted(where.items(), key=lambda item: item[1][0]):
-        left = "".join(JAPANESE.findall(data.sub(" ", text)))
+        left = "".join(JAPANESE.findall(data.sub(" ", text))) or "".join(NOT_ENGLISH.findall(text))
         more = f" and {len(urls) - 3} more" if len(urls) > 3 else ""
         lines.append(f"{text!r} [{left}] on {', '.join(urls[:3])}{more}")
     return lines
