@@ -90,10 +90,7 @@ class BookingForm(NamedRequiredMessages, forms.Form):
 
     def __init__(self, *args, centre: Centre, room=None, groups=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["blocks"].choices = [
-            (block.code, str(block))
-            for block in centre.blocks.all()
-        ]
+        self.fields["blocks"].choices = [(block.code, str(block)) for block in centre.blocks.all()]
         if room is not None:
             self.fields["attendees"].help_text = gettext("定員は%(capacity)d人です。") % {
                 "capacity": room.capacity
