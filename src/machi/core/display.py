@@ -9,7 +9,7 @@ English sentence never holds 、 or （.
 import datetime as dt
 from collections.abc import Iterable
 
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, override, pgettext
 
 
 def join_words(items: Iterable) -> str:
@@ -34,3 +34,25 @@ def in_brackets(text) -> str:
 
 def _hm(moment: dt.time) -> str:
     return f"{moment.hour}:{moment.minute:02d}"
+
+
+class Phrase:
+    """A sentence the system composes (a grant's confirmed amount explained …), said in whichever language
+    reads it: `str()` in the active language — a mail, written under its addressee's language, calls it
+    there — and `japanese()` for the record that keeps it (histories are Japanese, as the ward files them).
+
+    `message` is a msgid (Japanese, with %(name)s placeholders); `values` fill it.
+    """
+
+    def __init__(self, message: str, **values):
+        self.message, self.values = message, values
+
+    def __str__(self) -> str:
+        return gettext(self.message) % self.values
+
+    def __call__(self) -> str:  # a template calls what it is given: {{ note }} reads the phrase
+        return str(self)
+
+    def japanese(self) -> str:
+        with override("ja"):
+            return str(self)
