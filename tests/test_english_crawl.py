@@ -28,6 +28,7 @@ in English, and the account mails (address check, change, sign-up attempt, passw
 asked for on the English pages.
 """
 
+import datetime
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -39,10 +40,14 @@ from django.db import models
 from django.test import Client, RequestFactory
 from django.test.signals import template_rendered
 from django.urls import reverse
+from django.utils import timezone
 from tests.crawl_support import OPEN_DAY, RESIDENT, build_world, crawl
 
 import machi
 from machi.accounts import emails as accounts_emails
+from machi.accounts.actors import SYSTEM
+from machi.facilities import lottery as lotteries
+from machi.facilities.queries import add_months
 from machi.grants import actions as grants
 
 JAPANESE = re.compile(
@@ -198,8 +203,22 @@ def _skip(path: str) -> bool:
 
 @pytest.fixture
 def world(kumamoto, django_user_model):
-    """The crawls' world, everyone preferring English; mails sent while it is built are kept in the outbox."""
-    return build_world(django_user_model, language="en")
+    """The crawls' world, everyone preferring English, with a lottery open for applications today."""
+    world = build_world(django_user_model, language="en")
+    now = timezone.now()
+    month = add_months(timezone.localdate(), 4)
+    world["open_lottery"] = lotteries.create_lottery(
+        actor=SYSTEM,
+        centre=world["centre"],
+        month=month,
+        applications_open_at=now - datetime.timedelta(hours=1),
+        applications_close_at=now + datetime.timedelta(days=3),
+        draw_at=now + datetime.timedelta(days=3, hours=1),
+        confirm_by=now + datetime.timedelta(days=6),
+        first_come_opens_at=now + datetime.timedelta(days=7),
+        now=now,
+    )
+    return world
 
 
 def start_urls(world) -> list[str]:
@@ -215,6 +234,7 @@ def start_urls(world) -> list[str]:
         reverse("facilities:lottery-list"),
         reverse("facilities:lottery-detail", args=[lottery.pk]),
         reverse("facilities:lottery-entry", args=[lottery.pk]),
+        reverse("facilities:lottery-apply", args=[world["open_lottery"].pk]),
         reverse("facilities:lottery-staff", args=[lottery.pk]),
         reverse("facilities:lottery-new"),
         reverse("facilities:manage"),
@@ -253,6 +273,36 @@ def test_every_page_a_visitor_a_resident_and_staff_reach_in_english_holds_no_jap
     for who, user in people.items():
         pages = crawl(english_client(user), starts, skip=_skip, read_downloads=False).html_pages()
         read[who] = {url: visible_texts(markup) for url, markup in pages.items()}
+
+    # Pages that answer a form: a booking's review, a sign-up and a password reset sent.
+    resident = english_client(world["resident"])
+    answers = {
+        "booking review (as resident)": resident.post(
+            reverse("facilities:book", args=[world["room"].pk]),
+            {
+                "date": f"{OPEN_DAY:%Y-%m-%d}",
+                "blocks": ["evening"],
+                "purpose": "practice",
+                "attendees": "5",
+                "step": "review",
+            },
+        ),
+        "sign-up sent (as anonymous)": english_client().post(
+            reverse("accounts:signup"),
+            {
+                "email": "x@example.jp",
+                "display_name": "森",
+                "password1": "An0ther-secret!",
+                "password2": "An0ther-secret!",
+            },
+            follow=True,
+        ),
+        "password reset sent (as anonymous)": english_client().post(
+            reverse("accounts:password_reset"), {"email": "x@example.jp"}, follow=True
+        ),
+    }
+    read["answers"] = {name: visible_texts(response.content.decode()) for name, response in answers.items()}
+    assert "Check your booking" in read["answers"]["booking review (as resident)"]
 
     # The crawl reached each part of the site, for the people who may see it.
     assert len(read["anonymous"]) > 30, sorted(read["anonymous"])
