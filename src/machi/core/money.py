@@ -101,13 +101,6 @@ def format_thousands_unit(yen: int | None) -> str:
     return gettext("%(amount)s千円") % {"amount": format_thousands(yen)}
 
 
-def format_yen_unit(yen: int | None) -> str:
-    """An amount in 円 with its unit, in the active language: 300,000円, or 300,000 yen."""
-    if yen is None:
-        return NONE_DISPLAY
-    return gettext("%(amount)s円") % {"amount": format_yen(yen)}
-
-
 def csv_thousands(yen: int | None) -> str:
     """A plain machine-readable 千円 figure for the canonical CSV (empty for none)."""
     if yen is None:
