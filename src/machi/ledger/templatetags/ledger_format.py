@@ -39,12 +39,6 @@ def rate_figure(value) -> str:
 
 
 @register.filter
-def thousands_unit(yen: int | None) -> str:
-    """Yen in 千円 with the unit, in the page's language: 19,000千円, or 19,000 thousand yen."""
-    return money.format_thousands_unit(yen)
-
-
-@register.filter
 def wareki(fiscal_year: int) -> str:
     """2022 → 令和4年度 on a Japanese page, FY2022 (Reiwa 4) on an English one (`fiscal_year_label`)."""
     return fiscal_year_label(fiscal_year)
