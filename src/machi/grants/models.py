@@ -136,7 +136,7 @@ class ExpenseCategory(models.Model):
         constraints = [models.UniqueConstraint(fields=["programme", "name"], name="expense_category_unique")]
 
     def __str__(self) -> str:
-        return self.name if self.eligible else f"{self.name}（対象外）"
+        return self.name if self.eligible else gettext("%(name)s（対象外）") % {"name": self.name}
 
 
 class Application(models.Model):
