@@ -72,10 +72,13 @@ VOCABULARY = {
 # row's name as it read then (令和4年度 中央区 …), which must not excuse that text on a page.
 NOT_DATA_APPS = {"audit"}
 
-# Japanese on an English page on purpose: a language's own name in the language list, and the
-# examples of what to type in fields that take Japanese (a group's name, a name in kana).
+# Japanese on an English page on purpose: a language's own name in the language list, the examples
+# of what to type in fields that take Japanese (a group's name, a name in kana) and the headers a
+# sheet to upload must carry.
 ON_PURPOSE = (
     "日本語",
+    "(事業名)",
+    "(当初予算)",
     "花園一丁目町内自治会",
     "五福校区",
     "熊本 太郎,くまもと たろう",

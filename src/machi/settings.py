@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "machi.core.limits.RequestSizeLimitMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The request's scheme and host, for links in the mail an action sends while serving it.
+    "machi.core.mail.RequestOriginMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -113,8 +115,10 @@ EMAIL_BACKEND = os.environ.get("MACHI_EMAIL_BACKEND", "django.core.mail.backends
 EMAIL_HOST = os.environ.get("MACHI_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("MACHI_EMAIL_PORT", 25))
 DEFAULT_FROM_EMAIL = os.environ.get("MACHI_DEFAULT_FROM_EMAIL", "machi@localhost")
-# Where mail sent outside a request (lottery results, booking notices) points people back to.
-MACHI_SITE_URL = os.environ.get("MACHI_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address links in mail start with (machi.core.mail.absolute_url). Unset, a mail sent while
+# serving a request links to that request's host, and one sent by a background task or the command
+# line to http://127.0.0.1:8000; production should set it (a start-up check warns when it is not).
+MACHI_SITE_URL = os.environ.get("MACHI_SITE_URL", "").rstrip("/")
 
 # Background tasks (mail, due lottery work): Django's Tasks framework (the django-tasks backport).
 # "immediate" (development, tests): a task runs at once in the process that enqueues it, so

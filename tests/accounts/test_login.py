@@ -14,6 +14,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from machi.ledger.models import Ward
+
 pytestmark = pytest.mark.django_db
 LOGIN = "/accounts/login/"
 PASSWORD = "kumamoto-castle-2022"
@@ -175,13 +177,14 @@ def test_the_header_offers_login_to_visitors_and_my_page_and_logout_to_people(cl
     header = page[page.index("<header") : page.index("</header>")]
     assert 'href="/accounts/profile/"' in header and "マイページ" in header
     assert re.search(r'<form action="/accounts/logout/" method="post">', header)
-    assert "職員：団体の審査" not in header
+    assert "今日の仕事" not in header and 'href="/accounts/staff/"' not in header
 
 
-def test_the_header_offers_staff_the_group_review(client, ward_staff):
-    client.force_login(ward_staff("tanaka"))
+def test_the_header_offers_staff_their_home_which_leads_to_the_group_review(client, ward_staff):
+    client.force_login(ward_staff("tanaka", Ward.objects.create(code="431010", name="中央区")))
     page = client.get("/accounts/profile/").content.decode()
-    assert 'href="/accounts/staff/groups/"' in page[page.index("<header") : page.index("</header>")]
+    assert 'href="/accounts/staff/"' in page[page.index("<header") : page.index("</header>")]
+    assert 'href="/accounts/staff/groups/"' in client.get("/accounts/staff/").content.decode()
 
 
 # --- Passwords --------------------------------------------------------------------------------

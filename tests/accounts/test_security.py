@@ -24,6 +24,7 @@ def production_env(folder: Path, **variables) -> dict:
         "MACHI_SECRET_KEY": secrets.token_urlsafe(64),
         "MACHI_ALLOWED_HOSTS": "machi.example.jp",
         "MACHI_PROXY_COUNT": "1",
+        "MACHI_SITE_URL": "https://machi.example.jp",
         "MACHI_HOME": str(folder),
         **variables,
     }

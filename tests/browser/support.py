@@ -49,12 +49,12 @@ def field(page, label: str, marks: tuple[str, ...] = MARKS):
 
 
 def log_in(page, site: str, username: str, password: str = PASSWORD) -> None:
-    """Log in through the login page (email or username) and land on one's profile."""
+    """Log in through the login page (email or username) and land on one's profile (staff: on 今日の仕事)."""
     page.goto(site + "/accounts/login/")
     page.get_by_label(re.compile("^メールアドレスまたはユーザー名")).fill(username)
     field(page, "パスワード").fill(password)
     page.get_by_role("button", name="ログインする").click()
-    page.wait_for_url("**/accounts/profile/")
+    page.wait_for_url(re.compile(r"/accounts/(profile|staff)/$"))
 
 
 def log_out(page) -> None:

@@ -55,7 +55,7 @@ def test_the_booking_mail_names_the_blocks_in_order(room, resident, django_captu
     [sent] = mail.outbox
     assert sent.to == ["hanako@example.jp"]
     assert "ご予約が確定しました" in sent.body
-    assert "区分：午後（13:00〜17:00）、夜間（18:00〜21:00）" in sent.body
+    assert "区分：午後・夜間\n時間：13:00〜17:00、18:00〜21:00" in sent.body  # 17:00–18:00 is not booked
 
 
 def test_a_room_that_needs_approval_answers_pending(hall, resident):
@@ -232,7 +232,7 @@ def test_the_holder_cancels_and_the_block_is_free_again(
     )
     [sent] = mail.outbox
     assert "ご予約を取り消しました" in sent.body
-    assert "区分：午前（09:00〜12:00）" in sent.body
+    assert "区分：午前\n時間：9:00〜12:00" in sent.body
     again = post(
         bearer(outsider), "/api/reservations", {"room": room.pk, "date": f"{day}", "blocks": ["morning"]}
     )

@@ -58,14 +58,19 @@ def test_a_room_feed_shows_when_the_room_is_taken_and_nobody_s_name(
     response, calendar = fetch(client, reverse("facilities:room_feed", args=[room.pk]))
 
     events = events_by_uid(calendar)
+    # 午前 and 午後 are two events: the room is free from 12:00 to 13:00.
     assert set(events) == {
         f"room-booking-{mine.pk}@machi.facilities",
+        f"room-booking-{mine.pk}-2@machi.facilities",
         f"room-booking-{theirs.pk}@machi.facilities",
     }
     taken = events[f"room-booking-{mine.pk}@machi.facilities"]
     assert str(taken["SUMMARY"]) == "予約済み" and str(taken["STATUS"]) == "CONFIRMED"
     assert taken.decoded("DTSTART") == datetime.datetime(2027, 1, 12, 9, 0, tzinfo=TOKYO)
-    assert taken.decoded("DTEND") == datetime.datetime(2027, 1, 12, 17, 0, tzinfo=TOKYO)
+    assert taken.decoded("DTEND") == datetime.datetime(2027, 1, 12, 12, 0, tzinfo=TOKYO)
+    afternoon = events[f"room-booking-{mine.pk}-2@machi.facilities"]
+    assert afternoon.decoded("DTSTART") == datetime.datetime(2027, 1, 12, 13, 0, tzinfo=TOKYO)
+    assert afternoon.decoded("DTEND") == datetime.datetime(2027, 1, 12, 17, 0, tzinfo=TOKYO)
     assert str(taken["LOCATION"]) == "白川地域コミュニティセンター 和室（熊本市中央区白川1丁目1-1 2階）"
     cancelled = events[f"room-booking-{theirs.pk}@machi.facilities"]
     assert (str(cancelled["STATUS"]), str(cancelled["SUMMARY"])) == ("CANCELLED", "取消")
@@ -125,7 +130,11 @@ def test_a_holder_feed_lists_only_their_own_bookings_with_place_and_status(clien
     response, calendar = fetch(client, ical.holder_feed_url(resident))
 
     events = events_by_uid(calendar)
-    assert set(events) == {f"booking-{mine.pk}@machi.facilities", f"booking-{pending.pk}@machi.facilities"}
+    assert set(events) == {
+        f"booking-{mine.pk}@machi.facilities",
+        f"booking-{mine.pk}-2@machi.facilities",
+        f"booking-{pending.pk}@machi.facilities",
+    }
     event = events[f"booking-{mine.pk}@machi.facilities"]
     assert str(event["SUMMARY"]) == "白川地域コミュニティセンター 和室（確定）"
     assert str(event["LOCATION"]) == "白川地域コミュニティセンター 和室（熊本市中央区白川1丁目1-1 2階）"
@@ -188,4 +197,6 @@ def test_old_bookings_drop_out_of_the_feeds(room, bookings, resident):
     later = OPEN_DAY + datetime.timedelta(days=ical.PAST_DAYS + 1)
     assert not Calendar.from_ical(ical.room_calendar(room, today=later)).walk("VEVENT")
     assert not Calendar.from_ical(ical.holder_calendar(resident, today=later)).walk("VEVENT")
-    assert len(Calendar.from_ical(ical.room_calendar(room, today=OPEN_DAY)).walk("VEVENT")) == 2
+    assert (
+        len(Calendar.from_ical(ical.room_calendar(room, today=OPEN_DAY)).walk("VEVENT")) == 3
+    )  # 午前, 午後, 夜間

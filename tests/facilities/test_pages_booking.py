@@ -386,7 +386,7 @@ def test_the_booking_and_its_receipt(client, centre, hall, resident, approved_gr
     assert "施設利用承認書（使用料明細）" in receipt
     assert reservation.receipt_number in receipt and "白川一丁目自治会 様" in receipt
     assert "1,500" in receipt and "−750" in receipt and "お支払いいただく額 750" in receipt
-    assert "午前 9:00〜12:00" in receipt
+    assert "利用区分 午前 時間 9:00〜12:00" in receipt
 
 
 @pytest.mark.parametrize("path", ["", "receipt/", "cancel/"])

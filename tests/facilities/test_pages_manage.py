@@ -334,12 +334,12 @@ def test_the_day_sheet_shows_rooms_by_blocks(
         response = client.get(url)
     html, page = response.content.decode(), text(response)
     assert f"日報 {day.year}年{day.month}月{day.day}日" in page
-    assert "阿蘇 太郎 電話：096-111-2222 目的：囲碁" in page
+    assert "阿蘇 太郎 電話：096-111-2222 時間：9:00〜12:00 目的：囲碁" in page
     assert (
-        "白川一丁目自治会 代表：熊本花子 目的：総会 人数：60人 使用料：1,500円（減免 1,500円） 承認待ち"
-        in page
+        "白川一丁目自治会 代表：熊本花子 時間：13:00〜17:00、18:00〜21:00 目的：総会 人数：60人"
+        " 使用料：1,500円（減免 1,500円） 承認待ち" in page  # 17:00–18:00 is not booked
     )
-    assert 'colspan="2" data-label="午後・夜間"' in html  # one booking across two blocks
+    assert 'colspan="2" data-label="午後・夜間 13:00〜17:00、18:00〜21:00"' in html  # one booking, two blocks
     assert page.count("空き") == 3 * 2 - 3
 
     for code in ("afternoon", "evening"):

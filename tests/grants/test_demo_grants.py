@@ -79,6 +79,11 @@ def test_the_demo_command_loads_the_grants_after_the_centres(capsys):
     call_command("demo")
 
     out = capsys.readouterr().out.splitlines()
-    assert out[-1] == "補助金の制度: 新規 0 件、更新 0 件、変更なし 4 件（区分 0 件、費目 0 件を新規登録）"
+    # FY2022's programmes, then the current year's demo round, then the run's verdict.
+    assert out[-3] == "補助金の制度: 新規 0 件、更新 0 件、変更なし 4 件（区分 0 件、費目 0 件を新規登録）"
+    assert out[-2].startswith("補助金の制度（令和") and out[-2].endswith(
+        "変更なし 4 件（区分 0 件、費目 0 件を新規登録）"
+    )
+    assert out[-1] == "変更はありません（デモデータはすでに最新です）"
     assert "補助金の制度: 新規 4 件、更新 0 件、変更なし 0 件（区分 5 件、費目 32 件を新規登録）" in out
-    assert GrantProgramme.objects.count() == 4
+    assert GrantProgramme.objects.for_year(2022).count() == 4

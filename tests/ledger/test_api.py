@@ -88,6 +88,7 @@ def test_programmes_give_allocation_vision_priorities_pillars_and_totals_in_yen(
             "execution_rate": 0.0,
             "unused": 1_800_000,
         },
+        "is_demo": False,
     }
 
 

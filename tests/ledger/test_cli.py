@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from openpyxl import Workbook
 from tests.conftest import DATASET, MACHI
 
 
@@ -38,6 +39,33 @@ def test_the_command_line_imports_refuses_and_exports(tmp_path, command_env):
     check = run("ledger", "check", "--year", "2022", env=env)
     assert check.returncode == 0 and "南区: 6 件" in check.stdout
 
+    # Carrying 中央区 forward to FY2023, its 当初予算 from a sheet: a dry run prints it, the real run writes it.
+    budget = tmp_path / "budget.xlsx"
+    workbook = Workbook()
+    workbook.active.append(["No.", "事業名", "当初予算（千円）"])
+    workbook.active.append([1, "地域コミュニティセンターのデジタル化実証実験事業", "1,900"])
+    workbook.save(budget)
+    carry = (
+        "ledger",
+        "carry-forward",
+        "--ward",
+        "中央区",
+        "--from",
+        "2022",
+        "--to",
+        "令和5年度",
+        "--initial",
+        str(budget),
+    )
+    dry = run(*carry, "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert "【試行・書き込みなし】令和4年度 中央区 → 令和5年度 中央区" in dry.stdout
+    assert "当初予算 1,900 千円" in dry.stdout
+    carried = run(*carry, env=env)
+    assert carried.returncode == 0, carried.stderr
+    assert "事業 15 件、当初予算の合計 1,900 千円、金額の履歴 1 件" in carried.stdout
+    assert "【試行" not in carried.stdout
+
 
 def test_a_dry_run_prints_what_would_change(kumamoto, tmp_path):
     changed = tmp_path / "revised.csv"
@@ -59,3 +87,31 @@ def test_export_names_what_is_missing():
         call_command("ledger", "export", "--year", "2030")
     with pytest.raises(CommandError, match="年度を読み取れません"):
         call_command("ledger", "export", "--year", "来年")
+
+
+def test_carrying_forward_refuses_a_year_already_planned_and_writes_nothing(kumamoto, tmp_path):
+    call_command(
+        "ledger", "carry-forward", "--ward", "中央区", "--from", "2022", "--to", "2023", stdout=StringIO()
+    )
+    from machi.ledger.models import Project
+
+    count = Project.objects.count()
+    with pytest.raises(CommandError, match=r"すでに事業があります.*何も書き込んでいません"):
+        call_command("ledger", "carry-forward", "--ward", "中央区", "--from", "2022", "--to", "2023")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("No.,事業名,当初予算\n99,,100\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="1 件の問題"):
+        call_command(
+            "ledger",
+            "carry-forward",
+            "--ward",
+            "東区",
+            "--from",
+            "2022",
+            "--to",
+            "2023",
+            "--initial",
+            str(bad),
+            stderr=StringIO(),
+        )
+    assert Project.objects.count() == count

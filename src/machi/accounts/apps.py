@@ -22,3 +22,9 @@ class AccountsConfig(AppConfig):
         from machi.accounts.privacy import forget_account
 
         forget_account(user, actor=actor)
+
+    # The staff home (machi.accounts.staff_home): community groups waiting for review.
+    def staff_tasks(self, user, now):
+        from machi.accounts.staff_home import account_tasks
+
+        return account_tasks(user, now)

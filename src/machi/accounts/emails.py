@@ -34,9 +34,9 @@ def send_verification(request, user) -> None:
         template="verify_email",
         context={
             "user": user,
-            "url": request.build_absolute_uri(reverse("accounts:verify", args=[token])),
+            "url": mail.absolute_url(reverse("accounts:verify", args=[token]), request),
             "days": EMAIL_VERIFICATION_MAX_AGE // (60 * 60 * 24),
-            "login_url": request.build_absolute_uri(reverse("accounts:login")),
+            "login_url": mail.absolute_url(reverse("accounts:login"), request),
         },
     )
 
@@ -53,8 +53,8 @@ def send_email_change(request, user) -> None:
         template="change_email",
         context={
             "user": user,
-            "url": request.build_absolute_uri(
-                reverse("accounts:confirm_email_change", args=[email_change_token(user)])
+            "url": mail.absolute_url(
+                reverse("accounts:confirm_email_change", args=[email_change_token(user)]), request
             ),
             "days": EMAIL_VERIFICATION_MAX_AGE // (60 * 60 * 24),
         },
@@ -65,8 +65,8 @@ def send_email_change(request, user) -> None:
         template="change_email_notice",
         context={
             "user": user,
-            "password_url": request.build_absolute_uri(reverse("accounts:password_change")),
-            "reset_url": request.build_absolute_uri(reverse("accounts:password_reset")),
+            "password_url": mail.absolute_url(reverse("accounts:password_change"), request),
+            "reset_url": mail.absolute_url(reverse("accounts:password_reset"), request),
         },
     )
 
@@ -85,8 +85,8 @@ def send_signup_attempt(request, user) -> None:
         template="signup_attempt",
         context={
             "user": user,
-            "reset_url": request.build_absolute_uri(reset),
-            "login_url": request.build_absolute_uri(reverse("accounts:login")),
+            "reset_url": mail.absolute_url(reset, request),
+            "login_url": mail.absolute_url(reverse("accounts:login"), request),
         },
     )
 
@@ -94,11 +94,12 @@ def send_signup_attempt(request, user) -> None:
 def send_password_reset(*, subject_template: str, body_template: str, context: dict, to: str) -> None:
     """The password-reset link Django's PasswordResetForm writes, in the account holder's language."""
     user = context.get("user")
+    reset = reverse("accounts:password_reset_confirm", args=[context["uid"], context["token"]])
     mail.send(
         to=to,
         subject_template=subject_template,
         body_template=body_template,
-        context=context,
+        context=context | {"reset_url": mail.absolute_url(reset)},
         language=getattr(user, "preferred_language", ""),
     )
 
@@ -115,6 +116,6 @@ def send_group_decision(request, group) -> None:
         context={
             "group": group,
             "user": representative,
-            "groups_url": request.build_absolute_uri(reverse("accounts:groups")),
+            "groups_url": mail.absolute_url(reverse("accounts:groups"), request),
         },
     )

@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 
 from machi.accounts.scope import (  # noqa: F401  (re-exported: the scope questions used to live here)
     can_manage_ward,
+    has_staff_role,
     is_city_admin,
     is_staff_anywhere,
     staff_ward_ids,

@@ -22,6 +22,7 @@ __all__ = [
     "can_manage_centre",
     "can_manage_ward",
     "centre_manager_ids",
+    "has_staff_role",
     "is_city_admin",
     "is_member",
     "is_staff_anywhere",
@@ -60,6 +61,13 @@ def can_manage_ward(user, ward_id: int) -> bool:
 def is_staff_anywhere(user) -> bool:
     wards = staff_ward_ids(user)
     return wards is None or bool(wards)
+
+
+def has_staff_role(user) -> bool:
+    """Anyone holding a staff role: a city administrator, ward staff or a centre manager (one query)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or user.role_grants.exists()
 
 
 def ward_scope_filter(user, field: str = "ward") -> Q | None:

@@ -29,6 +29,7 @@ urlpatterns = [
     path("profile/delete/", privacy_views.delete_account, name="delete_account"),
     path("groups/", views.groups, name="groups"),
     path("groups/new/", views.group_new, name="group_new"),
+    path("staff/", views.staff_home, name="staff_home"),
     path("staff/groups/", views.staff_groups, name="staff_groups"),
     path("staff/groups/<int:group_id>/", views.staff_group_review, name="staff_group_review"),
     path("staff/residency/", views.staff_residency, name="staff_residency"),

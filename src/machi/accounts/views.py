@@ -25,10 +25,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from machi.accounts import actions, emails, forms
+from machi.accounts import staff_home as home
 from machi.accounts.mail_limits import allow_mail
 from machi.accounts.models import ApiToken, CommunityGroup, User
 from machi.accounts.queries import (
     account_of_address,
+    has_staff_role,
     is_city_admin,
     is_staff_anywhere,
     person_declaring_ward,
@@ -185,7 +187,16 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        if has_staff_role(form.get_user()):
+            # The header's link to 今日の仕事 for centre managers too (ward staff and city admins have is_staff).
+            self.request.session[home.SESSION_KEY] = True
         return _with_language_cookie(response, form.get_user().preferred_language)
+
+    def get_default_redirect_url(self):
+        """Staff land on their home (今日の仕事), everyone else on マイページ, unless ?next= says otherwise."""
+        if has_staff_role(self.request.user):
+            return reverse("accounts:staff_home")
+        return super().get_default_redirect_url()
 
 
 class LogoutView(auth_views.LogoutView):
@@ -318,6 +329,28 @@ def group_new(request):
             )
             return redirect("accounts:groups")
     return render(request, "accounts/group_new.html", {"form": form})
+
+
+@login_required
+def staff_home(request):
+    """今日の仕事: what waits in the person's wards and centres, each a count and a link (`staff_home`)."""
+    if not has_staff_role(request.user):
+        return forbidden(request, _("このページは職員とセンターの管理者だけが利用できます。"))
+    now = timezone.now()
+    wards = staff_ward_ids(request.user)
+    sections = home.staff_sections(request.user, now)
+    return render(
+        request,
+        "accounts/staff_home.html",
+        {
+            "sections": sections,
+            "waiting": sum(section.waiting for section in sections),
+            "setup_links": home.setup_links(request.user),
+            "today": timezone.localdate(now),
+            "all_wards": wards is None,
+            "ward_staff": wards is None or bool(wards),
+        },
+    )
 
 
 def staff_required(view):

@@ -14,17 +14,61 @@ status, a lottery result, a grant's workflow step — is written and sent the sa
   once; with the database backend (production) `machi worker` runs it, so a slow mail server
   never holds up a page.
 
+Links in a mail are absolute, and built one way, by `absolute_url(path)`: on `MACHI_SITE_URL` when it
+is set (production: the public address, whatever host a request came in on); else on the scheme and
+host of the request that started the action (`RequestOriginMiddleware` keeps it while the request is
+served, so an action called by a page needs no request passed down); else, for mail sent by a
+background task or the command line, on `DEFAULT_SITE_URL` (a check warns in production when
+`MACHI_SITE_URL` is not set).
+
 Callers decide whether there is anyone to write to (a caller booked for at the counter has
 no address); `send()` refuses no one and writes to every address it is given.
 """
 
 from collections.abc import Iterable
+from contextvars import ContextVar
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django_tasks import task
+
+# Where links point when neither MACHI_SITE_URL nor a request says: `make run`'s address.
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
+
+# The scheme and host of the request being served, if any (set by RequestOriginMiddleware).
+_request_origin: ContextVar[str | None] = ContextVar("machi_request_origin", default=None)
+
+
+def site_url(request=None) -> str:
+    """The address links in mail start with: MACHI_SITE_URL, else the request's (this one, or the one
+    being served), else DEFAULT_SITE_URL. Without a trailing slash."""
+    site = settings.MACHI_SITE_URL
+    if not site:
+        origin = f"{request.scheme}://{request.get_host()}" if request is not None else _request_origin.get()
+        site = origin or DEFAULT_SITE_URL
+    return site.rstrip("/")
+
+
+def absolute_url(path: str, request=None) -> str:
+    """`path` (from `reverse`) as a link a mail can hold: see `site_url`."""
+    return site_url(request) + path
+
+
+class RequestOriginMiddleware:
+    """Keeps the request's scheme and host while it is served, for the links of the mail it sends."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_origin.set(f"{request.scheme}://{request.get_host()}")
+        try:
+            return self.get_response(request)
+        finally:
+            _request_origin.reset(token)
 
 
 @task()

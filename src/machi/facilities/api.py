@@ -136,7 +136,9 @@ class ReservationOut(Schema):
     on_behalf: bool = Field(description="窓口・電話での代理予約")
     fee_yen: int = Field(description="使用料（円）")
     exemption_yen: int = Field(description="減免額（円）")
-    payable_yen: int = Field(description="お支払いいただく額（円）= 使用料 − 減免額")
+    payable_yen: int = Field(
+        description="お支払いいただく額（円）= 使用料 − 減免額。取消・不承認・当選辞退の予約は 0"
+    )
     cancellable_until: dt.date = Field(description="予約者が自分で取り消せる最後の日")
     confirm_by: dt.datetime | None = Field(description="抽選の当選を確認する期限。それ以外は null")
     created_at: dt.datetime

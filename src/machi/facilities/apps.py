@@ -9,10 +9,13 @@ class FacilitiesConfig(AppConfig):
     demo_label = "デモのセンター"
 
     def load_demo(self, dataset, *, actor):
-        """The demo centres and rooms (centres.csv and rooms.csv), after the ledger they belong to."""
+        """The demo centres and rooms (centres.csv and rooms.csv), after the ledger they belong to, and a
+        coming month put to lottery at two of them (`facilities.demo`)."""
+        from machi.facilities import demo
         from machi.facilities.importers import import_path
 
-        return import_path(dataset, source=self.demo_label, actor=actor)
+        imported = import_path(dataset, source=self.demo_label, actor=actor)
+        return demo.DemoReport([imported, demo.load_lotteries(actor=actor)])
 
     # A person's rights over their data (machi.accounts.privacy): bookings and lottery entries.
     def personal_data(self, user):
@@ -34,3 +37,9 @@ class FacilitiesConfig(AppConfig):
         from machi.facilities.privacy import anonymise_expired
 
         return anonymise_expired(before, actor=actor)
+
+    # The staff home (machi.accounts.staff_home): what waits at the person's centres.
+    def staff_tasks(self, user, now):
+        from machi.facilities.staff_tasks import staff_tasks
+
+        return staff_tasks(user, now)

@@ -45,20 +45,27 @@ WON, LOST, ALREADY_WON = "won", "lost", "already_won"
 
 
 def default_schedule(centre, month: datetime.date) -> dict[str, datetime.datetime]:
-    """Japanese practice for a target month: apply on the 1st–7th of the month the booking window
-    opens (two months ahead by default), draw on the 8th at 9:00, confirm by the 15th, and the
-    leftovers open first-come on the 16th at 9:00."""
+    """Japanese practice for a target month, from the centre's booking window: applications for a week
+    from the moment first-come booking would have opened (the `window_opens_day` of the month
+    `window_months_ahead` before, at `window_opens_time`: the 1st at 9:00 two months ahead by default),
+    the draw the next day at that time, a week to confirm, and the leftovers first-come the day after.
+    With the defaults: apply 1st–7th, draw on the 8th at 9:00, confirm by the 15th, first-come from the 16th 9:00."""
     taking = add_months(month, -max(centre.window_months_ahead, 1))
+    opening_day = taking.replace(day=centre.window_opens_day)
+    opens = centre.window_opens_time
+    last_second = datetime.time(23, 59, 59)
 
-    def at(day: int, time: datetime.time) -> datetime.datetime:
-        return timezone.make_aware(datetime.datetime.combine(taking.replace(day=day), time))
+    def at(days: int, time: datetime.time) -> datetime.datetime:
+        return timezone.make_aware(
+            datetime.datetime.combine(opening_day + datetime.timedelta(days=days), time)
+        )
 
     return {
-        "applications_open_at": at(1, datetime.time(9, 0)),
-        "applications_close_at": at(7, datetime.time(23, 59, 59)),
-        "draw_at": at(8, datetime.time(9, 0)),
-        "confirm_by": at(15, datetime.time(23, 59, 59)),
-        "first_come_opens_at": at(16, datetime.time(9, 0)),
+        "applications_open_at": at(0, opens),
+        "applications_close_at": at(6, last_second),
+        "draw_at": at(7, opens),
+        "confirm_by": at(14, last_second),
+        "first_come_opens_at": at(15, opens),
     }
 
 

@@ -5,7 +5,6 @@ task once the write has committed. A caller booked for at the counter without an
 has no address: the counter tells them.
 """
 
-from django.conf import settings
 from django.urls import reverse
 
 from machi.core import mail
@@ -24,7 +23,7 @@ def send_status(reservation, blocks=None) -> None:
         "user": holder,
         "centre": reservation.room.centre,
         "blocks": blocks,
-        "url": settings.MACHI_SITE_URL + reverse("facilities:reservation", args=[reservation.pk]),
+        "url": mail.absolute_url(reverse("facilities:reservation", args=[reservation.pk])),
     }
     mail.send(
         to=holder.email,
@@ -54,7 +53,7 @@ def send_lottery_results(lottery) -> None:
             "user": applicant,
             "choice": won,
             "reservation": won.won if won else None,
-            "url": settings.MACHI_SITE_URL + reverse("facilities:lottery-entry", args=[lottery.pk]),
+            "url": mail.absolute_url(reverse("facilities:lottery-entry", args=[lottery.pk])),
         }
         mail.send(
             to=applicant.email,

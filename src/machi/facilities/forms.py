@@ -8,6 +8,7 @@ import datetime
 
 from django import forms
 from django.core.exceptions import BadRequest, ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -99,9 +100,23 @@ class BookingForm(NamedRequiredMessages, forms.Form):
             del self.fields["group"]
         else:
             self.fields["group"].queryset = groups
+            percents = dict(centre.exemptions.values_list("group_kind", "percent"))
+            self.fields["group"].label_from_instance = lambda group: _group_label(group, percents)
 
     def clean_purpose(self):
         return nfkc(self.cleaned_data["purpose"])
+
+
+def _group_label(group, percents: dict) -> str:
+    """A group as a choice, with the 減免 its kind has at this centre: 白川一丁目自治会（自治会・使用料の減免 50%）."""
+    kind = group.get_kind_display()
+    if percent := percents.get(group.kind):
+        return gettext("%(name)s（%(kind)s・使用料の減免 %(percent)d%%）") % {
+            "name": group.name,
+            "kind": kind,
+            "percent": percent,
+        }
+    return gettext("%(name)s（%(kind)s・減免なし）") % {"name": group.name, "kind": kind}
 
 
 class OnBehalfForm(BookingForm):
@@ -236,3 +251,69 @@ def _within_range(day: datetime.date, typed: str | None) -> datetime.date:
             % {"first": FIRST_DATE.year, "last": LAST_DATE.year, "value": typed}
         )
     return day
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def _moment_field(label):
+    return forms.DateTimeField(
+        label=label,
+        widget=DateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M"],
+    )
+
+
+class LotteryScheduleForm(NamedRequiredMessages, forms.Form):
+    """A lottery month's timetable and its number of choices; the action checks their order and the rules."""
+
+    applications_open_at = _moment_field(_("申込開始"))
+    applications_close_at = _moment_field(_("申込締切"))
+    draw_at = _moment_field(_("抽選日時"))
+    confirm_by = _moment_field(_("当選者の確認期限"))
+    first_come_opens_at = _moment_field(_("空き枠の先着受付開始"))
+    max_choices = forms.TypedChoiceField(
+        label=_("希望の数"),
+        coerce=int,
+        choices=[(n, n) for n in range(1, 6)],
+        help_text=_("1人（1団体）が順位をつけて出せる希望の数（1〜5）。"),
+    )
+
+    TIMES = ("applications_open_at", "applications_close_at", "draw_at", "confirm_by", "first_come_opens_at")
+
+    @classmethod
+    def initial_from(cls, schedule: dict, max_choices: int) -> dict:
+        return {name: timezone.localtime(schedule[name]) for name in cls.TIMES} | {"max_choices": max_choices}
+
+
+class BookingWindowForm(NamedRequiredMessages, forms.Form):
+    """When first-come booking of a month opens at a centre."""
+
+    window_months_ahead = forms.IntegerField(
+        label=_("何か月先まで予約できるか"),
+        min_value=0,
+        max_value=12,
+        help_text=_("例：2 なら、3月分の予約を1月から受け付けます。"),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    window_opens_day = forms.IntegerField(
+        label=_("受付開始日"),
+        min_value=1,
+        max_value=28,
+        help_text=_("受付を始める月の何日か（1〜28）。"),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    window_opens_time = forms.TimeField(
+        label=_("受付開始時刻"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    resident_head_start_days = forms.IntegerField(
+        label=_("区民の先行受付（日数）"),
+        min_value=0,
+        max_value=31,
+        help_text=_("住所を区役所で確認済みの区民が、何日早く予約できるか（0〜31）。"),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )

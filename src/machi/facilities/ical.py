@@ -23,7 +23,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event, vGeo
 
 from machi.core.fiscal import TOKYO
-from machi.facilities.models import Reservation
+from machi.facilities.models import Reservation, time_runs
 
 PRODID = "-//Machi//地域コミュニティセンター予約//JA"
 UID_DOMAIN = "machi.facilities"
@@ -73,13 +73,11 @@ def room_calendar(room, *, today: datetime.date | None = None) -> bytes:
     """The room's bookings without anyone's name: when it is taken, and nothing more."""
     calendar = _calendar(f"{room.centre.name} {room.name} の予約状況")
     for reservation in _feed_reservations(Reservation.objects.filter(room=room), today):
-        event = _event(reservation, uid=f"room-booking-{reservation.pk}@{UID_DOMAIN}")
-        if event is None:
-            continue
-        event.add("summary", PUBLIC_SUMMARY.get(reservation.status, "取消"))
-        event.add("location", _location(reservation.room))
-        event.add("class", "PUBLIC")
-        calendar.add_component(event)
+        for event in _events(reservation, uid=f"room-booking-{reservation.pk}"):
+            event.add("summary", PUBLIC_SUMMARY.get(reservation.status, "取消"))
+            event.add("location", _location(reservation.room))
+            event.add("class", "PUBLIC")
+            calendar.add_component(event)
     return _finish(calendar)
 
 
@@ -87,21 +85,19 @@ def holder_calendar(user, *, today: datetime.date | None = None, request=None) -
     """The person's own bookings: room, centre, address, status; a link to each where a request is given."""
     calendar = _calendar("地域コミュニティセンターの予約")
     for reservation in _feed_reservations(Reservation.objects.of_holder(user), today):
-        event = _event(reservation, uid=f"booking-{reservation.pk}@{UID_DOMAIN}")
-        if event is None:
-            continue
         room, centre = reservation.room, reservation.room.centre
         status = reservation.get_status_display()
-        event.add("summary", f"{centre.name} {room.name}（{status}）")
-        event.add("location", _location(room))
-        event.add("description", _description(reservation))
-        event.add("class", "PRIVATE")
-        if centre.latitude is not None and centre.longitude is not None:
-            event.add("geo", vGeo((float(centre.latitude), float(centre.longitude))))
-        if request is not None:
-            path = reverse("facilities:reservation", args=[reservation.pk])
-            event.add("url", request.build_absolute_uri(path))
-        calendar.add_component(event)
+        for event in _events(reservation, uid=f"booking-{reservation.pk}"):
+            event.add("summary", f"{centre.name} {room.name}（{status}）")
+            event.add("location", _location(room))
+            event.add("description", _description(reservation))
+            event.add("class", "PRIVATE")
+            if centre.latitude is not None and centre.longitude is not None:
+                event.add("geo", vGeo((float(centre.latitude), float(centre.longitude))))
+            if request is not None:
+                path = reverse("facilities:reservation", args=[reservation.pk])
+                event.add("url", request.build_absolute_uri(path))
+            calendar.add_component(event)
     return _finish(calendar)
 
 
@@ -116,22 +112,26 @@ def _calendar(name: str) -> Calendar:
     return calendar
 
 
-def _event(reservation: Reservation, *, uid: str) -> Event | None:
-    blocks = sorted((held.block for held in reservation.held_blocks.all()), key=lambda b: b.position)
-    if not blocks:
-        return None
-    event = Event()
-    event.add("uid", uid)
-    event.add("dtstamp", timezone.now().astimezone(datetime.UTC))
-    event.add("dtstart", datetime.datetime.combine(reservation.date, blocks[0].starts_at, tzinfo=TOKYO))
-    event.add("dtend", datetime.datetime.combine(reservation.date, blocks[-1].ends_at, tzinfo=TOKYO))
-    event.add("status", ICAL_STATUS[reservation.status])
-    event.add("sequence", SEQUENCE[reservation.status])
-    event.add("transp", "TRANSPARENT" if ICAL_STATUS[reservation.status] == "CANCELLED" else "OPAQUE")
+def _events(reservation: Reservation, *, uid: str) -> list[Event]:
+    """One event per run of back-to-back blocks (`time_runs`): 午後 and 夜間 are two, with 17:00–18:00 free.
+
+    The first run keeps the booking's UID (`uid`@domain); a second run is `uid`-2@domain, and so on."""
+    runs = time_runs(reservation.held_blocks.all())
     changed = [m for m in (reservation.created_at, reservation.decided_at, reservation.cancelled_at) if m]
-    event.add("created", reservation.created_at.astimezone(datetime.UTC))
-    event.add("last-modified", max(changed).astimezone(datetime.UTC))
-    return event
+    events = []
+    for number, (starts_at, ends_at) in enumerate(runs, start=1):
+        event = Event()
+        event.add("uid", f"{uid}@{UID_DOMAIN}" if number == 1 else f"{uid}-{number}@{UID_DOMAIN}")
+        event.add("dtstamp", timezone.now().astimezone(datetime.UTC))
+        event.add("dtstart", datetime.datetime.combine(reservation.date, starts_at, tzinfo=TOKYO))
+        event.add("dtend", datetime.datetime.combine(reservation.date, ends_at, tzinfo=TOKYO))
+        event.add("status", ICAL_STATUS[reservation.status])
+        event.add("sequence", SEQUENCE[reservation.status])
+        event.add("transp", "TRANSPARENT" if ICAL_STATUS[reservation.status] == "CANCELLED" else "OPAQUE")
+        event.add("created", reservation.created_at.astimezone(datetime.UTC))
+        event.add("last-modified", max(changed).astimezone(datetime.UTC))
+        events.append(event)
+    return events
 
 
 def _location(room) -> str:

@@ -192,6 +192,27 @@ STANDARD_BLOCK_LABELS = {
 }
 
 
+def time_runs(blocks) -> list[tuple[datetime.time, datetime.time]]:
+    """The times a booking's blocks cover, each run of back-to-back blocks as one (start, end).
+
+    午後 13:00–17:00 with 夜間 18:00–21:00 is two runs, since 17:00–18:00 is not booked."""
+    runs: list[list[datetime.time]] = []
+    for block in sorted(blocks, key=lambda b: b.starts_at):
+        if runs and runs[-1][1] == block.starts_at:
+            runs[-1][1] = block.ends_at
+        else:
+            runs.append([block.starts_at, block.ends_at])
+    return [(start, end) for start, end in runs]
+
+
+def times_label(blocks) -> str:
+    """A booking's times as every page, mail, sheet, calendar and receipt shows them: 13:00〜17:00、18:00〜21:00."""
+    from django.utils.translation import pgettext
+
+    separator = pgettext("between time ranges", "、")
+    return separator.join(time_range(start, end) for start, end in time_runs(blocks))
+
+
 DEFAULT_BLOCKS = (
     ("morning", "午前", datetime.time(9, 0), datetime.time(12, 0)),
     ("afternoon", "午後", datetime.time(13, 0), datetime.time(17, 0)),
@@ -355,9 +376,19 @@ class Reservation(models.Model):
     def __str__(self) -> str:
         return f"{self.room} {self.date:%Y-%m-%d}"
 
+    # The statuses that end a booking before it is used: nothing is owed for them.
+    ENDED_UNUSED = (Status.DECLINED, Status.CANCELLED, Status.LAPSED)
+
     @property
     def payable_yen(self) -> int:
+        """What the holder pays at the counter: the fee less the 減免, or nothing once the booking has ended unused."""
+        if self.status in self.ENDED_UNUSED:
+            return 0
         return self.fee_yen - self.exemption_yen
+
+    @property
+    def owes_fee(self) -> bool:
+        return self.status not in self.ENDED_UNUSED
 
     @property
     def receipt_number(self) -> str:

@@ -255,14 +255,22 @@ def fee_for(room, block_count: int, group=None) -> tuple[int, int]:
 # --- For the booking pages: opening per month, the month calendar, the manager's day sheet ----------
 
 
-def openings_by_month(centre, months, *, resident: bool) -> dict[datetime.date, datetime.datetime]:
-    """When first-come booking opens for each of these months (firsts of months): one query for lotteries."""
+def lotteries_by_month(centre, months) -> dict:
+    """The centre's lotteries for these months (any day of each), by the first of their month: one query."""
     from machi.facilities.models import Lottery
 
     months = {month.replace(day=1) for month in months}
-    lotteries = {
-        lottery.month: lottery for lottery in Lottery.objects.filter(centre=centre, month__in=months)
-    }
+    return {lottery.month: lottery for lottery in Lottery.objects.filter(centre=centre, month__in=months)}
+
+
+def openings_by_month(
+    centre, months, *, resident: bool, lotteries: dict | None = None
+) -> dict[datetime.date, datetime.datetime]:
+    """When first-come booking opens for each of these months (firsts of months): one query for lotteries
+    (none where the caller has them from `lotteries_by_month`)."""
+    months = {month.replace(day=1) for month in months}
+    if lotteries is None:
+        lotteries = lotteries_by_month(centre, months)
     return {
         month: booking_opens_at(centre, month, resident=resident, lottery=lotteries.get(month))
         for month in months
@@ -460,3 +468,71 @@ def _people_of(group) -> list[frozenset]:
         if keys:
             people.append(keys)
     return [frozenset(person) for person in people]
+
+
+# --- A centre's schedule: which months go by lottery, when each opens ------------------------------
+
+SCHEDULE_MONTHS = 7  # this month and the six after it
+
+
+@dataclass(frozen=True)
+class MonthSchedule:
+    """One month of a centre's booking calendar: by lottery (with its timetable) or first-come (with its opening)."""
+
+    month: datetime.date
+    lottery: object | None  # with `entry_count`
+    opens_at: (
+        datetime.datetime
+    )  # first-come for everyone, by the centre's rule (the lottery's leftovers after)
+    resident_opens_at: datetime.datetime
+    bookings: int  # active bookings already in the month
+    refusal: str | None  # why the month cannot be put to lottery now, or None
+
+
+def centre_schedule(centre, *, now=None, months: int = SCHEDULE_MONTHS) -> list[MonthSchedule]:
+    """The coming months of a centre, each by lottery or first-come. Two queries whatever the months."""
+    from django.db.models import Count
+    from django.utils.translation import gettext as _
+
+    from machi.core import dates
+    from machi.facilities.models import Lottery, Reservation
+
+    now = now or timezone.now()
+    first = timezone.localdate(now).replace(day=1)
+    firsts = [add_months(first, n) for n in range(months)]
+    lotteries = {
+        lottery.month: lottery
+        for lottery in Lottery.objects.filter(centre=centre, month__in=firsts).annotate(
+            entry_count=Count("entries")
+        )
+    }
+    booked = Counter(
+        day.replace(day=1)
+        for day in Reservation.objects.active()
+        .filter(room__centre=centre, date__gte=first, date__lt=add_months(first, months))
+        .order_by()
+        .values_list("date", flat=True)
+    )
+    rows = []
+    for month in firsts:
+        lottery = lotteries.get(month)
+        resident_opens_at = booking_opens_at(centre, month, resident=True)
+        refusal = None
+        if lottery is not None:
+            refusal = _("この月はすでに抽選です")
+        elif resident_opens_at <= now:
+            refusal = _("先着順の受付が%(opens)sに始まっています（予約 %(count)d件）") % {
+                "opens": dates.moment(resident_opens_at),
+                "count": booked[month],
+            }
+        rows.append(
+            MonthSchedule(
+                month=month,
+                lottery=lottery,
+                opens_at=booking_opens_at(centre, month, resident=False, lottery=lottery),
+                resident_opens_at=booking_opens_at(centre, month, resident=True, lottery=lottery),
+                bookings=booked[month],
+                refusal=refusal,
+            )
+        )
+    return rows

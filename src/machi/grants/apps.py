@@ -9,10 +9,11 @@ class GrantsConfig(AppConfig):
     demo_label = "補助金の制度"
 
     def load_demo(self, dataset, *, actor):
-        """The FY2022 grant programmes, linked to their ledger projects."""
+        """The FY2022 grant programmes, linked to their ledger projects, and the same programmes open for
+        applications in the current year's demo programme."""
         from machi.grants import demo
 
-        return demo.load(actor=actor)
+        return demo.CombinedReport([demo.load(actor=actor), demo.load_current_year(actor=actor)])
 
     def budget_commitments(self, project_ids):
         """What the grant programmes paid from these ledger projects hold of their budgets (one query)."""
@@ -40,3 +41,9 @@ class GrantsConfig(AppConfig):
         from machi.grants.privacy import anonymise_expired
 
         return anonymise_expired(before, actor=actor)
+
+    # The staff home (machi.accounts.staff_home): applications waiting for staff, by step.
+    def staff_tasks(self, user, now):
+        from machi.grants.staff_tasks import staff_tasks
+
+        return staff_tasks(user, now)

@@ -7,6 +7,11 @@ project in the FY2022 ledger (its 自主自立のまちづくり推進プロジ�
 is not a grant), so it gets no programme.
 
 Matched by project, track and category name, so a second run changes nothing.
+
+The current fiscal year (`load_current_year`): the same programmes, tracks and categories, linked to the
+projects the ledger's demo carried forward to that year (`ledger.demo`), with applications open from the
+start of the fiscal year to the end of next month (never past the year's end), so a round is open on a
+fresh install. A run on a later date moves the closing date forward; the programmes stay one per project.
 """
 
 import datetime
@@ -15,6 +20,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from machi.core.fiscal import fiscal_year_of, wareki
 from machi.core.text import name_key
 from machi.grants import actions
 from machi.grants.models import ExpenseCategory, GrantProgramme, GrantTrack
@@ -76,8 +82,19 @@ def window(fiscal_year: int) -> tuple[datetime.datetime, datetime.datetime]:
     return opens, datetime.datetime(fiscal_year + 1, 2, 1, tzinfo=tz)
 
 
+def current_window(today: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """From the start of today's fiscal year to the end of next month (or of the fiscal year, if sooner)."""
+    tz = timezone.get_default_timezone()
+    year = fiscal_year_of(today)
+    opens = datetime.datetime(year, 4, 1, tzinfo=tz)
+    after_next = today.month + 2
+    closes = datetime.datetime(today.year + (after_next - 1) // 12, (after_next - 1) % 12 + 1, 1, tzinfo=tz)
+    return opens, min(closes, datetime.datetime(year + 1, 4, 1, tzinfo=tz))
+
+
 @dataclass
 class DemoReport:
+    title: str = "補助金の制度"
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
@@ -86,22 +103,68 @@ class DemoReport:
 
     def summary(self) -> str:
         return (
-            f"補助金の制度: 新規 {len(self.created)} 件、更新 {len(self.updated)} 件、変更なし {self.unchanged} 件"
+            f"{self.title}: 新規 {len(self.created)} 件、更新 {len(self.updated)} 件、変更なし {self.unchanged} 件"
             f"（区分 {self.tracks} 件、費目 {self.categories} 件を新規登録）"
         )
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+@dataclass
+class CombinedReport:
+    """FY2022's report and the current year's, printed one after the other."""
+
+    reports: list
+
+    @property
+    def changed_anything(self) -> bool:
+        return any(report.changed_anything for report in self.reports)
+
+    def summary(self) -> str:
+        return "\n".join(report.summary() for report in self.reports)
 
 
 def load(*, actor) -> DemoReport:
     """Create or bring back to the demo's terms the FY2022 programmes; all or nothing."""
+    opens, closes = window(FISCAL_YEAR)
+    return _load_year(actor=actor, fiscal_year=FISCAL_YEAR, opens=opens, closes=closes, report=DemoReport())
+
+
+def load_current_year(*, actor, today: datetime.date | None = None) -> DemoReport:
+    """The same programmes in the current fiscal year, open for applications now; all or nothing.
+
+    Nothing where the ledger has no demo programme of that year (the year is FY2022 or earlier).
+    """
+    from machi.ledger.models import Programme
+
+    today = today or timezone.localdate()
+    year = fiscal_year_of(today)
+    report = DemoReport(title=f"補助金の制度（{wareki(year)}・デモ）")
+    if year <= FISCAL_YEAR or not Programme.objects.filter(fiscal_year=year, is_demo=True).exists():
+        return report
+    opens, closes = current_window(today)
+    return _load_year(
+        actor=actor, fiscal_year=year, opens=opens, closes=closes, report=report, demo_only=True
+    )
+
+
+def _load_year(
+    *, actor, fiscal_year: int, opens, closes, report: DemoReport, demo_only: bool = False
+) -> DemoReport:
+    """`demo_only`: only wards whose programme of the year is the ledger's demo (a real one is left alone)."""
     from machi.ledger.models import Project
 
-    report = DemoReport()
-    opens, closes = window(FISCAL_YEAR)
     with transaction.atomic():
         for demo in PROGRAMMES:
             projects = Project.objects.select_related("programme__ward").filter(
-                programme__fiscal_year=FISCAL_YEAR, programme__ward__name=demo.ward
+                programme__fiscal_year=fiscal_year, programme__ward__name=demo.ward
             )
+            if demo_only:
+                projects = projects.filter(programme__is_demo=True)
+                if not projects.exists():
+                    continue
             if demo.project_no is not None:
                 project = projects.get(no=demo.project_no)
             else:
@@ -115,7 +178,7 @@ def load(*, actor) -> DemoReport:
             programme = programme or GrantProgramme(project=project)
             wanted = {
                 "ward": project.programme.ward,
-                "fiscal_year": FISCAL_YEAR,
+                "fiscal_year": fiscal_year,
                 "name": PROGRAMME_NAME,
                 "description": DESCRIPTION,
                 "opens_at": opens,

@@ -4,6 +4,8 @@ Written in the applicant's own language and sent through `machi.core.mail`: by a
 task once the write has committed.
 """
 
+from django.urls import reverse
+
 from machi.core import mail
 
 
@@ -15,7 +17,12 @@ def _send(application, template: str, note: str) -> None:
         to=applicant.email,
         subject_template=f"grants/emails/{template}_subject.txt",
         body_template=f"grants/emails/{template}.txt",
-        context={"application": application, "user": applicant, "note": note},
+        context={
+            "application": application,
+            "user": applicant,
+            "note": note,
+            "url": mail.absolute_url(reverse("grants:application", args=[application.pk])),
+        },
         language=applicant.preferred_language,
     )
 

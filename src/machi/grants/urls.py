@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path("applications/<int:application_id>/report/", applicant.report, name="report"),
     path("manage/", staff.index, name="manage"),
+    path("manage/applications/", staff.applications, name="manage_applications"),
     path("manage/programmes/<int:programme_id>/", staff.programme, name="manage_programme"),
     path("manage/applications/<int:application_id>/", staff.application, name="manage_application"),
     path("manage/applications/<int:application_id>/<slug:step>/", staff.act, name="manage_act"),

@@ -85,6 +85,7 @@ class ProgrammeOut(Schema):
     pillars: list[PillarOut] = Field(description="柱（基本方針）、表示順")
     project_count: int
     totals: TotalsOut = Field(description="事業の合計（― の事業は数えない）")
+    is_demo: bool = Field(description="デモ用のデータ（machi demo が作った年度計画で、実際の予算ではない）")
 
 
 class ProjectOut(Schema):
@@ -341,6 +342,7 @@ def _programme_out(programme: Programme) -> dict:
         ],
         "project_count": programme.project_count,
         "totals": _totals_out(totals),
+        "is_demo": programme.is_demo,
     }
 
 

@@ -51,6 +51,11 @@ class Programme(models.Model):
     allocation_yen = models.BigIntegerField(_("配分額（円）"), null=True, blank=True)
     vision = models.TextField(_("めざす区の姿"), blank=True)
     priorities = models.TextField(_("重点的取組・方針"), blank=True)
+    # A programme `machi demo` made so the services can be tried in the current year: every page,
+    # export and open-data file of it says so, so no one takes it for a real budget.
+    is_demo = models.BooleanField(
+        _("デモ用のデータ"), default=False, help_text=_("デモ用に作った年度計画（実際の予算ではない）")
+    )
 
     objects = ProgrammeQuerySet.as_manager()
 

@@ -223,6 +223,10 @@ class WardYear:
     def allocation_yen(self) -> int | None:
         return self.programme.allocation_yen
 
+    @property
+    def is_demo(self) -> bool:
+        return self.programme.is_demo
+
 
 @dataclass
 class CityYear:
@@ -246,6 +250,11 @@ class CityYear:
     @property
     def project_count(self) -> int:
         return sum(row.project_count for row in self.rows)
+
+    @property
+    def is_demo(self) -> bool:
+        """Made by `machi demo`, not a real budget: every page and file of the year says so."""
+        return any(row.is_demo for row in self.rows)
 
 
 def city_years(fiscal_year: int | None = None) -> list[CityYear]:

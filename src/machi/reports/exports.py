@@ -38,17 +38,24 @@ def _figure_headers() -> list[str]:
 
 
 def ward_title(report) -> str:
-    return _("%(year)s %(ward)s まちづくり推進経費 報告") % {
+    title = _("%(year)s %(ward)s まちづくり推進経費 報告") % {
         "year": wareki(report.fiscal_year),
         "ward": report.ward.name,
     }
+    return demo_marked(title, report.programme.is_demo)
 
 
 def city_title(overview) -> str:
-    return _("%(year)s %(city)s 区のまちづくり推進経費 比較") % {
+    title = _("%(year)s %(city)s 区のまちづくり推進経費 比較") % {
         "year": wareki(overview.fiscal_year),
         "city": overview.city_name,
     }
+    return demo_marked(title, overview.is_demo)
+
+
+def demo_marked(title: str, is_demo: bool) -> str:
+    """A demo year's files say so in their title (and its CSV on every row): no one takes it for a budget."""
+    return f"{title}{_('（デモ用のデータです）')}" if is_demo else title
 
 
 # CSV
@@ -76,7 +83,10 @@ def _csv_writer(stream):
 
 def ward_report_csv(report, stream) -> None:
     writer = _csv_writer(stream)
-    writer.writerow(_csv_header([_("年度"), _("区"), _("行"), _("柱"), _("No."), _("区分"), _("事業名")]))
+    # A demo year (`machi demo`) adds a last column saying so on every row; a real year's file is as it was.
+    demo = [_("デモ用のデータです")] if report.programme.is_demo else []
+    header = _csv_header([_("年度"), _("区"), _("行"), _("柱"), _("No."), _("区分"), _("事業名")])
+    writer.writerow([*header, *([_("デモ")] if demo else [])])
     year, ward = report.fiscal_year, report.ward.name
     for group in report.groups:
         pillar = group.pillar.name if group.pillar else ""
@@ -92,10 +102,11 @@ def ward_report_csv(report, stream) -> None:
                     project.status,
                     escape_formula(project.name),
                     *_csv_figures(project),
+                    *demo,
                 ]
             )
-        writer.writerow([year, ward, _("小計"), pillar, "", "", "", *_csv_figures(group.totals)])
-    writer.writerow([year, ward, _("合計"), "", "", "", "", *_csv_figures(report.totals)])
+        writer.writerow([year, ward, _("小計"), pillar, "", "", "", *_csv_figures(group.totals), *demo])
+    writer.writerow([year, ward, _("合計"), "", "", "", "", *_csv_figures(report.totals), *demo])
 
 
 def city_overview_csv(overview, stream) -> None:

@@ -276,18 +276,26 @@ def _descriptor(fiscal_year: int, chosen: list) -> dict:
     start, end = fiscal_year_bounds(fiscal_year)
     cities = sorted({p.ward.city_name for p in chosen if p.ward.city_name})
     city = cities[0] if len(cities) == 1 else ""
+    demo = any(p.is_demo for p in chosen)  # `machi demo`'s current year: said in the title and description
     return {
         "profile": "tabular-data-package",
         "profiles": {"fiscal": "*", "tabular": "*"},
         "name": f"machi-ward-budgets-{fiscal_year}",
         "title": f"{city}{wareki(fiscal_year)} 区のまちづくり推進経費 / "
-        f"Ward community-development budgets, FY{fiscal_year}",
+        f"Ward community-development budgets, FY{fiscal_year}"
+        + ("（デモ用のデータです / demo data, not a real budget）" if demo else ""),
         "description": (
             "各区のまちづくり推進経費の事業ごとの当初予算・2月補正後・決算額（円）。"
             "空欄は予算計上なし（―）で、0 ではありません。 / "
             "Each ward's community-development projects with their initial budget, "
             "revised budget (after the February supplementary) and settled amount, in yen; "
             "an empty amount means not budgeted, not zero."
+            + (
+                " デモ用のデータです（Machi を試すための値で、実際の予算・決算ではありません）。 / "
+                "Demo data made to try Machi: not a real budget."
+                if demo
+                else ""
+            )
         ),
         "licenses": [LICENSE],
         "countryCode": "JP",

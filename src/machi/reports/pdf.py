@@ -144,7 +144,8 @@ def _head(labels, numeric_from: int) -> list[Paragraph]:
 
 
 def ward_report_title(programme) -> str:
-    return f"{wareki(programme.fiscal_year)} {programme.ward.name}まちづくり推進経費 報告書"
+    demo = "（デモ用のデータです）" if programme.is_demo else ""
+    return f"{wareki(programme.fiscal_year)} {programme.ward.name}まちづくり推進経費 報告書{demo}"
 
 
 def render_ward_report_pdf(programme, *, generated_on: dt.date | None = None) -> bytes:
@@ -332,7 +333,7 @@ def render_city_report_pdf(fiscal_year: int, *, generated_on: dt.date | None = N
     theme, the years side by side (when several are loaded), the checks."""
     overview = city_overview(fiscal_year)
     rows, city_total, city_name = overview.rows, overview.totals, overview.city_name
-    title = city_report_title(fiscal_year, city_name)
+    title = city_report_title(fiscal_year, city_name) + ("（デモ用のデータです）" if overview.is_demo else "")
     day = _generated_on(generated_on)
 
     story: list = [_p(title, "title")]

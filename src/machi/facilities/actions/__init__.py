@@ -47,7 +47,9 @@ from machi.facilities.actions.centres import (
     require_centre,
     save_centre,
     save_centre_part,
+    set_booking_window,
 )
+from machi.facilities.actions.lottery import cancel_lottery, change_lottery, create_lottery
 from machi.facilities.actions.usage import UsagePosting, post_usage
 
 __all__ = [
@@ -63,8 +65,11 @@ __all__ = [
     "book",
     "can_manage_centre",
     "cancel",
+    "cancel_lottery",
     "cancellation_deadline",
+    "change_lottery",
     "confirm_win",
+    "create_lottery",
     "decline",
     "delete_centre_part",
     "group_refused",
@@ -77,6 +82,7 @@ __all__ = [
     "require_group_may_book",
     "save_centre",
     "save_centre_part",
+    "set_booking_window",
     "snapshot",
     "transition",
 ]

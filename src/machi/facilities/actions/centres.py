@@ -1,5 +1,7 @@
 """Centres and their parts (rooms, blocks, closures, 減免): created and changed within the actor's wards, audited."""
 
+import datetime
+
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
@@ -28,6 +30,45 @@ def save_centre(*, actor, centre: Centre) -> Centre:
         if created and not centre.blocks.exists():
             TimeBlock.objects.bulk_create(default_blocks(centre))
     return centre
+
+
+BOOKING_WINDOW_FIELDS = (
+    "window_months_ahead",
+    "window_opens_day",
+    "window_opens_time",
+    "resident_head_start_days",
+)
+
+
+def set_booking_window(
+    *,
+    actor,
+    centre: Centre,
+    window_months_ahead: int,
+    window_opens_day: int,
+    window_opens_time: datetime.time,
+    resident_head_start_days: int,
+) -> Centre:
+    """Change when first-come booking opens at a centre: how many months ahead, on which day and at
+    what time, and the residents' head start. Its managers and its ward's staff may; audited.
+
+    Months already put to lottery keep their lottery's timetable; other months open by the new rule."""
+    changed = Centre.objects.get(pk=centre.pk)
+    changed.window_months_ahead = window_months_ahead
+    changed.window_opens_day = window_opens_day
+    changed.window_opens_time = window_opens_time
+    changed.resident_head_start_days = resident_head_start_days
+    audited_save(
+        actor=actor,
+        obj=changed,
+        action="facilities.set_booking_window",
+        scope=lambda actor, row: require_centre(actor, row, pgettext("scope", "予約の受付期間")),
+        fields=BOOKING_WINDOW_FIELDS,
+        update_fields=BOOKING_WINDOW_FIELDS,
+    )
+    for name in BOOKING_WINDOW_FIELDS:
+        setattr(centre, name, getattr(changed, name))
+    return changed
 
 
 def default_blocks(centre: Centre) -> list[TimeBlock]:

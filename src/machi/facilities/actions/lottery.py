@@ -62,35 +62,7 @@ def create_lottery(
         "confirm_by": confirm_by,
         "first_come_opens_at": first_come_opens_at,
     }
-    for (earlier, earlier_label, _strictly), (later, later_label, strictly) in itertools.pairwise(STEPS):
-        if times[later] < times[earlier] or (strictly and times[later] == times[earlier]):
-            message = (
-                _("%(later)s（%(later_at)s）は%(earlier)s（%(earlier_at)s）より後にしてください")
-                if strictly
-                else _("%(later)s（%(later_at)s）は%(earlier)s（%(earlier_at)s）以降にしてください")
-            )
-            raise BookingRefused(
-                message
-                % {
-                    "later": later_label,
-                    "later_at": dates.moment(times[later]),
-                    "earlier": earlier_label,
-                    "earlier_at": dates.moment(times[earlier]),
-                }
-            )
-    if not 1 <= max_choices <= 5:
-        raise BookingRefused(_("希望の数は1〜5にしてください"))
-    if applications_close_at <= now:
-        raise BookingRefused(
-            _("申込締切（%(applications_close_at)s）がすでに過ぎています")
-            % {"applications_close_at": dates.moment(applications_close_at)}
-        )
-    month_starts = timezone.make_aware(datetime.datetime.combine(month, datetime.time(0, 0)))
-    if first_come_opens_at > month_starts:
-        raise BookingRefused(
-            _("空き枠の先着受付開始（%(opens)s）は対象月（%(month)s）より前にしてください")
-            % {"opens": dates.moment(first_come_opens_at), "month": dates.month(month)}
-        )
+    _check_schedule(month, times, max_choices, now)
     first_come = booking_opens_at(centre, month, resident=True)
     if first_come <= now:
         raise BookingRefused(
@@ -121,6 +93,117 @@ def create_lottery(
             actor=actor, action="facilities.lottery_create", obj=lottery, before=None, after=_summary(lottery)
         )
     return lottery
+
+
+def _check_schedule(month: datetime.date, times: dict, max_choices: int, now: datetime.datetime) -> None:
+    """The rules every lottery's timetable keeps: its steps in order, a window not yet closed, the
+    leftovers opened first-come before the month starts, one to five choices."""
+    for (earlier, earlier_label, _strictly), (later, later_label, strictly) in itertools.pairwise(STEPS):
+        if times[later] < times[earlier] or (strictly and times[later] == times[earlier]):
+            message = (
+                _("%(later)s（%(later_at)s）は%(earlier)s（%(earlier_at)s）より後にしてください")
+                if strictly
+                else _("%(later)s（%(later_at)s）は%(earlier)s（%(earlier_at)s）以降にしてください")
+            )
+            raise BookingRefused(
+                message
+                % {
+                    "later": later_label,
+                    "later_at": dates.moment(times[later]),
+                    "earlier": earlier_label,
+                    "earlier_at": dates.moment(times[earlier]),
+                }
+            )
+    if not 1 <= max_choices <= 5:
+        raise BookingRefused(_("希望の数は1〜5にしてください"))
+    if times["applications_close_at"] <= now:
+        raise BookingRefused(
+            _("申込締切（%(applications_close_at)s）がすでに過ぎています")
+            % {"applications_close_at": dates.moment(times["applications_close_at"])}
+        )
+    month_starts = timezone.make_aware(datetime.datetime.combine(month, datetime.time(0, 0)))
+    if times["first_come_opens_at"] > month_starts:
+        raise BookingRefused(
+            _("空き枠の先着受付開始（%(opens)s）は対象月（%(month)s）より前にしてください")
+            % {"opens": dates.moment(times["first_come_opens_at"]), "month": dates.month(month)}
+        )
+
+
+def _lock_unstarted(lottery: Lottery, now: datetime.datetime, doing: str, *, before_opening: bool) -> Lottery:
+    """The lottery row, locked, while nothing has happened to it yet: not drawn, no entries (and, with
+    `before_opening`, applications not yet open). `doing` names the refused change in the refusal."""
+    locked = Lottery.objects.select_for_update().select_related("centre").get(pk=lottery.pk)
+    if locked.drawn_at is not None:
+        raise BookingRefused(
+            _("%(month)s分の抽選は%(drawn_at)sに実施済みのため、%(doing)sできません")
+            % {"month": dates.month(locked.month), "drawn_at": dates.moment(locked.drawn_at), "doing": doing}
+        )
+    entries = locked.entries.count()
+    if entries:
+        raise BookingRefused(
+            _("%(month)s分の抽選にはすでに申込が%(entries)d件あるため、%(doing)sできません")
+            % {"month": dates.month(locked.month), "entries": entries, "doing": doing}
+        )
+    if before_opening and locked.applications_open_at <= now:
+        raise BookingRefused(
+            _("%(month)s分の抽選は申込の受付（%(opens)sから）が始まっているため、変更できません")
+            % {"month": dates.month(locked.month), "opens": dates.moment(locked.applications_open_at)}
+        )
+    return locked
+
+
+def change_lottery(
+    *,
+    actor,
+    lottery: Lottery,
+    applications_open_at: datetime.datetime,
+    applications_close_at: datetime.datetime,
+    draw_at: datetime.datetime,
+    confirm_by: datetime.datetime,
+    first_come_opens_at: datetime.datetime,
+    max_choices: int,
+    now: datetime.datetime | None = None,
+) -> Lottery:
+    """Change a lottery's timetable or its number of choices before applications open (and with no entries)."""
+    require_centre(actor, lottery.centre, pgettext("scope", "抽選"))
+    now = now or timezone.now()
+    times = {
+        "applications_open_at": applications_open_at,
+        "applications_close_at": applications_close_at,
+        "draw_at": draw_at,
+        "confirm_by": confirm_by,
+        "first_come_opens_at": first_come_opens_at,
+    }
+    with transaction.atomic():
+        locked = _lock_unstarted(lottery, now, pgettext("lottery", "変更"), before_opening=True)
+        _check_schedule(locked.month, times, max_choices, now)
+        before = _summary(locked)
+        for name, value in times.items():
+            setattr(locked, name, value)
+        locked.max_choices = max_choices
+        locked.save(update_fields=[*times, "max_choices"])
+        record(
+            actor=actor,
+            action="facilities.lottery_change_schedule",
+            obj=locked,
+            before=before,
+            after=_summary(locked),
+        )
+    lottery.refresh_from_db()
+    return locked
+
+
+def cancel_lottery(*, actor, lottery: Lottery, now: datetime.datetime | None = None) -> None:
+    """Take a month off lottery while no one has applied and it has not been drawn: the month is then
+    booked first-come from its usual opening (which may already have passed)."""
+    require_centre(actor, lottery.centre, pgettext("scope", "抽選"))
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock_unstarted(lottery, now, pgettext("lottery", "取消"), before_opening=False)
+        record(
+            actor=actor, action="facilities.lottery_cancel", obj=locked, before=_summary(locked), after=None
+        )
+        locked.delete()
 
 
 # --- Applying --------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from machi.accounts.forms import add_action_errors
 from machi.accounts.models import CommunityGroup
 from machi.audit.actions import record_view
-from machi.facilities import actions, queries
+from machi.facilities import actions, ical, queries
 from machi.facilities.forms import BookingForm, CancelForm, FreeRoomSearchForm, parse_day, parse_month
 from machi.facilities.models import Centre, ClosedDay, Reservation, Room
 
@@ -106,7 +106,9 @@ def room_month(request, room_id: int):
     today = timezone.localdate()
     month = parse_month(request.GET.get("month"), today)
     now = timezone.now()
-    opens_at = queries.openings_by_month(centre, [month], resident=_is_resident(request.user, centre))[month]
+    lotteries = queries.lotteries_by_month(centre, [month])
+    resident = _is_resident(request.user, centre)
+    opens_at = queries.openings_by_month(centre, [month], resident=resident, lotteries=lotteries)[month]
     return render(
         request,
         "facilities/room_month.html",
@@ -116,6 +118,7 @@ def room_month(request, room_id: int):
             "month": month,
             "weeks": queries.month_calendar(room, month, now=now),
             "opens_later": opens_at if opens_at > now else None,
+            "lottery": _shown_lottery(lotteries.get(month), now),
             "previous": queries.add_months(month, -1),
             "next": queries.add_months(month, 1),
             "today": today,
@@ -137,8 +140,10 @@ def room_week(request, room_id: int):
     end = start + datetime.timedelta(days=WEEK - 1)
     now = timezone.now()
     states = queries.room_availability(room, start, end, now=now)
+    months = {state.date.replace(day=1) for state in states}
+    lotteries = queries.lotteries_by_month(centre, months)
     openings = queries.openings_by_month(
-        centre, {state.date.replace(day=1) for state in states}, resident=_is_resident(request.user, centre)
+        centre, months, resident=_is_resident(request.user, centre), lotteries=lotteries
     )
     days = []
     for state in states:
@@ -157,6 +162,9 @@ def room_week(request, room_id: int):
             "room": room,
             "centre": centre,
             "blocks": [state.block for state in states[0].blocks] if states else [],
+            "lotteries": [
+                shown for month in sorted(lotteries) if (shown := _shown_lottery(lotteries[month], now))
+            ],
             "days": days,
             "start": start,
             "end": end,
@@ -169,6 +177,11 @@ def room_week(request, room_id: int):
             "nav": "search",
         },
     )
+
+
+def _shown_lottery(lottery, now):
+    """A month's lottery, told on the room's pages until its leftovers open first-come."""
+    return lottery if lottery is not None and now < lottery.first_come_opens_at else None
 
 
 # --- Booking ---------------------------------------------------------------------------------
@@ -205,6 +218,9 @@ def booking_steps(request, form, make_booking, *, template: str, review_template
                         "form": form,
                         "preview": preview,
                         "cancel_until": actions.cancellation_deadline(preview),
+                        # What `actions.cancel` will allow the holder: the page says the same.
+                        "self_cancellable": timezone.localdate() <= actions.cancellation_deadline(preview),
+                        "today": timezone.localdate(),
                     },
                 )
             reservation = make_booking()
@@ -229,11 +245,14 @@ def book(request, room_id: int):
     room = _room(room_id)
     centre = room.centre
     groups = CommunityGroup.objects.of_person(request.user).filter(status=CommunityGroup.Status.APPROVED)
+    represented = [group.pk for group in groups if group.representative_id == request.user.pk]
     form = BookingForm(
         request.POST or None,
         initial={
             "date": parse_day(request.GET.get("date"), None),
             "blocks": request.GET.getlist("block"),
+            # The one group the person represents, so its 減免 is not lost by leaving the choice alone.
+            "group": represented[0] if len(represented) == 1 else None,
         },
         centre=centre,
         room=room,
@@ -299,6 +318,7 @@ def _with_deadline(reservation: Reservation, today: datetime.date) -> Reservatio
     reservation.cancel_until = actions.cancellation_deadline(reservation)
     reservation.cancellable = reservation.status in SELF_CANCELLABLE and reservation.date >= today
     reservation.self_cancellable = reservation.cancellable and today <= reservation.cancel_until
+    reservation.same_day = reservation.date == today
     return reservation
 
 
@@ -353,6 +373,7 @@ def mine(request):
             "ended": [r for r in coming if r.status not in Reservation.HOLDING],
             "past": past,
             "past_shown": PAST_SHOWN,
+            "feed_url": ical.holder_feed_url(request.user, request),
             "nav": "mine",
         },
     )

@@ -239,9 +239,13 @@ def lottery_apply(request, lottery_id: int):
     now = timezone.now()
     entry = lotteries.entry_of(request.user, lottery)
     groups = CommunityGroup.objects.of_person(request.user).filter(status=CommunityGroup.Status.APPROVED)
+    represented = [group.pk for group in groups if group.representative_id == request.user.pk]
+    initial = ApplyForm.initial_from(entry)
+    if entry is None and len(represented) == 1:
+        initial["group"] = represented[0]  # the one group the person represents, with its 減免
     form = ApplyForm(
         request.POST or None,
-        initial=ApplyForm.initial_from(entry),
+        initial=initial,
         lottery=lottery,
         groups=groups if groups.exists() else None,
     )

@@ -1,4 +1,5 @@
-"""The managers' and counter staff's pages: approvals, the day's bookings, bookings on behalf, the day sheet.
+"""The managers' and counter staff's pages: approvals, the day's bookings, bookings on behalf, the day sheet,
+and a centre's schedule (which months go by lottery, and when first-come booking opens).
 
 Who may see a centre is `facilities.queries.managed_centre_ids` (city admins every centre, ward staff their
 wards' centres, centre managers theirs); the actions ask the same question again
@@ -23,8 +24,17 @@ from machi.accounts.forms import add_action_errors
 from machi.accounts.views import forbidden
 from machi.audit.actions import record_view
 from machi.facilities import actions, queries
-from machi.facilities.forms import DeclineForm, OnBehalfForm, parse_day
-from machi.facilities.models import Centre, Reservation
+from machi.facilities import lottery as lotteries
+from machi.facilities.actions.centres import BOOKING_WINDOW_FIELDS
+from machi.facilities.forms import (
+    BookingWindowForm,
+    DeclineForm,
+    LotteryScheduleForm,
+    OnBehalfForm,
+    parse_day,
+    parse_month,
+)
+from machi.facilities.models import Centre, Lottery, Reservation
 from machi.facilities.queries import managed_centre_ids
 from machi.facilities.views.booking import (
     booking_steps,
@@ -33,6 +43,7 @@ from machi.facilities.views.booking import (
     record_booking_shown,
     safe_next,
 )
+from machi.facilities.views.lottery import STAGE_LABELS
 
 UPCOMING_DAYS = 14
 
@@ -300,3 +311,148 @@ def day_sheet(request, centre_id: int, centre_ids):
             "nav": "manage",
         },
     )
+
+
+# --- A centre's schedule: months by lottery or first-come, and the booking window -------------------
+
+
+def _schedule_url(centre) -> str:
+    return reverse("facilities:manage_schedule", kwargs={"centre_id": centre.pk})
+
+
+@manager_required
+def schedule(request, centre_id: int, centre_ids):
+    """The coming months of a centre, each by lottery (its timetable) or first-come (when it opens)."""
+    centre, refusal = _managed_centre(request, centre_id, centre_ids)
+    if refusal:
+        return refusal
+    now = timezone.now()
+    months = queries.centre_schedule(centre, now=now)
+    for row in months:
+        if row.lottery is not None:
+            row.lottery.stage_label = STAGE_LABELS[lotteries.stage(row.lottery, now)]
+            row.lottery.unstarted = (
+                row.lottery.drawn_at is None
+                and row.lottery.entry_count == 0
+                and now < row.lottery.applications_open_at
+            )
+            row.lottery.cancellable = row.lottery.drawn_at is None and row.lottery.entry_count == 0
+    return render(
+        request,
+        "facilities/manage_schedule.html",
+        {"centre": centre, "months": months, "nav": "manage"},
+    )
+
+
+def _lottery_form_page(request, centre, form, *, month, lottery=None):
+    return render(
+        request,
+        "facilities/manage_lottery_form.html",
+        {"centre": centre, "form": form, "month": month, "lottery": lottery, "nav": "manage"},
+    )
+
+
+@manager_required
+def lottery_create(request, centre_id: int, centre_ids):
+    """Put a month to lottery: the timetable starts from the centre's rules (`default_schedule`), editable."""
+    centre, refusal = _managed_centre(request, centre_id, centre_ids)
+    if refusal:
+        return refusal
+    today = timezone.localdate()
+    month = parse_month(request.POST.get("month") or request.GET.get("month"), today)
+    initial = LotteryScheduleForm.initial_from(lotteries.default_schedule(centre, month), 3)
+    form = LotteryScheduleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.create_lottery(actor=request.user, centre=centre, month=month, **form.cleaned_data)
+        except ValidationError as refused:
+            add_action_errors(form, refused)
+        else:
+            messages.success(
+                request, _("%(month)s分を抽選にしました。") % {"month": date_format(month, _("Y年n月"))}
+            )
+            return redirect(_schedule_url(centre))
+    return _lottery_form_page(request, centre, form, month=month)
+
+
+def _centre_lottery(request, centre_id: int, lottery_id: int, centre_ids):
+    centre, refusal = _managed_centre(request, centre_id, centre_ids)
+    lottery = get_object_or_404(Lottery.objects.select_related("centre"), pk=lottery_id, centre_id=centre.pk)
+    return centre, lottery, refusal
+
+
+@manager_required
+def lottery_edit(request, centre_id: int, lottery_id: int, centre_ids):
+    """Change a lottery's timetable or number of choices, before applications open."""
+    centre, lottery, refusal = _centre_lottery(request, centre_id, lottery_id, centre_ids)
+    if refusal:
+        return refusal
+    initial = LotteryScheduleForm.initial_from(
+        {name: getattr(lottery, name) for name in LotteryScheduleForm.TIMES}, lottery.max_choices
+    )
+    form = LotteryScheduleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.change_lottery(actor=request.user, lottery=lottery, **form.cleaned_data)
+        except ValidationError as refused:
+            add_action_errors(form, refused)
+        else:
+            messages.success(
+                request,
+                _("%(month)s分の抽選の日程を変更しました。")
+                % {"month": date_format(lottery.month, _("Y年n月"))},
+            )
+            return redirect(_schedule_url(centre))
+    return _lottery_form_page(request, centre, form, month=lottery.month, lottery=lottery)
+
+
+@manager_required
+def lottery_cancel(request, centre_id: int, lottery_id: int, centre_ids):
+    """GET asks to confirm; POST takes the month off lottery (only while no one has applied)."""
+    centre, lottery, refusal = _centre_lottery(request, centre_id, lottery_id, centre_ids)
+    if refusal:
+        return refusal
+    error = None
+    if request.method == "POST":
+        try:
+            actions.cancel_lottery(actor=request.user, lottery=lottery)
+        except ValidationError as refused:
+            error = refused.messages[0]
+        else:
+            messages.success(
+                request,
+                _("%(month)s分の抽選を取り消しました。この月は先着順で受け付けます。")
+                % {"month": date_format(lottery.month, _("Y年n月"))},
+            )
+            return redirect(_schedule_url(centre))
+    return render(
+        request,
+        "facilities/manage_lottery_cancel.html",
+        {
+            "centre": centre,
+            "lottery": lottery,
+            "error": error,
+            "opens_at": queries.booking_opens_at(centre, lottery.month, resident=False),
+            "nav": "manage",
+        },
+    )
+
+
+@manager_required
+def booking_window(request, centre_id: int, centre_ids):
+    """Change when first-come booking opens at the centre (months ahead, day, time, residents' head start)."""
+    centre, refusal = _managed_centre(request, centre_id, centre_ids)
+    if refusal:
+        return refusal
+    form = BookingWindowForm(
+        request.POST or None, initial={name: getattr(centre, name) for name in BOOKING_WINDOW_FIELDS}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.set_booking_window(actor=request.user, centre=centre, **form.cleaned_data)
+        except ValidationError as refused:
+            add_action_errors(form, refused)
+        else:
+            messages.success(request, _("予約の受付期間を変更しました。"))
+            return redirect(_schedule_url(centre))
+    return render(request, "facilities/manage_window.html", {"centre": centre, "form": form, "nav": "manage"})

@@ -46,6 +46,36 @@ def index(request):
     return render(request, "grants/manage_index.html", {"programmes": programmes, "nav": "manage"})
 
 
+@login_required
+def applications(request):
+    """The applications of one's wards at one step (?status=submitted …), across programmes: where the
+    staff home's counts lead. Without a known status, every application sent (not drafts)."""
+    wards = staff_ward_ids(request.user)
+    if wards == set():
+        return forbidden(request, _("補助金の審査は区の職員だけが行えます"))
+    status = request.GET.get("status") or ""
+    if status not in {s.value for s in PIPELINE}:
+        status = ""
+    listed = Application.objects.exclude(status=Status.DRAFT)
+    if wards is not None:
+        listed = listed.filter(programme__ward_id__in=wards)
+    if status:
+        listed = listed.filter(status=status)
+    return render(
+        request,
+        "grants/manage_applications.html",
+        {
+            "applications": listed.select_related("programme__ward", "track", "group").order_by(
+                "programme__ward__code", "submitted_at", "id"
+            ),
+            "status": status,
+            "status_label": Status(status).label if status else "",
+            "pipeline": PIPELINE,
+            "nav": "manage",
+        },
+    )
+
+
 def _programme(request, programme_id: int):
     programme = get_object_or_404(GrantProgramme.objects.with_details(), pk=programme_id)
     if not can_manage_ward(request.user, programme.ward_id):

@@ -7,12 +7,21 @@ One module per job, re-exported here so callers write `from machi.ledger.actions
 or `actions.set_figures(...)`:
 
 - `figures`: a project's money and its history;
+- `carry_forward`: a ward's programme carried to a later year, its 当初予算 given or left ―;
 - `commitments`: the rule that keeps a project's budget and place in step with what services hold on it;
 - `imports`: the ledger read from files, all or nothing, planned without the write lock;
 - `records`: wards, programmes, pillars, projects and their themes, one record at a time;
 - `outcomes`: the outcomes a service posts to a project.
 """
 
+from machi.ledger.actions.carry_forward import (
+    CarriedProject,
+    CarryForwardRefused,
+    CarryForwardResult,
+    TargetYearTaken,
+    carry_forward,
+    preview_carry_forward,
+)
 from machi.ledger.actions.commitments import (
     BelowCommitments,
     ServiceInAnotherYear,
@@ -51,17 +60,23 @@ __all__ = [
     "PROJECT_FIELDS",
     "WARD_FIELDS",
     "BelowCommitments",
+    "CarriedProject",
+    "CarryForwardRefused",
+    "CarryForwardResult",
     "FigureRefused",
     "ImportReport",
     "LedgerChangedDuringImport",
     "OutcomeFigure",
     "OutcomePosting",
     "ServiceInAnotherYear",
+    "TargetYearTaken",
+    "carry_forward",
     "delete_pillar",
     "hold_commitments",
     "import_ledger",
     "keep_services_in_place",
     "post_outcomes",
+    "preview_carry_forward",
     "preview_commitments",
     "project_snapshot",
     "save_pillar",

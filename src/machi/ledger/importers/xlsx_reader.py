@@ -98,6 +98,27 @@ def read_xlsx_bytes(data: bytes, source: str) -> ReadResult:
     return result
 
 
+def load_values(data: bytes, source: str) -> tuple[list[list], list[Problem]]:
+    """The first sheet's cell values, row by row, for a small table (`initial_budget`); formulas refused.
+
+    Call `check_archive` first: this opens the workbook with the same guards as `read_xlsx_bytes`.
+    """
+    sheet = _load(data, source).worksheets[0]
+    if sheet.max_row > MAX_ROWS or sheet.max_column > MAX_COLUMNS:
+        return [], [Problem(sheet.title, None, None, "表が大きすぎます")]
+    rows, problems = [], []
+    for cells in sheet.iter_rows():
+        values = []
+        for cell in cells:
+            try:
+                values.append(_cell_value(cell))
+            except _CellError as error:
+                problems.append(Problem(sheet.title, cell.row, None, f"{cell.coordinate}: {error}"))
+                values.append(None)
+        rows.append(values)
+    return rows, problems
+
+
 # ---------------------------------------------------------------------------
 # The file as a zip: refused before openpyxl builds anything from it.
 

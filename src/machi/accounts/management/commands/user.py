@@ -12,18 +12,17 @@ import sys
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
 
 from machi.accounts import actions
 from machi.accounts.actors import SYSTEM
 from machi.accounts.forms import clean_kana
+from machi.accounts.management import centre_named
 from machi.accounts.models import Role, RoleGrant
 from machi.core.text import normalize
 
-# The ward and the centre a role is scoped to, found through the grant: accounts sits below
+# The ward a role is scoped to, found through the grant: accounts sits below
 # the ledger and the services and does not import them.
 Ward = RoleGrant._meta.get_field("ward").related_model
-Centre = RoleGrant._meta.get_field("centre").related_model
 
 ROLES = [*Role.values, "resident"]
 FIELD_LABELS = {
@@ -74,7 +73,7 @@ class Command(BaseCommand):
         except ValidationError:
             raise CommandError("--kana はひらがなかカタカナで指定してください") from None
         wards = [_ward_named(text) for text in ward]
-        centres = [_centre_named(text) for text in centre]
+        centres = [centre_named(text) for text in centre]
         if role == Role.WARD_STAFF and not wards:
             raise CommandError("区職員（ward-staff）には --ward で区を指定してください")
         if role == Role.CENTRE_MANAGER and not centres:
@@ -141,21 +140,6 @@ def _ward_named(text: str):
         known = "、".join(Ward._default_manager.order_by("code").values_list("name", flat=True)) or "なし"
         raise CommandError(f"区「{text}」が見つかりません（登録されている区: {known}）")
     return ward
-
-
-def _centre_named(text: str):
-    key = normalize(text)
-    matches = list(
-        Centre._default_manager.select_related("ward").filter(
-            Q(name=key) | Q(pk=int(key)) if key.isdigit() else Q(name=key)
-        )
-    )
-    if not matches:
-        raise CommandError(f"センター「{text}」が見つかりません")
-    if len(matches) > 1:
-        where = "、".join(f"{c.ward.name}（id: {c.pk}）" for c in matches)
-        raise CommandError(f"センター「{text}」は複数の区にあります: {where}。id で指定してください")
-    return matches[0]
 
 
 def _messages(error: ValidationError) -> str:

@@ -1,14 +1,17 @@
-"""`machi facilities import|export|post-usage`: centres in and out, usage posted to the ledger. Thin."""
+"""`machi facilities import|export|post-usage|lottery`: centres in and out, usage posted to the ledger, a
+centre's months put to lottery. Thin."""
 
 import datetime
 import re
 import sys
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from machi.accounts.actors import SYSTEM
-from machi.accounts.management import acting_user
+from machi.accounts.management import acting_user, centre_named
 from machi.accounts.scope import NotAllowed
 from machi.core.errors import Conflict
 from machi.core.fiscal import parse_fiscal_year, wareki
@@ -17,7 +20,7 @@ from machi.core.text import normalize
 
 
 class Command(BaseCommand):
-    help = "地域コミュニティセンター: 取込（import）・出力（export）・利用実績の台帳への計上（post-usage）"
+    help = "地域コミュニティセンター: 取込（import）・出力（export）・利用実績の台帳への計上（post-usage）・抽選の設定（lottery）"
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True, parser_class=type(parser))
@@ -44,8 +47,77 @@ class Command(BaseCommand):
         )
         posting.add_argument("--user", help="この利用者として計上する。省略時はシステム運用者として")
 
+        lottery = actions.add_parser(
+            "lottery", help="センターの月ごとの抽選を設定する（create）・一覧する（list）"
+        )
+        steps = lottery.add_subparsers(dest="lottery_action", required=True, parser_class=type(parser))
+        creating = steps.add_parser(
+            "create",
+            help="対象月を抽選にする。日程の省略した部分はセンターの予約の受付期間から計算する",
+        )
+        creating.add_argument("--centre", required=True, help="センターの id または名称")
+        creating.add_argument("--month", required=True, help="対象月（2027-02 など）")
+        for option, what in LOTTERY_TIMES:
+            creating.add_argument(option, help=f"{what}（2027-01-01T09:00 など、日本時間）")
+        creating.add_argument("--max-choices", type=int, default=3, help="希望の数（1〜5、既定 3）")
+        creating.add_argument("--user", help="この利用者として設定する（そのセンターを管理できる人）")
+        listing = steps.add_parser("list", help="センターのこれからの月が抽選か先着順か、その日程を表示する")
+        listing.add_argument("--centre", required=True, help="センターの id または名称")
+
     def handle(self, *args, action, **options):
         return getattr(self, f"handle_{action.replace('-', '_')}")(**options)
+
+    def handle_lottery(self, *, lottery_action: str, **options):
+        return getattr(self, f"handle_lottery_{lottery_action}")(**options)
+
+    def handle_lottery_create(
+        self, *, centre: str, month: str, max_choices: int, user: str | None, **options
+    ):
+        from machi.facilities import lottery as lotteries
+
+        found = centre_named(centre)
+        actor = SYSTEM if user is None else acting_user(user)
+        try:
+            first = _month(month)
+            times = lotteries.default_schedule(found, first)
+            for option, _what in LOTTERY_TIMES:
+                typed = options.get(option.lstrip("-").replace("-", "_"))
+                if typed:
+                    times[LOTTERY_FIELDS[option]] = _moment(typed)
+            lottery = lotteries.create_lottery(
+                actor=actor, centre=found, month=first, max_choices=max_choices, **times
+            )
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        except NotAllowed as error:
+            raise CommandError(f"{error}（何も書き込んでいません）") from None
+        except ValidationError as error:
+            raise CommandError(f"{error.messages[0]}（何も書き込んでいません）") from None
+        self.stdout.write(f"{found.name} {first:%Y年%-m月}分を抽選にしました（抽選 id: {lottery.pk}）")
+        self._write_timetable(lottery)
+
+    def handle_lottery_list(self, *, centre: str, **_):
+        from machi.facilities.queries import centre_schedule
+
+        found = centre_named(centre)
+        for row in centre_schedule(found):
+            if row.lottery is not None:
+                self.stdout.write(
+                    f"{row.month:%Y-%m} 抽選（id: {row.lottery.pk}、申込 {row.lottery.entry_count} 件"
+                    f"{'、実施済み' if row.lottery.drawn_at else ''}）"
+                )
+                self._write_timetable(row.lottery)
+            else:
+                opening = f"{timezone.localtime(row.opens_at):%Y-%m-%d %H:%M}"
+                if row.resident_opens_at != row.opens_at:
+                    opening += f"（区民は {timezone.localtime(row.resident_opens_at):%Y-%m-%d %H:%M}）"
+                self.stdout.write(f"{row.month:%Y-%m} 先着順 受付開始 {opening}、予約 {row.bookings} 件")
+
+    def _write_timetable(self, lottery):
+        for option, what in LOTTERY_TIMES:
+            moment = timezone.localtime(getattr(lottery, LOTTERY_FIELDS[option]))
+            self.stdout.write(f"  {what}: {moment:%Y-%m-%d %H:%M}")
+        self.stdout.write(f"  希望の数: {lottery.max_choices}")
 
     def handle_import(self, *, path: Path, rooms: Path | None, dry_run: bool, user: str | None, **_):
         from machi.facilities.importers import import_path
@@ -118,6 +190,33 @@ class Command(BaseCommand):
                 f"{project.programme.ward.name} No.{project.no} {project.name}: {period} 予約 {found.bookings} 件、"
                 f"{found.hours_booked.normalize():f} 時間、稼働率 {rate}（部屋 {len(found.rooms)} 室{withdrawn}）"
             )
+
+
+# The lottery's steps as options of `lottery create`, with their field names.
+LOTTERY_TIMES = (
+    ("--opens", "申込開始"),
+    ("--closes", "申込締切"),
+    ("--draw", "抽選日時"),
+    ("--confirm-by", "当選者の確認期限"),
+    ("--first-come", "空き枠の先着受付開始"),
+)
+LOTTERY_FIELDS = {
+    "--opens": "applications_open_at",
+    "--closes": "applications_close_at",
+    "--draw": "draw_at",
+    "--confirm-by": "confirm_by",
+    "--first-come": "first_come_opens_at",
+}
+
+
+def _moment(text: str) -> datetime.datetime:
+    """A moment typed in Tokyo time: 2027-01-01T09:00, 2027-01-01 09:00 or 2027/01/01 9:00."""
+    cleaned = normalize(text).replace("/", "-").replace(" ", "T")
+    try:
+        moment = datetime.datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise ValueError(f"日時は 2027-01-01T09:00 のように指定してください: {text!r}") from None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 def _month(text: str) -> datetime.date:

@@ -7,6 +7,10 @@ the ledger comes first, then the demo community centres and their rooms (centres
 rooms.csv beside it, whose 中央区 centres belong to the ledger's 中央区 No.1), then the FY2022
 community-grant programmes linked to their ledger projects. The ledger does not know the
 services: they find it, not the other way round.
+
+Beside FY2022, each app makes the current fiscal year tryable: the ledger carries each ward's programme
+forward as a demo (`ledger.demo`), the centres put a coming month to lottery, the grants open a round
+(their `demo` modules). A second run the same day changes nothing and says so.
 """
 
 from django.apps import apps
@@ -24,6 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         dataset = settings.MACHI_DATA_DIR / "kumamoto-fy2022"
+        changed = False
         for config in apps.get_app_configs():
             if not hasattr(config, "load_demo"):
                 continue
@@ -32,3 +37,6 @@ class Command(BaseCommand):
             except ImportRefused as error:
                 raise CommandError(f"{config.demo_label}を読み込めません:\n{error}") from None
             self.stdout.write(report.summary())
+            changed |= getattr(report, "changed_anything", True)
+        if not changed:
+            self.stdout.write("変更はありません（デモデータはすでに最新です）")

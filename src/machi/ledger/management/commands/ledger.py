@@ -1,4 +1,5 @@
-"""`machi ledger import|export|check`: the ledger from the command line. Thin: the work is in actions and queries."""
+"""`machi ledger import|export|check|carry-forward`: the ledger from the command line. Thin: the work is in
+actions and queries."""
 
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ from machi.ledger.queries import ward_named
 
 
 class Command(BaseCommand):
-    help = "まちづくり推進経費の台帳: 取込（import）・出力（export）・点検（check）"
+    help = "まちづくり推進経費の台帳: 取込（import）・出力（export）・点検（check）・次年度への引継ぎ（carry-forward）"
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True, parser_class=type(parser))
@@ -49,8 +50,27 @@ class Command(BaseCommand):
         )
         checking.add_argument("--year", required=True)
 
+        carrying = actions.add_parser(
+            "carry-forward",
+            help="区の年度計画（柱・事業）を次の年度へ引き継ぐ。当初予算は表（No.・事業名・当初予算）から",
+        )
+        carrying.add_argument("--ward", required=True, help="区名または団体コード")
+        carrying.add_argument(
+            "--from", dest="from_year", required=True, help="引き継ぐ元の年度（2022、令和4年度 など）"
+        )
+        carrying.add_argument("--to", dest="to_year", required=True, help="引き継ぐ先の年度")
+        carrying.add_argument(
+            "--initial",
+            type=Path,
+            help="当初予算の表（CSV / XLSX、列は No.・事業名・当初予算（千円））。省略時は当初予算なし（―）",
+        )
+        carrying.add_argument("--user", help="この利用者として引き継ぐ（その権限の範囲の区だけ）")
+        carrying.add_argument(
+            "--dry-run", action="store_true", help="作成する内容を表示するだけで書き込まない"
+        )
+
     def handle(self, *args, action, **options):
-        return getattr(self, f"handle_{action}")(**options)
+        return getattr(self, f"handle_{action.replace('-', '_')}")(**options)
 
     def handle_import(
         self, *, path: Path, dry_run: bool, user: str | None, below_commitments_reason: str = "", **_
@@ -113,6 +133,64 @@ class Command(BaseCommand):
                 self.stdout.write(f"  - {finding.message}")
             total += len(found)
         self.stdout.write(f"{wareki(fiscal_year)}: {len(findings)} 区を点検、指摘 {total} 件")
+
+    def handle_carry_forward(
+        self,
+        *,
+        ward: str,
+        from_year: str,
+        to_year: str,
+        initial: Path | None,
+        user: str | None,
+        dry_run: bool,
+        **_,
+    ):
+        from machi.core.errors import Refused
+        from machi.ledger import actions
+        from machi.ledger.importers.csv_reader import read_limited
+        from machi.ledger.importers.initial_budget import read_initial_budget
+        from machi.ledger.importers.rows import LedgerImportError
+
+        actor = SYSTEM if user is None else acting_user(user)
+        try:
+            source_year, target_year = parse_fiscal_year(from_year), parse_fiscal_year(to_year)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        found = ward_named(ward)
+        if found is None:
+            raise CommandError(f"区「{ward}」が見つかりません")
+        source = Programme.objects.filter(ward=found, fiscal_year=source_year).first()
+        if source is None:
+            raise CommandError(f"{wareki(source_year)} {found.name} の年度計画がありません")
+        amounts, reason = None, ""
+        if initial is not None:
+            if not initial.is_file():
+                raise CommandError(f"当初予算の表 {initial} がありません")
+            projects = dict(source.projects.exclude(no=None).values_list("no", "name"))
+            try:
+                amounts = read_initial_budget(read_limited(initial), initial.name, projects=projects)
+            except LedgerImportError as error:
+                for problem in error.problems:
+                    self.stderr.write(str(problem))
+                raise CommandError(
+                    f"当初予算の表に {len(error.problems)} 件の問題があるため引き継ぎませんでした（何も書き込んでいません）"
+                ) from None
+            reason = f"当初予算の表: {initial.name}"
+        carry = actions.preview_carry_forward if dry_run else actions.carry_forward
+        try:
+            result = carry(
+                actor=actor,
+                programme=source,
+                to_year=target_year,
+                initial_yen_by_project=amounts,
+                reason=reason,
+            )
+        except (NotAllowed, Refused) as error:
+            message = error.messages[0] if isinstance(error, Refused) else str(error)
+            raise CommandError(f"{message}（何も書き込んでいません）") from None
+        prefix = "【試行・書き込みなし】" if dry_run else ""
+        for line in result.lines():
+            self.stdout.write(prefix + line)
 
     def _year_and_ward(self, year: str, ward: str | None) -> tuple[int, str | None]:
         try:
