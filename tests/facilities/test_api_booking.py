@@ -321,7 +321,7 @@ def test_an_english_client_gets_its_refusals_in_english(room, resident, outsider
     )
     assert taken.status_code == 409
     assert taken.json() == {
-        "detail": f"和室 on {day:%B %-d, %Y}, 午後, is already booked",
+        "detail": f"和室 on {day:%B %-d, %Y}, Afternoon, is already booked",
         "code": "booking.slot_taken",
     }
 

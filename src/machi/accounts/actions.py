@@ -98,14 +98,21 @@ def create_user(
     return user
 
 
-def sign_up(*, email: str, password: str, display_name: str, name_kana: str = "") -> "User":
-    """A resident's own account, inactive until they follow the link mailed to them."""
+def sign_up(
+    *, email: str, password: str, display_name: str, name_kana: str = "", preferred_language: str = "ja"
+) -> "User":
+    """A resident's own account, inactive until they follow the link mailed to them.
+
+    `preferred_language`: the language of the page they signed up on, so their mails (the address
+    check first) are written in it until they choose another on their profile.
+    """
     with transaction.atomic():
         user = User(
             username=email.strip().lower(),
             email=email.strip().lower(),
             display_name=display_name,
             name_kana=name_kana,
+            preferred_language=preferred_language,
             is_active=False,
         )
         validate_password(password, user)

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -88,6 +89,7 @@ def signup(request):
                 password=data["password1"],
                 display_name=data["display_name"],
                 name_kana=data["name_kana"],
+                preferred_language=page_language(),
             )
         except ValidationError as error:
             forms.add_action_errors(form, error)
@@ -111,6 +113,11 @@ def _tell_the_holder(request, holder, password: str) -> None:
         emails.send_verification(request, holder)
     elif holder.is_active:
         emails.send_signup_attempt(request, holder)
+
+
+def page_language() -> str:
+    """The language of the page being answered, as a User.Language value (ja unless the page is English)."""
+    return User.Language.EN if (get_language() or "").startswith("en") else User.Language.JA
 
 
 def signup_done(request):

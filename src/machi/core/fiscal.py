@@ -4,6 +4,8 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import get_language
+
 from machi.core.text import normalize
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -57,6 +59,24 @@ def wareki(fiscal_year: int) -> str:
             number = fiscal_year - first + 1
             return f"{era}{'元' if number == 1 else number}年度"
     return f"{fiscal_year}年度"
+
+
+# How an English page writes each era's name (Hepburn, without macrons, as the Cabinet Office does).
+ERA_NAMES_EN = {"令和": "Reiwa", "平成": "Heisei", "昭和": "Showa"}
+
+
+def fiscal_year_label(fiscal_year: int) -> str:
+    """How a page or a mail names a fiscal year, in the active language: the one display helper.
+
+    令和4年度 in Japanese; FY2022 (Reiwa 4) in English, the Western year first and the era after it,
+    so a reader who knows either can place it. Published documents keep `wareki`.
+    """
+    if not (get_language() or "ja").startswith("en"):
+        return wareki(fiscal_year)
+    for era, first in ERAS.items():
+        if fiscal_year >= first:
+            return f"FY{fiscal_year} ({ERA_NAMES_EN[era]} {fiscal_year - first + 1})"
+    return f"FY{fiscal_year}"
 
 
 def fiscal_year_of(moment: dt.date | dt.datetime) -> int:

@@ -3,6 +3,7 @@
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_decimal
+from django.utils.translation import gettext
 
 from machi.core.text import normalize
 
@@ -91,6 +92,13 @@ def format_yen(yen: int | None) -> str:
         return NONE_DISPLAY
     text = format_decimal(abs(yen), locale="ja_JP")
     return f"△{text}" if yen < 0 else text
+
+
+def format_thousands_unit(yen: int | None) -> str:
+    """An amount in 千円 with its unit, in the active language: 19,000千円, or 19,000 thousand yen."""
+    if yen is None:
+        return NONE_DISPLAY
+    return gettext("%(amount)s千円") % {"amount": format_thousands(yen)}
 
 
 def csv_thousands(yen: int | None) -> str:

@@ -24,12 +24,14 @@ import datetime
 import hashlib
 import json
 import random
+import re
 from dataclasses import dataclass, field
 
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
+from machi.core.display import join_clauses, join_words
 from machi.facilities.models import Lottery, LotteryChoice, LotteryEntry
 from machi.facilities.queries import add_months
 
@@ -236,12 +238,32 @@ def _plain(data):
     return json.loads(json.dumps(data, sort_keys=True))
 
 
+_ALREADY_WON = re.compile(r"第(\d+)希望で当選済み")
+_TAKEN_BY = re.compile(r"申込番号(\d+)が第(\d+)希望で当選")
+
+
+def reason_text(reason: str) -> str:
+    """A decision's reason as the log keeps it (Japanese, so re-running the draw compares alike), in the
+    page's language."""
+    if reason == "すべての区分が空いていたため当選":
+        return gettext("すべての区分が空いていたため当選")
+    if match := _ALREADY_WON.fullmatch(reason):
+        return gettext("第%(rank)s希望で当選済み") % {"rank": match.group(1)}
+    parts = reason.split("、")
+    if all(_TAKEN_BY.fullmatch(part) for part in parts):
+        return join_clauses(
+            gettext("申込番号%(number)sが第%(rank)s希望で当選") % {"number": m.group(1), "rank": m.group(2)}
+            for m in (_TAKEN_BY.fullmatch(part) for part in parts)
+        )
+    return reason
+
+
 def decision_rows(lottery: Lottery) -> list[dict]:
     """The log's decisions with the room, day and blocks of each choice, for the pages."""
     log = lottery.draw_log or {}
     choices = {(e["entry"], c["rank"]): c for e in log.get("entries", []) for c in e["choices"]}
     rooms = {room.pk: room for room in lottery.centre.rooms.all()}
-    labels = {block.code: block.label for block in lottery.centre.blocks.all()}
+    labels = {block.code: block.display_label for block in lottery.centre.blocks.all()}
     position = {number: n for n, number in enumerate(log.get("order", []), start=1)}
     rows = []
     for decision in log.get("decisions", []):
@@ -252,13 +274,13 @@ def decision_rows(lottery: Lottery) -> list[dict]:
                 "position": position.get(decision["entry"]),
                 "room": rooms.get(choice["room"]),
                 "date": datetime.date.fromisoformat(choice["date"]),
-                "blocks": "・".join(labels.get(code, code) for code in choice["blocks"]),
+                "blocks": join_words(labels.get(code, code) for code in choice["blocks"]),
                 "why": (
-                    "・".join(labels.get(code, code) for code in decision["blocks"])
-                    + "："
-                    + decision["reason"]
+                    join_words(labels.get(code, code) for code in decision["blocks"])
+                    + pgettext("区切り", "：")
+                    + reason_text(decision["reason"])
                     if decision.get("blocks")
-                    else decision["reason"]
+                    else reason_text(decision["reason"])
                 ),
             }
         )

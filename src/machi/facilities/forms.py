@@ -58,8 +58,8 @@ class FreeRoomSearchForm(NamedRequiredMessages, forms.Form):
         self.fields["ward"].queryset = Ward.objects.filter(centres__isnull=False).distinct().order_by("code")
         # One choice per block code; centres keep the same codes for the same part of the day.
         labels = {}
-        for code, label in TimeBlock.objects.order_by("position", "code").values_list("code", "label"):
-            labels.setdefault(code, label)
+        for block in TimeBlock.objects.order_by("position", "code").only("code", "label"):
+            labels.setdefault(block.code, block.display_label)
         self.fields["block"].choices = [("", gettext("選択してください")), *labels.items()]
 
 
@@ -91,10 +91,7 @@ class BookingForm(NamedRequiredMessages, forms.Form):
 
     def __init__(self, *args, centre: Centre, room=None, groups=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["blocks"].choices = [
-            (block.code, f"{block.label}（{block.starts_at:%H:%M}〜{block.ends_at:%H:%M}）")
-            for block in centre.blocks.all()
-        ]
+        self.fields["blocks"].choices = [(block.code, str(block)) for block in centre.blocks.all()]
         if room is not None:
             self.fields["attendees"].help_text = gettext("定員は%(capacity)d人です。") % {
                 "capacity": room.capacity

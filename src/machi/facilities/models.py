@@ -17,11 +17,25 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from machi.accounts.models import CommunityGroup
+from machi.core.display import join_words, time_range
 from machi.facilities.queries import ReservationQuerySet
 
-WEEKDAY_LABELS = "月火水木金土日"  # Monday first, as datetime.date.weekday() counts
+WEEKDAY_LABELS = (
+    "月火水木金土日"  # Monday first, as datetime.date.weekday() counts (the stored, importers' form)
+)
+# How a page names each weekday, in its language (Mon … Sun in English).
+WEEKDAY_DISPLAY = (
+    pgettext_lazy("曜日", "月"),
+    pgettext_lazy("曜日", "火"),
+    pgettext_lazy("曜日", "水"),
+    pgettext_lazy("曜日", "木"),
+    pgettext_lazy("曜日", "金"),
+    pgettext_lazy("曜日", "土"),
+    pgettext_lazy("曜日", "日"),
+)
 
 
 class Centre(models.Model):
@@ -97,7 +111,13 @@ class Centre(models.Model):
 
     @property
     def open_weekday_labels(self) -> str:
-        return "".join(WEEKDAY_LABELS[int(d)] for d in sorted(set(self.open_weekdays)) if d.isdigit())
+        """The opening weekdays as a page names them: 月・火・水 in Japanese, "Mon, Tue, Wed" in English."""
+        return join_words(WEEKDAY_DISPLAY[int(d)] for d in sorted(set(self.open_weekdays)) if d.isdigit())
+
+    @property
+    def hours_label(self) -> str:
+        """9:00〜21:00 in Japanese, 9:00–21:00 in English."""
+        return time_range(self.opens_at, self.closes_at)
 
 
 class TimeBlock(models.Model):
@@ -121,7 +141,23 @@ class TimeBlock(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.label}（{self.starts_at:%H:%M}〜{self.ends_at:%H:%M}）"
+        return pgettext("利用区分", "%(label)s（%(start)s〜%(end)s）") % {
+            "label": self.display_label,
+            "start": f"{self.starts_at:%H:%M}",
+            "end": f"{self.ends_at:%H:%M}",
+        }
+
+    @property
+    def display_label(self) -> str:
+        """The block's name in the page's language: the standard 午前/午後/夜間 are the site's own words and
+        are translated (Morning …); a name a centre gave its block is data, shown as stored."""
+        standard = STANDARD_BLOCK_LABELS.get(self.label)
+        return str(standard) if standard is not None else self.label
+
+    @property
+    def hours_label(self) -> str:
+        """9:00〜12:00 in Japanese, 9:00–12:00 in English."""
+        return time_range(self.starts_at, self.ends_at)
 
     def clean(self):
         # The readable refusal; the database's guard (time_guards) is the last word.
@@ -149,6 +185,13 @@ class TimeBlock(models.Model):
         return (end - start).total_seconds() / 3600
 
 
+STANDARD_BLOCK_LABELS = {
+    "午前": pgettext_lazy("利用区分", "午前"),
+    "午後": pgettext_lazy("利用区分", "午後"),
+    "夜間": pgettext_lazy("利用区分", "夜間"),
+}
+
+
 def time_runs(blocks) -> list[tuple[datetime.time, datetime.time]]:
     """The times a booking's blocks cover, each run of back-to-back blocks as one (start, end).
 
@@ -167,7 +210,7 @@ def times_label(blocks) -> str:
     from django.utils.translation import pgettext
 
     separator = pgettext("between time ranges", "、")
-    return separator.join(f"{start:%-H:%M}〜{end:%-H:%M}" for start, end in time_runs(blocks))
+    return separator.join(time_range(start, end) for start, end in time_runs(blocks))
 
 
 DEFAULT_BLOCKS = (

@@ -9,6 +9,7 @@ import holidays
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language, gettext, pgettext
 
 from machi.accounts.scope import centre_manager_ids, staff_ward_ids
 from machi.core.text import normalize
@@ -53,13 +54,21 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 
 
 @lru_cache(maxsize=64)
-def _national_holidays(year: int) -> dict:
-    return dict(holidays.Japan(years=year, language="ja"))
+def _national_holidays(year: int, language: str = "ja") -> dict:
+    return dict(holidays.Japan(years=year, language=language))
 
 
 def national_holiday(day: datetime.date) -> str | None:
-    """The name of the national holiday (国民の祝日、振替休日を含む) on this day, if any."""
-    return _national_holidays(day.year).get(day)
+    """The name of the national holiday (国民の祝日、振替休日を含む) on this day, if any, in the page's language."""
+    language = "en_US" if (get_language() or "ja").startswith("en") else "ja"
+    return _national_holidays(day.year, language).get(day)
+
+
+class RuleClosure(str):
+    """A closure the centre's rules make (year end, a holiday, a closed weekday), said in full; an ad-hoc
+    closure's reason is the text staff typed, which a page shows after 休館："""
+
+    by_rule = True
 
 
 def is_year_end_closure(day: datetime.date) -> bool:
@@ -78,11 +87,11 @@ def closure_reason(centre, day: datetime.date, closed_days: dict | None = None) 
     if day in closed_days:
         return closed_days[day]
     if centre.closed_year_end and is_year_end_closure(day):
-        return "年末年始の休館日"
+        return RuleClosure(gettext("年末年始の休館日"))
     if centre.closed_on_holidays and (name := national_holiday(day)):
-        return f"祝日（{name}）の休館日"
+        return RuleClosure(gettext("祝日（%(name)s）の休館日") % {"name": name})
     if str(day.weekday()) not in centre.open_weekdays:
-        return "休館日"
+        return RuleClosure(pgettext("閉館の理由", "休館日"))
     return None
 
 

@@ -26,6 +26,7 @@ from machi.accounts.models import CommunityGroup
 from machi.accounts.scope import NotAllowed, can_manage_ward, is_member, require_member, require_ward
 from machi.audit.actions import audited_save, record
 from machi.core import dates
+from machi.core.display import Phrase
 from machi.core.errors import Conflict, Refused
 from machi.core.fiscal import wareki
 from machi.core.money import MAX_YEN
@@ -747,8 +748,13 @@ def confirm_amount(*, actor, application: Application, now=None) -> Application:
         locked.confirmed_yen = min(locked.decided_yen, recomputed)
         locked.confirmed_at, locked.confirmed_by = now, actor_user(actor)
         explained.append(
-            f"実績の補助対象経費 {eligible:,}円、算定額 {recomputed:,}円、"
-            f"交付決定額 {locked.decided_yen:,}円 → 確定額 {locked.confirmed_yen:,}円"
+            Phrase(
+                "実績の補助対象経費 %(eligible)s円、算定額 %(computed)s円、交付決定額 %(decided)s円 → 確定額 %(confirmed)s円",
+                eligible=f"{eligible:,}",
+                computed=f"{recomputed:,}",
+                decided=f"{locked.decided_yen:,}",
+                confirmed=f"{locked.confirmed_yen:,}",
+            )
         )
 
     return _transition(
@@ -855,8 +861,8 @@ def record_repayment(*, actor, application: Application, amount_yen: int, reason
         _post_to_ledger(
             actor, locked, -amount_yen, f"補助金の返還: {_grant_label(locked)} 理由: {reason}", "補助金の返還"
         )
-        note = f"返還 {amount_yen:,}円: {reason}"
-        _event(actor, locked, locked.status, locked.status, note)
+        note = Phrase("返還 %(amount)s円: %(reason)s", amount=f"{amount_yen:,}", reason=reason)
+        _event(actor, locked, locked.status, locked.status, note.japanese())
         after = {"amount_yen": amount_yen, "reason": reason, "repaid_yen": repaid + amount_yen}
         record(actor=actor, action="grants.record_repayment", obj=locked, before=None, after=after)
         transaction.on_commit(lambda: emails.send_status(locked, note))
@@ -914,8 +920,9 @@ def _transition(
             change(locked)
         locked.status = to
         locked.save()
-        text = note() if callable(note) else note
-        _event(actor, locked, from_status, to, text)
+        # A note the system composed (a Phrase) is kept in Japanese and mailed in the applicant's language.
+        text = note() if callable(note) and not isinstance(note, Phrase) else note
+        _event(actor, locked, from_status, to, text.japanese() if isinstance(text, Phrase) else text)
         record(actor=actor, action=f"grants.{to}", obj=locked, before=before, after=_snapshot(locked))
         transaction.on_commit(lambda: emails.send_status(locked, text))
     for field in ("status", "decided_yen", "confirmed_yen", "rejection_reason", "submitted_at"):

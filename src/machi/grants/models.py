@@ -15,12 +15,13 @@ a reason on every rejection and repayment, one payment per application.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from machi.accounts.models import CommunityGroup
-from machi.core.fiscal import wareki
+from machi.core.fiscal import fiscal_year_label
 from machi.core.models import AppendOnlyError, AppendOnlyModel  # noqa: F401  (AppendOnlyError re-exported)
+from machi.core.money import format_yen
 from machi.grants.queries import ApplicationQuerySet, GrantProgrammeQuerySet
 from machi.grants.rules import Rounding
 
@@ -63,7 +64,7 @@ class GrantProgramme(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{wareki(self.fiscal_year)} {self.ward.name} {self.name}"
+        return f"{fiscal_year_label(self.fiscal_year)} {self.ward.name} {self.name}"
 
     @property
     def envelope_yen(self) -> int | None:
@@ -111,7 +112,11 @@ class GrantTrack(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}（補助率{self.rate}、上限{self.cap_yen:,}円）"
+        return gettext("%(name)s（補助率%(rate)s、上限%(cap)s円）") % {
+            "name": self.name,
+            "rate": self.rate,
+            "cap": format_yen(self.cap_yen),
+        }
 
     @property
     def rate(self) -> str:
@@ -133,7 +138,7 @@ class ExpenseCategory(models.Model):
         constraints = [models.UniqueConstraint(fields=["programme", "name"], name="expense_category_unique")]
 
     def __str__(self) -> str:
-        return self.name if self.eligible else f"{self.name}（対象外）"
+        return self.name if self.eligible else gettext("%(name)s（対象外）") % {"name": self.name}
 
 
 class Application(models.Model):

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from machi.core.fiscal import parse_fiscal_year, wareki
+from machi.core.fiscal import fiscal_year_label, parse_fiscal_year
 from machi.core.money import AmountError, format_thousands, parse_amount, yen_to_thousands
 from machi.ledger.importers.initial_budget import read_initial_budget
 from machi.ledger.importers.rows import LedgerImportError
@@ -45,7 +45,7 @@ class CarryForwardForm(forms.Form):
                 max_length=30,
                 help_text=_("%(year)sの2月補正後: %(revised)s千円")
                 % {
-                    "year": wareki(programme.fiscal_year),
+                    "year": fiscal_year_label(programme.fiscal_year),
                     "revised": format_thousands(project.revised_yen),
                 },
             )

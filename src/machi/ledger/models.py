@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from machi.core import lgcode
-from machi.core.fiscal import wareki
+from machi.core.fiscal import fiscal_year_label, wareki
 from machi.core.models import AppendOnlyError, AppendOnlyModel  # noqa: F401  (AppendOnlyError re-exported)
 from machi.core.money import execution_rate, unused_amount
 from machi.core.text import name_key
@@ -72,10 +72,11 @@ class Programme(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{wareki(self.fiscal_year)} {self.ward.name}"
+        return f"{fiscal_year_label(self.fiscal_year)} {self.ward.name}"
 
     @property
     def fiscal_year_label(self) -> str:
+        """和暦 whatever the language: the API's field of this name (pages use the `wareki` filter)."""
         return wareki(self.fiscal_year)
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from machi.accounts.public import public_actor_label
+from machi.core.display import join_clauses
 from machi.core.models import AppendOnlyQuerySet
 from machi.core.money import execution_rate, unused_amount
 from machi.core.text import normalize
@@ -421,7 +422,7 @@ class Shortfall:
             "project": self.project.name,
             "budget": "―" if self.budget_yen is None else f"{self.budget_yen:,}",
             "committed": f"{self.committed_yen:,}",
-            "what": "、".join(c.label for c in self.commitments if c.committed_yen),
+            "what": join_clauses(c.label for c in self.commitments if c.committed_yen),
         }
 
 
@@ -551,9 +552,14 @@ def programme_check(
             CheckFinding(
                 ward,
                 "allocation",
-                f"当初予算の合計 {format_thousands(initial_total)} 千円が配分額 "
-                f"{format_thousands(programme.allocation_yen)} 千円と一致しません"
-                f"（差 {format_thousands(initial_total - programme.allocation_yen)} 千円）",
+                _(
+                    "当初予算の合計 %(initial)s 千円が配分額 %(allocation)s 千円と一致しません（差 %(difference)s 千円）"
+                )
+                % {
+                    "initial": format_thousands(initial_total),
+                    "allocation": format_thousands(programme.allocation_yen),
+                    "difference": format_thousands(initial_total - programme.allocation_yen),
+                },
             )
         )
     for project in projects:
@@ -562,8 +568,15 @@ def programme_check(
                 CheckFinding(
                     ward,
                     "settled_above_revised",
-                    f"No.{project.no or '－'} {project.name}: 決算額 {format_thousands(project.settled_yen)} 千円が"
-                    f"2月補正後 {format_thousands(project.revised_yen)} 千円を上回っています",
+                    _(
+                        "No.%(no)s %(project)s: 決算額 %(settled)s 千円が2月補正後 %(revised)s 千円を上回っています"
+                    )
+                    % {
+                        "no": project.no or "－",
+                        "project": project.name,
+                        "settled": format_thousands(project.settled_yen),
+                        "revised": format_thousands(project.revised_yen),
+                    },
                 )
             )
     for project in projects:
@@ -572,8 +585,12 @@ def programme_check(
                 CheckFinding(
                     ward,
                     "settled_without_revised",
-                    f"No.{project.no or '－'} {project.name}: 2月補正後の予算がないのに決算額 "
-                    f"{format_thousands(project.settled_yen)} 千円があります",
+                    _("No.%(no)s %(project)s: 2月補正後の予算がないのに決算額 %(settled)s 千円があります")
+                    % {
+                        "no": project.no or "－",
+                        "project": project.name,
+                        "settled": format_thousands(project.settled_yen),
+                    },
                 )
             )
     for project in projects:
@@ -592,7 +609,7 @@ def programme_check(
                         "project": project.name,
                         "budget": "―" if shortfall.budget_yen is None else f"{shortfall.budget_yen:,}",
                         "committed": f"{shortfall.committed_yen:,}",
-                        "what": "、".join(c.label for c in shortfall.commitments if c.committed_yen),
+                        "what": join_clauses(c.label for c in shortfall.commitments if c.committed_yen),
                         "reason": _shortfall_reason(reason, with_reasons),
                     },
                 )

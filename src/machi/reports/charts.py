@@ -16,7 +16,8 @@ from itertools import count
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from machi.core.money import format_rate, format_thousands
+from machi.core.display import in_brackets
+from machi.core.money import format_rate, format_thousands, format_thousands_unit
 
 FONT = "'Noto Sans JP', 'Noto Sans CJK JP', 'Hiragino Sans', 'Yu Gothic', Meiryo, sans-serif"
 TEXT = "#1a1a1c"
@@ -83,7 +84,7 @@ def grouped_bars(
         body.append(f'<text x="0" y="{y + 14:.1f}">{escape(fit(label, WIDTH))}</text>')
         y += 20
         for name, colour, value in zip(series, colours, values, strict=True):
-            figure = format_thousands(value) + ("" if value is None else "千円")
+            figure = format_thousands_unit(value)
             length = 0 if not value else max(value / peak * room, 1)
             body.append(
                 f"<g><title>{escape(label)} {escape(name)}: {escape(figure)}</title>"
@@ -150,8 +151,8 @@ def stacked_bars(
             share = format_rate(Decimal(value) / Decimal(total))
             body.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="24" fill="{colour}" stroke="#fff" '
-                f'stroke-width="1"><title>{escape(label)} {escape(name)}: {escape(format_thousands(value))}千円'
-                f"（{escape(share)}）</title></rect>"
+                f'stroke-width="1"><title>{escape(label)} {escape(name)}: '
+                f"{escape(format_thousands_unit(value))}{escape(in_brackets(share))}</title></rect>"
             )
             x += width
         if not percent:

@@ -18,6 +18,7 @@ from machi.accounts.models import CommunityGroup
 from machi.accounts.scope import NotAllowed, can_manage_centre, is_member, require_centre
 from machi.audit.actions import record
 from machi.core import dates
+from machi.core.display import join_words
 from machi.core.errors import Conflict, Refused
 from machi.facilities import emails
 from machi.facilities.models import (
@@ -247,11 +248,11 @@ def _require_within_group_cap(group: CommunityGroup, centre: Centre, date: datet
 
 def _require_free(room: Room, date: datetime.date, blocks: list[TimeBlock]) -> None:
     held = held_times(room=room, date=date)
-    labels = [block.label for block in blocks if is_held(held, room.pk, date, block)]
+    labels = [block.display_label for block in blocks if is_held(held, room.pk, date, block)]
     if labels:
         raise SlotTaken(
             _("%(room)sの%(date)s %(items)sはすでに予約されています")
-            % {"room": room.name, "date": dates.day(date), "items": "・".join(labels)}
+            % {"room": room.name, "date": dates.day(date), "items": join_words(labels)}
         )
 
 

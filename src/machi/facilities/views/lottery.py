@@ -139,9 +139,7 @@ class ApplyForm(NamedRequiredMessages, forms.Form):
             self.fields["group"].queryset = groups
         rooms = centre.rooms.all()
         days = _open_days(lottery)
-        blocks = [
-            (b.code, f"{b.label}（{b.starts_at:%H:%M}〜{b.ends_at:%H:%M}）") for b in centre.blocks.all()
-        ]
+        blocks = [(b.code, str(b)) for b in centre.blocks.all()]
         for rank in range(1, lottery.max_choices + 1):
             first = rank == 1
             room = forms.ModelChoiceField(

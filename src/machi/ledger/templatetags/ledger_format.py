@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 
 from machi.core import money
+from machi.core.fiscal import fiscal_year_label
 from machi.core.fiscal import wareki as _wareki
 
 register = template.Library()
@@ -39,8 +40,17 @@ def rate_figure(value) -> str:
 
 @register.filter
 def wareki(fiscal_year: int) -> str:
-    """2022 → 令和4年度."""
-    return _wareki(fiscal_year)
+    """2022 → 令和4年度 on a Japanese page, FY2022 (Reiwa 4) on an English one (`fiscal_year_label`)."""
+    return fiscal_year_label(fiscal_year)
+
+
+@register.filter
+def western_year_note(fiscal_year: int, short: str = "") -> str:
+    """The Western year after the era on a Japanese page — （2022年度）, or （2022） when `short` — and
+    nothing on an English one, whose `wareki` already names it."""
+    if fiscal_year_label(fiscal_year) != _wareki(fiscal_year):
+        return ""
+    return f"（{fiscal_year}）" if short else f"（{fiscal_year}年度）"
 
 
 def _none() -> str:
