@@ -6,8 +6,8 @@ from io import StringIO
 from django.core.management import call_command
 
 from machi.accounts.actors import SYSTEM
-from machi.ledger.actions import set_figures
-from machi.ledger.models import Project
+from machi.ledger.actions import carry_forward, set_figures
+from machi.ledger.models import Programme, Project
 from machi.ledger.queries import ledger_check, programme_sheet
 
 
@@ -49,3 +49,18 @@ def test_the_check_command_prints_a_line_per_ward(kumamoto):
     assert "南区: 6 件" in text
     assert "地域課題対応費: 決算額 4,195 千円が2月補正後 1,469 千円を上回っています" in text
     assert text.strip().endswith("令和4年度: 5 区を点検、指摘 6 件")
+
+
+def test_before_the_revision_spending_against_the_initial_budget_is_not_flagged(kumamoto):
+    chuo = Programme.objects.get(ward__name="中央区", fiscal_year=2022)
+    carry_forward(actor=SYSTEM, programme=chuo, to_year=2023, initial_yen_by_project={14: 1_720_000})
+    paid = Project.objects.get(programme__ward__name="中央区", programme__fiscal_year=2023, no=14)
+    set_figures(paid, settled_yen=170_000, reason="補助金の支払い", actor=SYSTEM)
+    assert "settled_without_revised" not in [f.kind for f in ledger_check(2023)["中央区"]]
+
+    unbudgeted = Project.objects.get(programme__ward__name="中央区", programme__fiscal_year=2023, no=1)
+    set_figures(unbudgeted, settled_yen=50_000, reason="テスト", actor=SYSTEM)
+    flagged = [f.message for f in ledger_check(2023)["中央区"] if f.kind == "settled_without_revised"]
+    assert flagged == [
+        "No.1 地域コミュニティセンターのデジタル化実証実験事業: 2月補正後の予算がないのに決算額 50 千円があります"
+    ]

@@ -532,7 +532,7 @@ def programme_check(
 
     - the projects' initial budgets do not add up to the programme's allocation;
     - a settled figure above its revised budget (allowed: transfers happen; flagged);
-    - a settled figure with no revised budget;
+    - a settled figure with no revised budget once the year has been revised (before, with no budget at all);
     - a budget below what services have committed against it, with the reason stated for it
       (`shortfalls`, from `stated_shortfalls`; not checked where not given);
     - a project overdrawn by what services decided (its money left below zero), with the reason
@@ -579,8 +579,15 @@ def programme_check(
                     },
                 )
             )
+    # Before the February revision, money is spent against 当初予算: a settled figure then lacks a revised one
+    # only once the year has been revised, or where there is no budget at all.
+    year_revised = any(project.revised_yen is not None for project in projects)
     for project in projects:
-        if project.settled_yen is not None and project.revised_yen is None:
+        if (
+            project.settled_yen is not None
+            and project.revised_yen is None
+            and (year_revised or project.initial_yen is None)
+        ):
             found.append(
                 CheckFinding(
                     ward,
