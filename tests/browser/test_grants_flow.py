@@ -14,6 +14,7 @@ import re
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
+from tests.browser.grant_steps import attach_pdf, fill_expenses, row
 from tests.browser.support import PASSWORD, VIEWPORTS, field, log_in, log_out, page_checker
 
 from machi.accounts.actors import SYSTEM
@@ -23,8 +24,6 @@ from machi.grants.models import Application, GrantProgramme
 from machi.ledger.models import Ward
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
@@ -72,10 +71,6 @@ def people(kumamoto, django_user_model):
 check = page_checker("grants")
 
 
-def row(page, prefix: str, n: int, name: str):
-    return page.locator(f'[name="{prefix}-{n}-{name}"]')
-
-
 def grant_shown(page):
     return page.locator('[data-quote="grant"]')
 
@@ -99,12 +94,11 @@ def test_apply_decide_report_confirm_and_pay(page, screenshot, site, viewport, p
     field(page, "事業名").fill("防災マップづくり")
     field(page, "事業の内容").fill("校区の危険箇所を歩いて調べ、防災マップを作って全戸に配る。")
     field(page, "実施時期・日程").fill("2022年7月〜12月")
-    row(page, "expenses", 0, "category").select_option(label="謝礼金")
-    row(page, "expenses", 0, "description").fill("講師への謝礼")
-    row(page, "expenses", 0, "amount_yen").fill("100,000")
-    row(page, "expenses", 1, "category").select_option(label="印刷製本費")
-    row(page, "expenses", 1, "description").fill("マップの印刷")
-    row(page, "expenses", 1, "amount_yen").fill("５００，０００")
+    fill_expenses(
+        page,
+        "expenses",
+        [("謝礼金", "講師への謝礼", "100,000"), ("印刷製本費", "マップの印刷", "５００，０００")],
+    )
     page.get_by_role("button", name="行を追加").click()  # the script adds a fourth row in place
     row(page, "expenses", 3, "category").select_option(label="飲食費（対象外）")
     row(page, "expenses", 3, "amount_yen").fill("30000")
@@ -119,11 +113,7 @@ def test_apply_decide_report_confirm_and_pay(page, screenshot, site, viewport, p
     assert application.status == "draft"
 
     # A quote as a PDF, then submit.
-    page.locator('input[name="file"]').set_input_files(
-        files=[{"name": "見積書.pdf", "mimeType": "application/pdf", "buffer": PDF}]
-    )
-    page.get_by_role("button", name="添付する").click()
-    page.get_by_text("「見積書.pdf」を添付しました。").wait_for()
+    attach_pdf(page, "見積書.pdf")
     page.get_by_role("button", name="申請する", exact=True).click()
     page.get_by_text("申請しました。区の担当者が審査します。").wait_for()
     check(page, screenshot, "3-submitted", viewport)
@@ -153,11 +143,7 @@ def test_apply_decide_report_confirm_and_pay(page, screenshot, site, viewport, p
     log_in(page, site, "hanako@example.jp")
     page.goto(site + f"/grants/applications/{application.pk}/")
     page.get_by_role("link", name="実績報告をする").click()
-    page.locator('input[name="file"]').set_input_files(
-        files=[{"name": "領収書.pdf", "mimeType": "application/pdf", "buffer": PDF}]
-    )
-    page.get_by_role("button", name="添付する").click()
-    page.get_by_text("「領収書.pdf」を添付しました。").wait_for()
+    attach_pdf(page, "領収書.pdf")
     row(page, "actual", 0, "amount_yen").fill("90000")
     row(page, "actual", 1, "amount_yen").fill("420,000")
     grant_shown(page).filter(has_text="170,000円").wait_for()

@@ -14,6 +14,7 @@ import re
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
+from tests.browser.grant_steps import attach_pdf, fill_expenses, row
 from tests.browser.support import PASSWORD, VIEWPORTS, field, log_in, log_out, page_checker
 
 from machi.accounts.actors import SYSTEM
@@ -28,7 +29,6 @@ from machi.ledger.models import Project, Ward
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 check = page_checker("year")
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 GRANT = "地域コミュニティづくり支援補助金"  # 中央区 No.14, the name the programme takes too
 
 
@@ -65,10 +65,6 @@ def ward(kumamoto, django_user_model):
     )
     GroupMember.objects.create(group=group, name=str(resident), user=resident)
     return {"centre": centre, "room": room}
-
-
-def row(page, prefix: str, n: int, name: str):
-    return page.locator(f'[name="{prefix}-{n}-{name}"]')
 
 
 def money_left(page, site: str, year: int, project: Project, left: str) -> None:
@@ -165,21 +161,16 @@ def test_a_wards_year_from_set_up_to_payment_shows_one_money_left_throughout(
     field(page, "事業名").fill("防災マップづくり")
     field(page, "事業の内容").fill("校区の危険箇所を歩いて調べ、防災マップを作って全戸に配る。")
     field(page, "実施時期・日程").fill("7月〜12月")
-    row(page, "expenses", 0, "category").select_option(label="謝礼金")
-    row(page, "expenses", 0, "description").fill("講師への謝礼")
-    row(page, "expenses", 0, "amount_yen").fill("100,000")
-    row(page, "expenses", 1, "category").select_option(label="印刷製本費")
-    row(page, "expenses", 1, "description").fill("マップの印刷")
-    row(page, "expenses", 1, "amount_yen").fill("300,000")
+    fill_expenses(
+        page,
+        "expenses",
+        [("謝礼金", "講師への謝礼", "100,000"), ("印刷製本費", "マップの印刷", "300,000")],
+    )
     page.locator('[data-quote="grant"]').filter(has_text="200,000円").wait_for()
     page.get_by_role("button", name="下書きを保存する").click()
     page.wait_for_url(re.compile(r"/grants/applications/\d+/$"))
     application = Application.objects.get()
-    page.locator('input[name="file"]').set_input_files(
-        files=[{"name": "見積書.pdf", "mimeType": "application/pdf", "buffer": PDF}]
-    )
-    page.get_by_role("button", name="添付する").click()
-    page.get_by_text("「見積書.pdf」を添付しました。").wait_for()
+    attach_pdf(page, "見積書.pdf")
     page.get_by_role("button", name="申請する", exact=True).click()
     page.get_by_text("申請しました。区の担当者が審査します。").wait_for()
     money_left(page, site, year, project, "1,720,000")  # an application holds no money yet
@@ -201,11 +192,7 @@ def test_a_wards_year_from_set_up_to_payment_shows_one_money_left_throughout(
     log_in(page, site, "hanako@example.jp")
     page.goto(site + f"/grants/applications/{application.pk}/")
     page.get_by_role("link", name="実績報告をする").click()
-    page.locator('input[name="file"]').set_input_files(
-        files=[{"name": "領収書.pdf", "mimeType": "application/pdf", "buffer": PDF}]
-    )
-    page.get_by_role("button", name="添付する").click()
-    page.get_by_text("「領収書.pdf」を添付しました。").wait_for()
+    attach_pdf(page, "領収書.pdf")
     row(page, "actual", 0, "amount_yen").fill("90,000")
     row(page, "actual", 1, "amount_yen").fill("250,000")
     page.locator('[data-quote="grant"]').filter(has_text="170,000円").wait_for()
