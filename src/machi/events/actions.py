@@ -116,7 +116,7 @@ def create_event(
 def publish_event(*, actor, event: Event) -> Event:
     """Make a draft public: registration opens at its time."""
     with transaction.atomic():
-        event = Event.objects.select_for_update().select_related("ward").get(pk=event.pk)
+        event = Event.objects.select_for_update(of=("self",)).select_related("ward").get(pk=event.pk)
         require_ward(actor, event.ward, pgettext("scope", "催し"))
         if event.status != Event.Status.DRAFT:
             raise EventConflict(
@@ -227,7 +227,9 @@ def cancel(*, actor, registration: Registration, now: datetime.datetime | None =
     """
     now = now or timezone.now()
     with transaction.atomic():
-        event = Event.objects.select_for_update().select_related("ward").get(pk=registration.event_id)
+        event = (
+            Event.objects.select_for_update(of=("self",)).select_related("ward").get(pk=registration.event_id)
+        )
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         staff = isinstance(actor, SystemActor) or (
             actor is not None and actor.is_authenticated and can_manage_ward(actor, event.ward_id)
@@ -269,7 +271,7 @@ def _promote(actor, event: Event) -> list[Registration]:
     if left <= 0:
         return promoted
     waiting = (
-        Registration.objects.select_for_update()
+        Registration.objects.select_for_update(of=("self",))
         .filter(event=event, status=Registration.Status.WAITLISTED)
         .select_related("person")
         .order_by("waitlisted_at", "id")
