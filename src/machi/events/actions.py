@@ -308,6 +308,9 @@ def _promote(actor, event: Event) -> list[Registration]:
 def _require_open(event: Event, now: datetime.datetime) -> None:
     if event.status != Event.Status.PUBLISHED:
         raise EventConflict(_("この催しは申込を受け付けていません"), code="events.closed")
+    if event.allocation == Event.Allocation.LOTTERY:
+        # Drawing places is still to come: a lottery event must not quietly become first come.
+        raise EventConflict(_("抽選の催しの申込はまだ受け付けていません"), code="events.lottery")
     if now < event.registration_opens_at:
         raise EventConflict(
             _("申込の受付は%(opens)sからです")

@@ -154,7 +154,7 @@ class RegistrationOut(Schema):
 @router.get(
     "/events",
     auth=PUBLIC,
-    response=list[EventOut],
+    response={200: list[EventOut], 400: ValidationErrorOut},
     summary="催し・講座・訓練の一覧（公開中のもの）",
     description="最初の開催日時の順。from・to は開催日（YYYY-MM-DD、両端を含む）でいずれかの回がその間にある催し。",
 )
