@@ -35,6 +35,15 @@ def test_the_list_shows_published_events_paginated_and_filtered(make_event, proj
     after = day + datetime.timedelta(days=1)
     assert Client().get(f"/api/events?from={after}").json()["count"] == 0
     assert Client().get(f"/api/events?from={after}&to={day}").status_code == 400
+    for bad in (
+        "to=0",
+        "from=0183-06-01",
+        "limit=14985549502392278785720320",
+        "offset=-1",
+        "limit=501",
+        f"offset={2**63 - 1}",
+    ):
+        assert Client().get(f"/api/events?{bad}").status_code == 400, bad
 
 
 def test_the_detail_gives_the_seats_left_and_local_times(make_event, people):
@@ -145,3 +154,13 @@ def test_the_endpoints_are_in_the_openapi_schema(db):
         "/api/registrations/mine",
     ):
         assert path in paths
+
+
+def test_the_list_runs_a_fixed_number_of_queries(make_event, django_assert_num_queries):
+    make_event()
+    with django_assert_num_queries(3) as few:
+        assert Client().get("/api/events").json()["count"] == 1
+    for n in range(5):
+        make_event(title=f"講座{n}")
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert Client().get("/api/events").json()["count"] == 6

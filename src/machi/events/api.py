@@ -27,6 +27,19 @@ from machi.ledger.api import ward_in_query
 router = Router(tags=["events"])
 
 EventId = row_id("催しの id")
+# Dates the listing accepts (a bound that keeps a typo like year 0183 or a timestamp `0` a 400).
+FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
+PAGE_SIZE, MAX_PAGE_SIZE, MAX_OFFSET = 100, 500, 10**9
+
+
+class EventPages(LimitOffsetPagination):
+    """limit/offset pages with bounds, so a huge number is a 400, never a database error."""
+
+    class Input(Schema):
+        limit: int = Field(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="1ページの件数")
+        offset: int = Field(0, ge=0, le=MAX_OFFSET, description="先頭から飛ばす件数")
+
+
 RegistrationId = row_id("参加申込の id")
 
 
@@ -158,7 +171,7 @@ class RegistrationOut(Schema):
     summary="催し・講座・訓練の一覧（公開中のもの）",
     description="最初の開催日時の順。from・to は開催日（YYYY-MM-DD、両端を含む）でいずれかの回がその間にある催し。",
 )
-@paginate(LimitOffsetPagination)
+@paginate(EventPages)
 def list_events(
     request,
     ward: ward_filter("区（区名か6桁の団体コード）で絞り込む") = None,
@@ -168,6 +181,12 @@ def list_events(
     end: Annotated[dt.date | None, Query(alias="to", description="この日以前に開催される回がある")] = None,
     kind: Annotated[Event.Kind | None, Query(description="種類のコード")] = None,
 ):
+    for value in (start, end):
+        if value is not None and not FIRST_DATE <= value <= LAST_DATE:
+            raise bad_request(
+                _("日付は%(first)s年から%(last)s年までで指定してください（%(value)s）")
+                % {"first": FIRST_DATE.year, "last": LAST_DATE.year, "value": value}
+            )
     events = published_events()
     if ward:
         events = events.filter(ward=ward_in_query(ward))
