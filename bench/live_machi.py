@@ -4,6 +4,10 @@
         machi.base_url, machi.tokens, machi.rooms, machi.days, machi.blocks
         machi.query("SELECT count(*) FROM facilities_reservation")
 
+`race(machi, path, bodies)` POSTs each body from its own thread, person and connection, all released at
+once, and gives back (status, answer) each. With `event=(seats, max_party)` the seed also holds a
+published first-come event of 中央区 open for registration now (`machi.event`).
+
 The database is a SQLite file in `scratch`, or a new PostgreSQL database on the server
 named by DATABASE_URL (created through psycopg, dropped afterwards). It is migrated and
 seeded in one child process (`python bench/live_machi.py prepare`): the 中央区 ward, a
@@ -13,6 +17,7 @@ is stopped and the PostgreSQL database dropped.
 """
 
 import contextlib
+import http.client
 import json
 import os
 import secrets
@@ -21,6 +26,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -44,6 +50,7 @@ class LiveMachi:
     server_args: list[str]
     log: Path
     server_pid: int
+    event: int | None = None
     _pg_conninfo: str | None = field(default=None, repr=False)
 
     @property
@@ -131,12 +138,20 @@ def live_machi(
     threads: int = 1,
     server_url: str | None = None,
     extra_args: tuple[str, ...] = (),
+    event: tuple[int, int] | None = None,
 ):
     scratch.mkdir(parents=True, exist_ok=True)
     with scratch_database(engine, scratch, server_url) as database_url:
         env = server_env(database_url, scratch)
         prepared = subprocess.run(
-            [sys.executable, __file__, "prepare", str(users), str(rooms)],
+            [
+                sys.executable,
+                __file__,
+                "prepare",
+                str(users),
+                str(rooms),
+                *(map(str, event) if event else ()),
+            ],
             env=env,
             cwd=ROOT,
             capture_output=True,
@@ -180,10 +195,42 @@ def live_machi(
                 server_args=args,
                 log=log,
                 server_pid=server.pid,
+                event=seed.get("event"),
                 _pg_conninfo=pg,
             )
         finally:
             _stop(server)
+
+
+def race(machi: LiveMachi, path: str, bodies: list[dict]) -> list[tuple[int, dict]]:
+    """POST each body to `path` from its own thread and person (token n), all released at once; (status, answer) each."""
+    url = urlsplit(machi.base_url)
+    barrier = threading.Barrier(len(bodies))
+    answers: list[tuple[int, dict] | BaseException | None] = [None] * len(bodies)
+
+    def client(n: int) -> None:
+        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+        try:
+            connection.connect()  # connected before the barrier: the requests leave together
+            payload = json.dumps(bodies[n]).encode()
+            headers = {"Authorization": f"Bearer {machi.tokens[n]}", "Content-Type": "application/json"}
+            barrier.wait(timeout=30)
+            connection.request("POST", path, payload, headers)
+            response = connection.getresponse()
+            answers[n] = (response.status, json.loads(response.read() or b"{}"))
+        except BaseException as error:
+            answers[n] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(len(bodies))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    errors = [a for a in answers if not isinstance(a, tuple)]
+    assert not errors, errors
+    return answers
 
 
 def _wait_until_up(base_url: str, server: subprocess.Popen, log: Path) -> None:
@@ -213,7 +260,7 @@ def _stop(server: subprocess.Popen) -> None:
 # --- Inside the child process: migrate and seed ------------------------------------------------
 
 
-def prepare(users: int, rooms: int) -> dict:
+def prepare(users: int, rooms: int, event: tuple[int, int] | None = None) -> dict:
     import django
 
     django.setup()
@@ -248,6 +295,7 @@ def prepare(users: int, rooms: int) -> dict:
     first = add_months(timezone.localdate(), 1)
     days = [(first + datetime.timedelta(days=4 + n)).isoformat() for n in range(DAYS)]
     return {
+        "event": seed_event(ward, *event) if event else None,
         "rooms": room_ids,
         "days": days,
         "blocks": list(centre.blocks.order_by("position").values_list("code", flat=True)),
@@ -255,8 +303,42 @@ def prepare(users: int, rooms: int) -> dict:
     }
 
 
+def seed_event(ward, seats: int, max_party: int) -> int:
+    """A published first-come event of a project of the ward's current programme, open for registration now."""
+    import datetime
+
+    from django.utils import timezone
+
+    from machi.accounts.actors import SYSTEM
+    from machi.core.fiscal import fiscal_year_of
+    from machi.events import actions as events
+    from machi.ledger.models import Programme, Project
+
+    now = timezone.now()
+    programme = Programme.objects.get_or_create(ward=ward, fiscal_year=fiscal_year_of(timezone.localdate()))[
+        0
+    ]
+    project = Project.objects.create(programme=programme, name="防災講座")
+    starts = now + datetime.timedelta(days=30)
+    event = events.create_event(
+        actor=SYSTEM,
+        project=project,
+        kind="course",
+        title="防災講座",
+        title_kana="ぼうさいこうざ",
+        capacity_seats=seats,
+        max_party=max_party,
+        registration_opens_at=now - datetime.timedelta(days=1),
+        registration_closes_at=starts - datetime.timedelta(days=1),
+        cancel_until=starts - datetime.timedelta(days=1),
+        sessions=[(starts, starts + datetime.timedelta(hours=2))],
+    )
+    return events.publish_event(actor=SYSTEM, event=event).pk
+
+
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["prepare"]:
-        print(json.dumps(prepare(int(sys.argv[2]), int(sys.argv[3]))))
+    if sys.argv[1:2] == ["prepare"] and len(sys.argv) in (4, 6):
+        event = (int(sys.argv[4]), int(sys.argv[5])) if len(sys.argv) == 6 else None
+        print(json.dumps(prepare(int(sys.argv[2]), int(sys.argv[3]), event)))
     else:
-        sys.exit("usage: live_machi.py prepare USERS ROOMS (run by live_machi())")
+        sys.exit("usage: live_machi.py prepare USERS ROOMS [SEATS MAX_PARTY] (run by live_machi())")

@@ -31,6 +31,7 @@ from pypdf import PdfReader
 from machi.accounts import actions as accounts
 from machi.accounts.actors import SYSTEM
 from machi.accounts.models import RoleGrant
+from machi.events import actions as events
 from machi.facilities import actions as facilities
 from machi.facilities import lottery as lotteries
 from machi.facilities.models import Centre, Room
@@ -238,7 +239,30 @@ def build_world(django_user_model, *, language: str = "ja") -> dict:
     )
     assert response.status_code == 200, response.content
 
+    # An event of the ward: the resident registers a party, staff register a caller by phone.
+    now = datetime.datetime.now(tz=ZoneInfo("Asia/Tokyo"))
+    event_starts = now + datetime.timedelta(days=30)
+    event = events.publish_event(
+        actor=staff,
+        event=events.create_event(
+            actor=staff,
+            project=api_project,
+            kind="course",
+            title="防災講座",
+            title_kana="ぼうさいこうざ",
+            capacity_seats=3,
+            max_party=2,
+            registration_opens_at=now - datetime.timedelta(days=1),
+            registration_closes_at=event_starts - datetime.timedelta(days=1),
+            cancel_until=event_starts - datetime.timedelta(days=1),
+            sessions=[(event_starts, event_starts + datetime.timedelta(hours=2))],
+        ),
+    )
+    events.register(actor=resident, event=event, party_size=2)
+    events.register(actor=staff, event=event, party_size=2, caller=(CALLER["name"], "", CALLER["phone"]))
+
     return {
+        "event": event,
         "project_ids": [api_project.pk, admin_project.pk, programme.project_id],
         "room": room,
         "centre": centre,

@@ -54,9 +54,11 @@ from tests.crawl_support import OPEN_DAY, RESIDENT, build_world, crawl
 import machi
 from machi.accounts import emails as accounts_emails
 from machi.accounts.actors import SYSTEM
+from machi.events import actions as events
 from machi.facilities import lottery as lotteries
 from machi.facilities.queries import add_months
 from machi.grants import actions as grants
+from machi.ledger.models import Project
 
 JAPANESE = re.compile(
     "[\u3000-\u303f\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
@@ -357,6 +359,31 @@ def test_every_mail_to_someone_who_prefers_english_is_in_english(
             accounts_emails.send_group_decision(request, world["group"])
             resident.pending_email = "new.address@example.jp"
             accounts_emails.send_email_change(request, resident)
+            # A waiting party promoted when a seat frees up.
+            someone = django_user_model.objects.create_user("holder", email="holder@example.jp")
+            event = events.publish_event(
+                actor=SYSTEM,
+                event=events.create_event(
+                    actor=SYSTEM,
+                    project=Project.objects.get(pk=world["project_ids"][0]),
+                    kind="course",
+                    title="防災講座",
+                    title_kana="ぼうさいこうざ",
+                    capacity_seats=1,
+                    registration_opens_at=timezone.now() - datetime.timedelta(days=1),
+                    registration_closes_at=timezone.now() + datetime.timedelta(days=20),
+                    cancel_until=timezone.now() + datetime.timedelta(days=20),
+                    sessions=[
+                        (
+                            timezone.now() + datetime.timedelta(days=30),
+                            timezone.now() + datetime.timedelta(days=30, hours=2),
+                        )
+                    ],
+                ),
+            )
+            held = events.register(actor=someone, event=event, party_size=1)
+            events.register(actor=resident, event=event, party_size=1)
+            events.cancel(actor=someone, registration=held)
         # Asked for on the English pages: a new account (its language is the page's), a sign-up with a
         # registered address, a password reset.
         client.cookies["django_language"] = "en"

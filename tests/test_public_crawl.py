@@ -35,6 +35,7 @@ def _public_api_urls(client: Client, world) -> list[str]:
         "project_id": world["project_ids"],
         "room_id": [world["room"].pk],
         "centre_id": [world["centre"].pk],
+        "event_id": [world["event"].pk],
         "programme_id": list(GrantProgramme.objects.values_list("pk", flat=True)),
     }
     urls = []

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "machi.ledger",
     "machi.facilities",
     "machi.grants",
+    "machi.events",
     "machi.reports",
 ]
 

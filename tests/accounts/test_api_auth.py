@@ -18,6 +18,8 @@ PUBLIC_READS = {
     ("get", "/api/centres"),
     ("get", "/api/rooms/{room_id}/availability"),
     ("get", "/api/grants/programmes"),
+    ("get", "/api/events"),
+    ("get", "/api/events/{event_id}"),
     # A quote computes the grant rule on the numbers given and writes nothing.
     ("post", "/api/grants/programmes/{programme_id}/quote"),
 }

@@ -8,14 +8,10 @@ PostgreSQL server. Exactly one client may win; every other one must hear 409, an
 database must hold exactly one booking of the block.
 """
 
-import http.client
-import json
 import os
-import threading
-from urllib.parse import urlsplit
 
 import pytest
-from bench.live_machi import engine_of, live_machi
+from bench.live_machi import engine_of, live_machi, race
 
 CLIENTS = 48
 ENGINE = engine_of(os.environ.get("DATABASE_URL"))
@@ -31,37 +27,6 @@ def machi(tmp_path_factory):
         assert "Traceback" not in log, log
 
 
-def race(machi, bodies: list[dict]) -> list[tuple[int, dict]]:
-    """POST each body from its own thread and person, all released at once; (status, answer) each."""
-    url = urlsplit(machi.base_url)
-    barrier = threading.Barrier(len(bodies))
-    answers: list[tuple[int, dict] | BaseException | None] = [None] * len(bodies)
-
-    def client(n: int) -> None:
-        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
-        try:
-            connection.connect()  # connected before the barrier: the requests leave together
-            payload = json.dumps(bodies[n]).encode()
-            headers = {"Authorization": f"Bearer {machi.tokens[n]}", "Content-Type": "application/json"}
-            barrier.wait(timeout=30)
-            connection.request("POST", "/api/reservations", payload, headers)
-            response = connection.getresponse()
-            answers[n] = (response.status, json.loads(response.read() or b"{}"))
-        except BaseException as error:
-            answers[n] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(len(bodies))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    errors = [a for a in answers if not isinstance(a, tuple)]
-    assert not errors, errors
-    return answers
-
-
 def active_bookings(machi, room: int, day: str) -> list[tuple[int, str, str]]:
     """(reservation id, status, block code) of each active held block of the room on the day."""
     return machi.query(
@@ -75,7 +40,7 @@ def active_bookings(machi, room: int, day: str) -> list[tuple[int, str, str]]:
 def test_many_clients_racing_for_one_block_make_exactly_one_booking(machi):
     room, day = machi.rooms[0], machi.days[0]
 
-    answers = race(machi, [{"room": room, "date": day, "blocks": ["morning"]}] * CLIENTS)
+    answers = race(machi, "/api/reservations", [{"room": room, "date": day, "blocks": ["morning"]}] * CLIENTS)
 
     statuses = sorted(status for status, _ in answers)
     assert statuses == [201] + [409] * (CLIENTS - 1), statuses
@@ -95,7 +60,7 @@ def test_overlapping_bookings_of_several_blocks_never_share_a_block(machi):
     shapes = [["morning", "afternoon"], ["afternoon", "evening"], ["afternoon"]]
     bodies = [{"room": room, "date": day, "blocks": shapes[n % 3]} for n in range(CLIENTS)]
 
-    answers = race(machi, bodies)
+    answers = race(machi, "/api/reservations", bodies)
 
     statuses = sorted(status for status, _ in answers)
     assert statuses == [201] + [409] * (CLIENTS - 1), statuses
@@ -109,7 +74,9 @@ def test_clients_racing_for_different_blocks_all_win(machi):
     """The guarantee refuses only a real clash: 48 different blocks of one room, one client each."""
     room = machi.rooms[2]
     targets = [(day, block) for day in machi.days for block in machi.blocks][:CLIENTS]
-    answers = race(machi, [{"room": room, "date": day, "blocks": [block]} for day, block in targets])
+    answers = race(
+        machi, "/api/reservations", [{"room": room, "date": day, "blocks": [block]} for day, block in targets]
+    )
 
     assert [status for status, _ in answers] == [201] * len(targets)
     rows = machi.query(f"SELECT count(*) FROM facilities_reservationblock WHERE active AND room_id = {room}")
@@ -137,7 +104,9 @@ def test_bookings_of_overlapping_blocks_never_share_time(machi):
     )
 
     answers = race(
-        machi, [{"room": room, "date": day, "blocks": [("morning", "late")[n % 2]]} for n in range(CLIENTS)]
+        machi,
+        "/api/reservations",
+        [{"room": room, "date": day, "blocks": [("morning", "late")[n % 2]]} for n in range(CLIENTS)],
     )
 
     statuses = sorted(status for status, _ in answers)
