@@ -49,10 +49,21 @@ def screenshot(page):
     """Save a full-page screenshot under test-artifacts/ for a person to look at."""
 
     def take(name: str) -> Path:
+        from playwright.sync_api import Error as PlaywrightError
+
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
+        # Headless Chromium now and then answers "Unable to capture screenshot" while it is busy
+        # painting (seen in CI on a loaded machine); the picture is for a person, so it is taken again.
+        for attempt in range(3):
+            try:
+                page.screenshot(path=str(path), full_page=True)
+                return path
+            except PlaywrightError as error:
+                if "Unable to capture screenshot" not in str(error) or attempt == 2:
+                    raise
+                page.wait_for_timeout(250)
+        raise AssertionError("unreachable")
 
     return take
 
