@@ -118,3 +118,18 @@ def needs_escape(text: str) -> bool:
 
 def escape_formula(text: str) -> str:
     return "'" + text if needs_escape(text) else text
+
+
+@dataclass
+class ReportsInTurn:
+    """Several reports of one load printed one after the other (`machi demo`: an app's FY2022 data,
+    then its current-year demo), changed if any of them changed."""
+
+    reports: list
+
+    @property
+    def changed_anything(self) -> bool:
+        return any(report.changed_anything for report in self.reports)
+
+    def summary(self) -> str:
+        return "\n".join(report.summary() for report in self.reports)

@@ -11,11 +11,12 @@ class FacilitiesConfig(AppConfig):
     def load_demo(self, dataset, *, actor):
         """The demo centres and rooms (centres.csv and rooms.csv), after the ledger they belong to, and a
         coming month put to lottery at two of them (`facilities.demo`)."""
+        from machi.core.importing import ReportsInTurn
         from machi.facilities import demo
         from machi.facilities.importers import import_path
 
         imported = import_path(dataset, source=self.demo_label, actor=actor)
-        return demo.DemoReport([imported, demo.load_lotteries(actor=actor)])
+        return ReportsInTurn([imported, demo.load_lotteries(actor=actor)])
 
     # A person's rights over their data (machi.accounts.privacy): bookings and lottery entries.
     def personal_data(self, user):

@@ -53,20 +53,6 @@ class LotteryReport:
         return f"デモの抽選: 新規 {len(self.created)} 件{made}、変更なし {self.unchanged} 件"
 
 
-@dataclass
-class DemoReport:
-    """The centres' import report and the lotteries', printed one after the other."""
-
-    reports: list
-
-    @property
-    def changed_anything(self) -> bool:
-        return any(report.changed_anything for report in self.reports)
-
-    def summary(self) -> str:
-        return "\n".join(report.summary() for report in self.reports)
-
-
 def lottery_month(centre: Centre, now: datetime.datetime) -> datetime.date:
     """The first month whose applications would stay open `MIN_OPEN_DAYS` from now."""
     month = add_months(timezone.localdate(now), 1)

@@ -11,9 +11,10 @@ class GrantsConfig(AppConfig):
     def load_demo(self, dataset, *, actor):
         """The FY2022 grant programmes, linked to their ledger projects, and the same programmes open for
         applications in the current year's demo programme."""
+        from machi.core.importing import ReportsInTurn
         from machi.grants import demo
 
-        return demo.CombinedReport([demo.load(actor=actor), demo.load_current_year(actor=actor)])
+        return ReportsInTurn([demo.load(actor=actor), demo.load_current_year(actor=actor)])
 
     def budget_commitments(self, project_ids):
         """What the grant programmes paid from these ledger projects hold of their budgets (one query)."""

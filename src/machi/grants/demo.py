@@ -112,20 +112,6 @@ class DemoReport:
         return bool(self.created or self.updated)
 
 
-@dataclass
-class CombinedReport:
-    """FY2022's report and the current year's, printed one after the other."""
-
-    reports: list
-
-    @property
-    def changed_anything(self) -> bool:
-        return any(report.changed_anything for report in self.reports)
-
-    def summary(self) -> str:
-        return "\n".join(report.summary() for report in self.reports)
-
-
 def load(*, actor) -> DemoReport:
     """Create or bring back to the demo's terms the FY2022 programmes; all or nothing."""
     opens, closes = window(FISCAL_YEAR)

@@ -41,20 +41,6 @@ class CurrentYearReport:
         )
 
 
-@dataclass
-class DemoReport:
-    """The FY2022 import's report and the current year's, printed one after the other."""
-
-    reports: list
-
-    @property
-    def changed_anything(self) -> bool:
-        return any(report.changed_anything for report in self.reports)
-
-    def summary(self) -> str:
-        return "\n".join(report.summary() for report in self.reports)
-
-
 def current_fiscal_year(today=None) -> int:
     return fiscal_year_of(today or timezone.localdate())
 
