@@ -106,6 +106,8 @@ class Role(models.TextChoices):
     CITY_ADMIN = "city-admin", _("市の管理者")
     WARD_STAFF = "ward-staff", _("区職員")
     CENTRE_MANAGER = "centre-manager", _("センター管理者")
+    # Scoped to one event: sees its roster and checks people in, nothing else.
+    EVENT_HELPER = "event-helper", _("催しの受付係")
 
 
 class RoleGrant(models.Model):
@@ -119,6 +121,9 @@ class RoleGrant(models.Model):
     centre = models.ForeignKey(
         "facilities.Centre", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("センター")
     )
+    event = models.ForeignKey(
+        "events.Event", on_delete=models.CASCADE, null=True, blank=True, verbose_name=_("催し")
+    )
     granted_at = models.DateTimeField(_("付与日時"), auto_now_add=True)
 
     objects = RoleGrantQuerySet.as_manager()
@@ -129,9 +134,30 @@ class RoleGrant(models.Model):
         constraints = [
             # The scope a role needs, and no other: the database refuses a ward-staff grant without a ward.
             models.CheckConstraint(
-                condition=(Q(role="city-admin") & Q(ward__isnull=True) & Q(centre__isnull=True))
-                | (Q(role="ward-staff") & Q(ward__isnull=False) & Q(centre__isnull=True))
-                | (Q(role="centre-manager") & Q(ward__isnull=True) & Q(centre__isnull=False)),
+                condition=(
+                    Q(role="city-admin")
+                    & Q(ward__isnull=True)
+                    & Q(centre__isnull=True)
+                    & Q(event__isnull=True)
+                )
+                | (
+                    Q(role="ward-staff")
+                    & Q(ward__isnull=False)
+                    & Q(centre__isnull=True)
+                    & Q(event__isnull=True)
+                )
+                | (
+                    Q(role="centre-manager")
+                    & Q(ward__isnull=True)
+                    & Q(centre__isnull=False)
+                    & Q(event__isnull=True)
+                )
+                | (
+                    Q(role="event-helper")
+                    & Q(ward__isnull=True)
+                    & Q(centre__isnull=True)
+                    & Q(event__isnull=False)
+                ),
                 name="role_scope_matches_role",
             ),
             models.UniqueConstraint(
@@ -145,10 +171,15 @@ class RoleGrant(models.Model):
                 condition=Q(role="centre-manager"),
                 name="one_centre_manager_grant_per_centre",
             ),
+            models.UniqueConstraint(
+                fields=["user", "event"],
+                condition=Q(role="event-helper"),
+                name="one_event_helper_grant_per_event",
+            ),
         ]
 
     def __str__(self) -> str:
-        scope = self.ward or self.centre or _("全区")
+        scope = self.ward or self.centre or self.event or _("全区")
         return f"{self.user} {self.get_role_display()}（{scope}）"
 
 

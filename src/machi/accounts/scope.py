@@ -19,15 +19,18 @@ from machi.core.errors import NotAllowed
 
 __all__ = [
     "NotAllowed",
+    "can_help_event",
     "can_manage_centre",
     "can_manage_ward",
     "centre_manager_ids",
     "has_staff_role",
+    "helped_event_ids",
     "is_city_admin",
     "is_member",
     "is_staff_anywhere",
     "require_centre",
     "require_city_admin",
+    "require_event_helper",
     "require_member",
     "require_ward",
     "staff_ward_ids",
@@ -93,6 +96,24 @@ def can_manage_centre(actor, centre) -> bool:
     return centre.pk in centre_manager_ids(actor)
 
 
+def helped_event_ids(user) -> set[int]:
+    """The events a person helps at by an event-helper role (not by ward)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return set()
+    return set(user.role_grants.filter(role="event-helper").values_list("event_id", flat=True))
+
+
+def can_help_event(actor, event) -> bool:
+    """See an event's roster and check people in: staff of its ward, its helpers; the command line."""
+    if isinstance(actor, SystemActor):
+        return True
+    if actor is None or not actor.is_authenticated:
+        return False
+    if can_manage_ward(actor, event.ward_id):
+        return True
+    return event.pk in helped_event_ids(actor)
+
+
 def is_member(actor, group) -> bool:
     """The group's representative or a person on its list (the command line acts for any group)."""
     if isinstance(actor, SystemActor):
@@ -130,6 +151,16 @@ def require_centre(actor, centre, what: str | None = None) -> None:
             _("%(centre)sの%(what)sを扱う権限がありません")
             % {"centre": centre.name, "what": what or pgettext("scope", "予約")},
             code="scope.centre",
+        )
+
+
+def require_event_helper(actor, event, what: str | None = None) -> None:
+    """Work an event's door: staff of its ward, a city administrator, or a helper of that event."""
+    if not can_help_event(actor, event):
+        raise NotAllowed(
+            _("「%(event)s」の%(what)sを扱う権限がありません")
+            % {"event": event.title, "what": what or pgettext("scope", "受付")},
+            code="scope.event",
         )
 
 

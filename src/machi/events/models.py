@@ -44,6 +44,8 @@ class Event(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("下書き")
+        # A group's event waits for its ward's staff to approve it before the public sees it.
+        PENDING_APPROVAL = "pending", _("承認待ち")
         PUBLISHED = "published", _("受付中")
         CLOSED = "closed", _("受付終了")
         HELD = "held", _("開催済み")
@@ -93,6 +95,8 @@ class Event(models.Model):
     who_may_come = models.CharField(
         _("対象"), max_length=20, choices=WhoMayCome.choices, default=WhoMayCome.ANYONE
     )
+    min_age = models.PositiveSmallIntegerField(_("対象年齢（下限）"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("対象年齢（上限）"), null=True, blank=True)
     accessibility = models.TextField(_("配慮（段差・手話通訳・託児）"), blank=True)
     allocation = models.CharField(
         _("参加者の決め方"), max_length=20, choices=Allocation.choices, default=Allocation.FIRST_COME
@@ -102,6 +106,24 @@ class Event(models.Model):
     cancel_until = models.DateTimeField(_("取消の期限"))
     status = models.CharField(_("状態"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     seats_taken = models.PositiveIntegerField(_("確定した席数"), default=0)
+    decline_reason = models.TextField(_("承認しなかった理由"), blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("承認者"),
+    )
+    approved_at = models.DateTimeField(_("承認日時"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("中止日時"), null=True, blank=True)
+    cancel_reason = models.TextField(_("中止の理由"), blank=True)
+    # The lottery (allocation = lottery): the seed is drawn when the event is published and only its
+    # SHA-256 digest is shown until registration closes; the draw's log is kept so anyone can re-run it.
+    lottery_seed = models.CharField(max_length=64, blank=True, editable=False)
+    lottery_seed_digest = models.CharField(_("乱数の種のハッシュ（SHA-256）"), max_length=64, blank=True)
+    lottery_drawn_at = models.DateTimeField(_("抽選日時"), null=True, blank=True)
+    lottery_log = models.JSONField(_("抽選の記録"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -127,6 +149,10 @@ class Event(models.Model):
             models.CheckConstraint(
                 condition=Q(registration_closes_at__gt=F("registration_opens_at")),
                 name="events_registration_window_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(min_age__lte=F("max_age")),
+                name="events_ages_in_order",
             ),
         ]
 
@@ -162,13 +188,45 @@ class EventSession(models.Model):
         return f"{self.event} #{self.position}"
 
 
+class EventQuestion(models.Model):
+    """A question of the event's own, asked on registration: free text, or one of its choices."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("記述")
+        CHOICE = "choice", _("選択")
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="questions", verbose_name=_("催し")
+    )
+    position = models.PositiveSmallIntegerField(_("順番"), default=1)
+    text = models.CharField(_("質問"), max_length=200)
+    kind = models.CharField(_("回答の形式"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    # One choice per line (kind = choice).
+    choices = models.TextField(_("選択肢（1行に1つ）"), blank=True)
+    required = models.BooleanField(_("回答必須"), default=False)
+
+    class Meta:
+        verbose_name = _("申込時の質問")
+        verbose_name_plural = _("申込時の質問")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+
 class Registration(models.Model):
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("確定")
         WAITLISTED = "waitlisted", _("キャンセル待ち")
+        # Entered in the event's lottery: holds no seat until the draw.
+        ENTERED = "entered", _("抽選待ち")
         CANCELLED = "cancelled", _("取消")
 
-    ACTIVE = (Status.CONFIRMED, Status.WAITLISTED)
+    ACTIVE = (Status.CONFIRMED, Status.WAITLISTED, Status.ENTERED)
 
     event = models.ForeignKey(
         Event, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("催し")
@@ -189,6 +247,16 @@ class Registration(models.Model):
     status = models.CharField(_("状態"), max_length=20, choices=Status.choices)
     code = models.CharField(_("受付番号"), max_length=12, unique=True)
     on_behalf = models.BooleanField(_("代理の申込"), default=False)
+    walk_in = models.BooleanField(_("当日参加"), default=False)
+    # The answers to the event's own questions: {question id (as text): answer}.
+    answers = models.JSONField(_("質問への回答"), default=dict, blank=True)
+    # The lottery: the entry's tier (1 = first) and its place in the drawn order.
+    lottery_tier = models.PositiveSmallIntegerField(_("抽選の優先順位"), null=True, blank=True)
+    drawn_position = models.PositiveIntegerField(_("抽選の順位"), null=True, blank=True)
+    promoted_at = models.DateTimeField(_("繰り上げ日時"), null=True, blank=True)
+    # Set when the event is closed as held: confirmed, and checked in at no session.
+    no_show = models.BooleanField(_("欠席"), default=False)
+    fee_paid_yen = models.PositiveIntegerField(_("受け取った参加費（円）"), null=True, blank=True)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -207,7 +275,7 @@ class Registration(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "person"],
-                condition=Q(status__in=["confirmed", "waitlisted"]),
+                condition=Q(status__in=["confirmed", "waitlisted", "entered"]),
                 name="events_one_active_registration_per_person",
             ),
             models.CheckConstraint(condition=Q(party_size__gte=1), name="events_party_size_at_least_one"),
@@ -216,3 +284,88 @@ class Registration(models.Model):
 
     def __str__(self):
         return self.code
+
+
+class CheckIn(models.Model):
+    """One person's party checked in at one session; the database keeps it to one per registration and session.
+
+    A phone that retries sends the same `nonce`, which the database also keeps unique, so a retry is
+    answered with the check-in it already made.
+    """
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("参加申込")
+    )
+    session = models.ForeignKey(
+        EventSession, on_delete=models.PROTECT, related_name="checkins", verbose_name=_("開催回")
+    )
+    checked_in_at = models.DateTimeField(_("受付日時"), auto_now_add=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("受付者"),
+    )
+    nonce = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("出席受付")
+        verbose_name_plural = _("出席受付")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "session"], name="events_one_checkin_per_session"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.registration} @ {self.session}"
+
+
+class EventExpense(models.Model):
+    """Money an event spent, by 節; it posts to its project's settled figure through the ledger's figure change."""
+
+    class Section(models.TextChoices):
+        REWARDS = "rewards", _("報償費")
+        SUPPLIES = "supplies", _("需用費")
+        RENT = "rent", _("使用料及び賃借料")
+        SERVICES = "services", _("役務費")
+        COMMISSION = "commission", _("委託料")
+
+    event = models.ForeignKey(
+        Event, on_delete=models.PROTECT, related_name="expenses", verbose_name=_("催し")
+    )
+    section = models.CharField(_("節"), max_length=20, choices=Section.choices)
+    payee = models.CharField(_("支払先"), max_length=200)
+    paid_on = models.DateField(_("支払日"))
+    amount_yen = models.PositiveBigIntegerField(_("金額（円）"))
+    note = models.CharField(_("摘要"), max_length=200, blank=True)
+    figure_change = models.ForeignKey(
+        "ledger.FigureChange",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("決算額への計上"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("記録者"),
+    )
+    recorded_at = models.DateTimeField(_("記録日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("催しの支出")
+        verbose_name_plural = _("催しの支出")
+        ordering = ["paid_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_yen__gte=1), name="events_expense_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.event} {self.get_section_display()} {self.amount_yen}"
