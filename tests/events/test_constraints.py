@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from machi.events import actions
+from machi.events.actions import registration
 from machi.events.models import Event, EventSession, Registration
 
 
@@ -29,7 +30,7 @@ def test_the_seat_counter_breach_becomes_the_full_refusal(make_event):
     event = make_event(capacity_seats=5)
     Event.objects.filter(pk=event.pk).update(seats_taken=5)
     with pytest.raises(actions.EventConflict) as refused, transaction.atomic():
-        actions._take_seats(event, 1)
+        registration._take_seats(event, 1)
     assert (refused.value.code, refused.value.status) == ("events.full", 409)
 
 
