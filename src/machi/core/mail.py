@@ -21,15 +21,19 @@ served, so an action called by a page needs no request passed down); else, for m
 background task or the command line, on `DEFAULT_SITE_URL` (a check warns in production when
 `MACHI_SITE_URL` is not set).
 
+A mail may carry files (`attachments`: name, bytes, MIME type — a registration's QR code as a
+PNG): they travel to the task as base64 text, since a task's arguments are JSON.
+
 Callers decide whether there is anyone to write to (a caller booked for at the counter has
 no address); `send()` refuses no one and writes to every address it is given.
 """
 
+import base64
 from collections.abc import Iterable
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -71,10 +75,23 @@ class RequestOriginMiddleware:
             _request_origin.reset(token)
 
 
+# A file a mail carries: its name, its content and its MIME type.
+Attachment = tuple[str, bytes, str]
+
+
 @task()
-def send_email(recipients: list[str], subject: str, body: str) -> int:
-    """Hand one written mail to Django's mail backend (SMTP in production). Returns how many were sent."""
-    return send_mail(subject, body, None, recipients)
+def send_email(
+    recipients: list[str], subject: str, body: str, attachments: list[list[str]] | None = None
+) -> int:
+    """Hand one written mail to Django's mail backend (SMTP in production). Returns how many were sent.
+
+    `attachments`: [name, base64 content, MIME type] each (JSON, as every task argument)."""
+    if not attachments:
+        return send_mail(subject, body, None, recipients)
+    message = EmailMessage(subject, body, None, recipients)
+    for name, content, mimetype in attachments:
+        message.attach(name, base64.b64decode(content), mimetype)
+    return message.send()
 
 
 def render(*, subject_template: str, body_template: str, context: dict, language: str) -> tuple[str, str]:
@@ -92,6 +109,7 @@ def send(
     body_template: str,
     context: dict,
     language: str,
+    attachments: Iterable[Attachment] = (),
 ) -> None:
     """Write a mail to `to` in `language` now, and send it by a background task once the transaction commits."""
     recipients = [to] if isinstance(to, str) else list(to)
@@ -102,4 +120,10 @@ def send(
     )
     # robust: the action has committed by then; a queue that cannot be reached is logged, and the
     # person still sees their action done rather than an error page.
-    transaction.on_commit(lambda: send_email.enqueue(recipients, subject, body), robust=True)
+    files = [
+        [name, base64.b64encode(content).decode("ascii"), mimetype] for name, content, mimetype in attachments
+    ]
+    if files:
+        transaction.on_commit(lambda: send_email.enqueue(recipients, subject, body, files), robust=True)
+    else:
+        transaction.on_commit(lambda: send_email.enqueue(recipients, subject, body), robust=True)

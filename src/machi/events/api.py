@@ -57,6 +57,18 @@ class SessionOut(Schema):
         return local_time(obj.ends_at)
 
 
+class QuestionOut(Schema):
+    id: int
+    text: str
+    kind: str = Field(description="text（記述）か choice（選択）")
+    choices: list[str] = Field(description="選択式の選択肢")
+    required: bool
+
+    @staticmethod
+    def resolve_choices(obj):
+        return obj.choice_list
+
+
 class EventOut(Schema):
     id: int
     ward: str
@@ -90,6 +102,7 @@ class EventOut(Schema):
     cancel_until: dt.datetime
     status: str = Field(description="published（受付中）、closed（受付終了）、held（開催済み）")
     sessions: list[SessionOut]
+    questions: list[QuestionOut] = Field(description="申込のときに答える催しの質問（answers の id）")
 
     @staticmethod
     def resolve_ward(obj):
@@ -139,6 +152,10 @@ class EventOut(Schema):
     def resolve_sessions(obj):
         return list(obj.sessions.all())
 
+    @staticmethod
+    def resolve_questions(obj):
+        return list(obj.questions.all())
+
 
 class CallerIn(Schema):
     name: Annotated[str, Field(min_length=1, max_length=100, pattern=NO_CONTROL)]
@@ -150,6 +167,10 @@ class RegistrationIn(Schema):
     party_size: Annotated[int, Field(ge=1, le=100, description="人数（1人から催しの上限まで）")] = 1
     caller: CallerIn | None = Field(
         default=None, description="区職員が電話や窓口で受けた申込：申し込む方の氏名・かな・電話番号"
+    )
+    answers: dict[Annotated[str, Field(max_length=20)], Annotated[str, Field(max_length=1000)]] = Field(
+        default_factory=dict,
+        description="催しの質問への回答：{質問の id: 回答}。選択式は選択肢の文をそのまま。必須の質問が空なら 400",
     )
 
 
@@ -231,7 +252,8 @@ def get_event(request, event_id: EventId):
     summary="催しに申し込む",
     description=(
         "席が人数分残っていれば確定（confirmed）で 201、満席ならキャンセル待ち（waitlisted、人数まとめて）で 202。"
-        "キャンセル待ちのない催しが満席、受付期間外、すでに申込済みのときは 409。人数が上限を超えるときは 400。"
+        "キャンセル待ちのない催しが満席、受付期間外、すでに申込済みのときは 409。人数が上限を超えるとき、"
+        "必須の質問への回答がないとき、選択肢にない回答のときは 400。"
         "caller を付けると区職員が電話や窓口で受けた申込（その区の職員だけ、ほかは 403）。"
     ),
 )
@@ -239,7 +261,7 @@ def create_registration(request, event_id: EventId, payload: RegistrationIn):
     event = _public_event(event_id)
     caller = (payload.caller.name, payload.caller.kana, payload.caller.phone) if payload.caller else None
     registration = actions.register(
-        actor=request.auth, event=event, party_size=payload.party_size, caller=caller
+        actor=request.auth, event=event, party_size=payload.party_size, caller=caller, answers=payload.answers
     )
     status = 201 if registration.status == Registration.Status.CONFIRMED else 202
     return Status(status, _registration_out(registration))

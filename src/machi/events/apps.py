@@ -12,3 +12,9 @@ class EventsConfig(AppConfig):
         from machi.events.privacy import personal_data
 
         return personal_data(user)
+
+    # The staff home (machi.accounts.staff_home): groups' events waiting for approval.
+    def staff_tasks(self, user, now):
+        from machi.events.staff_tasks import staff_tasks
+
+        return staff_tasks(user, now)

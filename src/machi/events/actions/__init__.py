@@ -3,7 +3,8 @@
 One module per job, re-exported here so callers write `from machi.events import actions` and
 `actions.register(...)`:
 
-- `events`: an event's life (create a draft with its sessions, publish);
+- `events`: an event's life (create or propose a draft with its sessions and questions, edit it,
+  publish it, approve or decline a group's proposal, cancel it);
 - `registration`: registering a party, cancelling, and promoting the waiting list.
 
 Each action takes a required keyword `actor`, checks scope through `machi.accounts.scope`, runs in
@@ -11,15 +12,37 @@ one transaction and is audited. A refusal is an `EventRefused` (400) or an `Even
 """
 
 from machi.events.actions.errors import EventConflict, EventRefused
-from machi.events.actions.events import create_event, publish_event
-from machi.events.actions.registration import cancel, new_code, register
+from machi.events.actions.events import (
+    EventCancellation,
+    QuestionInput,
+    approve_event,
+    cancel_event,
+    create_event,
+    decline_event,
+    propose_event,
+    publish_event,
+    require_event_editor,
+    submit_event,
+    update_event,
+)
+from machi.events.actions.registration import cancel, clean_answers, new_code, register
 
 __all__ = [
+    "EventCancellation",
     "EventConflict",
     "EventRefused",
+    "QuestionInput",
+    "approve_event",
     "cancel",
+    "cancel_event",
+    "clean_answers",
     "create_event",
+    "decline_event",
     "new_code",
+    "propose_event",
     "publish_event",
     "register",
+    "require_event_editor",
+    "submit_event",
+    "update_event",
 ]

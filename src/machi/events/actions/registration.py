@@ -19,6 +19,7 @@ from django.utils.translation import pgettext
 from machi.accounts.actors import SystemActor, actor_user
 from machi.accounts.scope import NotAllowed, can_manage_ward, require_ward
 from machi.audit.actions import record
+from machi.core.text import normalize
 from machi.events import emails
 from machi.events.actions.errors import EventConflict, EventRefused
 from machi.events.models import CODE_ALPHABET, CODE_LENGTH, Event, Registration
@@ -32,12 +33,15 @@ def register(
     event: Event,
     party_size: int,
     caller: tuple[str, str, str] | None = None,
+    answers: dict | None = None,
     now: datetime.datetime | None = None,
 ) -> Registration:
     """Register a party: confirmed while seats remain for the whole party, else waiting (the whole party).
 
     A person registers themselves. Ward staff (of the event's ward) register a caller by phone or at
-    the counter: `caller` = (name, kana, phone), recorded as on behalf.
+    the counter: `caller` = (name, kana, phone), recorded as on behalf. `answers` answer the event's
+    own questions ({question id: text or choice}), checked by `clean_answers`. The person is mailed
+    the registration's code (and its QR code) after commit.
     """
     now = now or timezone.now()
     on_behalf = caller is not None
@@ -60,6 +64,7 @@ def register(
             % {"max": event.max_party, "party": party_size},
             code="events.bad_party",
         )
+    answers = clean_answers(event, answers)
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event.pk)
         _require_open(event, now)
@@ -90,6 +95,7 @@ def register(
             on_behalf=on_behalf,
             registered_by=actor_user(actor),
             waitlisted_at=None if fits else now,
+            answers=answers,
         )
         _insert(registration)
         if fits:
@@ -102,7 +108,58 @@ def register(
             after=_registration_snapshot(registration),
             ward=event.ward_id,
         )
+        registration.event = event
+        emails.send_registered(registration)
     return registration
+
+
+MAX_ANSWER = 1000
+
+
+def clean_answers(event: Event, answers: dict | None) -> dict[str, str]:
+    """The answers to the event's own questions as stored ({question id as text: answer}), or a refusal
+    in words: a required question left empty, a choice not among the question's, a question the event
+    does not ask. The one check for the web form and the API."""
+    given = {
+        str(key).strip(): ("" if value is None else str(value).strip())
+        for key, value in (answers or {}).items()
+    }
+    questions = list(event.questions.all())
+    known = {str(question.pk) for question in questions}
+    unknown = sorted(key for key in given if key not in known)
+    if unknown:
+        raise EventRefused(
+            _("この催しにない質問への回答です（%(ids)s）") % {"ids": "、".join(unknown)},
+            code="events.answers",
+        )
+    cleaned = {}
+    for question in questions:
+        answer = given.get(str(question.pk), "")
+        if not answer:
+            if question.required:
+                raise EventRefused(
+                    _("「%(question)s」に回答してください") % {"question": question.text},
+                    code="events.answer_required",
+                )
+            continue
+        if len(answer) > MAX_ANSWER:
+            raise EventRefused(
+                _("「%(question)s」への回答は%(max)s文字以内にしてください")
+                % {"question": question.text, "max": MAX_ANSWER},
+                code="events.answer_too_long",
+            )
+        if question.kind == question.Kind.CHOICE:
+            matching = [choice for choice in question.choice_list if normalize(choice) == normalize(answer)]
+            if matching:
+                answer = matching[0]
+        if question.kind == question.Kind.CHOICE and answer not in question.choice_list:
+            raise EventRefused(
+                _("「%(question)s」の回答は選択肢（%(choices)s）から選んでください")
+                % {"question": question.text, "choices": "、".join(question.choice_list)},
+                code="events.answer_choice",
+            )
+        cleaned[str(question.pk)] = answer
+    return cleaned
 
 
 def cancel(*, actor, registration: Registration, now: datetime.datetime | None = None) -> Registration:
