@@ -127,11 +127,11 @@ class RegistrationForm(NamedRequiredMessages, forms.Form):
         for question in event.questions.all():
             name = f"q_{question.pk}"
             if question.kind == EventQuestion.Kind.CHOICE:
-                field = forms.ChoiceField(
+                # The action checks the answer is one of the choices (the same check as the API's).
+                field = forms.CharField(
                     label=question.text,
                     required=False,
-                    choices=[(choice, choice) for choice in question.choice_list],
-                    widget=forms.RadioSelect,
+                    widget=forms.RadioSelect(choices=[(choice, choice) for choice in question.choice_list]),
                 )
             else:
                 field = forms.CharField(
