@@ -16,7 +16,9 @@ from machi.events.models import Event, EventQuestion, Registration
 from machi.facilities.models import Centre, Room
 
 QUESTIONS = [
-    actions.QuestionInput(text="食物アレルギーはありますか", kind="choice", choices="なし\nあり", required=True),
+    actions.QuestionInput(
+        text="食物アレルギーはありますか", kind="choice", choices="なし\nあり", required=True
+    ),
     actions.QuestionInput(text="ご要望", kind="text"),
 ]
 
@@ -197,7 +199,12 @@ def test_a_party_registers_answering_the_questions_and_gets_a_code_and_qr(
     with django_capture_on_commit_callbacks(execute=True):
         answer = client.post(
             f"/events/{course.pk}/register/",
-            {"party_size": "2", f"q_{allergy}": "あり", f"q_{wishes}": "  車いすで参加します ", "age_confirmed": "on"},
+            {
+                "party_size": "2",
+                f"q_{allergy}": "あり",
+                f"q_{wishes}": "  車いすで参加します ",
+                "age_confirmed": "on",
+            },
         )
     registration = Registration.objects.get()
     assert answer.status_code == 302 and answer.url == f"/events/registrations/{registration.pk}/"
@@ -244,7 +251,9 @@ def test_a_required_question_left_empty_or_a_strange_choice_is_refused_on_the_fo
 
 def test_the_age_confirmation_is_required_where_the_event_has_ages(course, people):
     allergy, _wishes = question_ids(course)
-    answer = client_of(people(1)[0]).post(f"/events/{course.pk}/register/", {"party_size": "1", f"q_{allergy}": "なし"})
+    answer = client_of(people(1)[0]).post(
+        f"/events/{course.pk}/register/", {"party_size": "1", f"q_{allergy}": "なし"}
+    )
     assert answer.status_code == 400
     assert "対象年齢を確認して、チェックを入れてください。" in answer.content.decode()
     assert not Registration.objects.exists()

@@ -125,8 +125,12 @@ def test_bad_input_is_refused_in_japanese_and_nothing_is_written(staff, form_dat
 
 
 def test_the_room_of_a_centre_of_the_ward_is_a_venue(staff, form_data, chuo, higashi):
-    room = Room.objects.create(centre=Centre.objects.create(ward=chuo, name="白川センター"), name="和室", capacity=20)
-    other = Room.objects.create(centre=Centre.objects.create(ward=higashi, name="東センター"), name="ホール", capacity=90)
+    room = Room.objects.create(
+        centre=Centre.objects.create(ward=chuo, name="白川センター"), name="和室", capacity=20
+    )
+    other = Room.objects.create(
+        centre=Centre.objects.create(ward=higashi, name="東センター"), name="ホール", capacity=90
+    )
     client = client_of(staff)
     page = client.get("/events/manage/new/").content.decode()
     assert "白川センター 和室（定員20人）" in page and "東センター" not in page
@@ -194,7 +198,9 @@ def test_cancelling_an_event_mails_everyone_and_lists_callers_to_phone(
     event = make_event(capacity_seats=2, max_party=2)
     web, waiting = people(2)
     confirmed = actions.register(actor=web, event=event, party_size=1)
-    caller = actions.register(actor=staff, event=event, party_size=1, caller=("阿蘇 太郎", "あそ たろう", "096-111-2222"))
+    caller = actions.register(
+        actor=staff, event=event, party_size=1, caller=("阿蘇 太郎", "あそ たろう", "096-111-2222")
+    )
     queued = actions.register(actor=waiting, event=event, party_size=2)
     assert queued.status == "waitlisted"
     client = client_of(staff)
@@ -211,24 +217,39 @@ def test_cancelling_an_event_mails_everyone_and_lists_callers_to_phone(
     assert all("台風の接近のため" in m.body and "中止" in m.subject for m in mail.outbox)
     assert confirmed.code in next(m.body for m in mail.outbox if m.to == [web.email])
     page = client.get(answer.url).content.decode()
-    assert "電話で中止を伝える方" in page and "阿蘇 太郎" in page and "096-111-2222" in page and caller.code in page
+    assert (
+        "電話で中止を伝える方" in page
+        and "阿蘇 太郎" in page
+        and "096-111-2222" in page
+        and caller.code in page
+    )
     assert "2人にメールで知らせました" in page
     assert client.post(f"/events/manage/{event.pk}/cancel/", {"reason": "再度"}).status_code == 400
 
 
 def test_staff_register_a_phone_caller_and_read_the_code_aloud(staff, make_event):
     event = make_event(
-        max_party=3, questions=[actions.QuestionInput(text="学年", kind="choice", choices="1年\n2年", required=True)]
+        max_party=3,
+        questions=[actions.QuestionInput(text="学年", kind="choice", choices="1年\n2年", required=True)],
     )
     question = EventQuestion.objects.get(event=event)
     client = client_of(staff)
-    data = {"caller_name": "阿蘇 太郎", "caller_kana": "アソ　タロウ", "caller_phone": "０９６－１１１－２２２２", "party_size": "2"}
+    data = {
+        "caller_name": "阿蘇 太郎",
+        "caller_kana": "アソ　タロウ",
+        "caller_phone": "０９６－１１１－２２２２",
+        "party_size": "2",
+    }
     refused = client.post(f"/events/manage/{event.pk}/phone/", data)
     assert refused.status_code == 400 and "「学年」に回答してください" in refused.content.decode()
     answer = client.post(f"/events/manage/{event.pk}/phone/", data | {f"q_{question.pk}": "２年"})
     registration = Registration.objects.get()
     assert answer.status_code == 302 and answer.url == f"/events/manage/registrations/{registration.pk}/"
-    assert (registration.caller_phone, registration.caller_kana, registration.on_behalf) == ("096-111-2222", "アソ タロウ", True)
+    assert (registration.caller_phone, registration.caller_kana, registration.on_behalf) == (
+        "096-111-2222",
+        "アソ タロウ",
+        True,
+    )
     assert registration.answers == {str(question.pk): "2年"}
     page = client.get(answer.url).content.decode()
     assert registration.code in page and "読み上げて" in page and "<svg" in page
@@ -238,7 +259,9 @@ def test_the_roster_shows_confirmed_the_waiting_list_in_order_and_cancelled(staf
     event = make_event(capacity_seats=1, max_party=1)
     first, second, third = people(3)
     actions.register(actor=first, event=event, party_size=1)
-    caller = actions.register(actor=staff, event=event, party_size=1, caller=("山田 花子", "やまだ はなこ", "096-000-1234"))
+    caller = actions.register(
+        actor=staff, event=event, party_size=1, caller=("山田 花子", "やまだ はなこ", "096-000-1234")
+    )
     later = actions.register(actor=third, event=event, party_size=1)
     gone = actions.register(actor=second, event=event, party_size=1)
     actions.cancel(actor=second, registration=gone)
