@@ -25,10 +25,12 @@ def test_the_listing_and_the_event_page_speak_english(make_event):
     page = english().get(f"/events/{event.pk}/").content.decode()
     for words in (
         "Disaster preparedness course",
-        "Registration period",
-        "Cancel by",
+        "Application period",
+        "Cancel until",
         "Log in to register",
-        "Chuo Ward office",
+        "中央区 office",
+        "Who may come",
+        "Fee",
     ):
         assert words in page, words
     assert "申込期間" not in page and "ログインして申し込む" not in page
