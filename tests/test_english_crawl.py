@@ -360,7 +360,9 @@ def test_every_mail_to_someone_who_prefers_english_is_in_english(
             resident.pending_email = "new.address@example.jp"
             accounts_emails.send_email_change(request, resident)
             # A waiting party promoted when a seat frees up.
-            someone = django_user_model.objects.create_user("holder", email="holder@example.jp")
+            someone = django_user_model.objects.create_user(
+                "holder", email="holder@example.jp", preferred_language="en"
+            )
             event = events.publish_event(
                 actor=SYSTEM,
                 event=events.create_event(
@@ -384,6 +386,8 @@ def test_every_mail_to_someone_who_prefers_english_is_in_english(
             held = events.register(actor=someone, event=event, party_size=1)
             events.register(actor=resident, event=event, party_size=1)
             events.cancel(actor=someone, registration=held)
+            # The event cancelled (中止): everyone registered is told.
+            events.cancel_event(actor=SYSTEM, event=event, reason="Typhoon")
         # Asked for on the English pages: a new account (its language is the page's), a sign-up with a
         # registered address, a password reset.
         client.cookies["django_language"] = "en"
