@@ -3,14 +3,14 @@ reason (back to the group as a draft, the reason shown); the staff home counts t
 
 import pytest
 from django.test import Client
+from tests.events.conftest import window
+from tests.events.page_support import event_form
 
 from machi.accounts.models import CommunityGroup, GroupMember
 from machi.audit.models import AuditEntry
 from machi.core.errors import NotAllowed
 from machi.events import actions
 from machi.events.models import Event
-from tests.events.conftest import window
-from tests.events.test_staff_pages import form_data  # noqa: F401 (a fixture)
 
 
 def client_of(user) -> Client:
@@ -29,6 +29,11 @@ def group(people, chuo):
     return group
 
 
+@pytest.fixture
+def form_data(project):
+    return event_form(project)
+
+
 def proposal(group, project, actor=None, **changes):
     values = {
         "kind": "workshop",
@@ -43,7 +48,7 @@ def proposal(group, project, actor=None, **changes):
     return actions.propose_event(actor=actor or group.representative, group=group, project=project, **values)
 
 
-def test_a_member_proposes_through_the_page_and_it_waits_for_approval(group, form_data, staff):  # noqa: F811
+def test_a_member_proposes_through_the_page_and_it_waits_for_approval(group, form_data, staff):
     member = group.members.get().user
     client = client_of(member)
     assert "白川一丁目自治会の催しを提案する" in client.get("/events/organise/").content.decode()
@@ -89,7 +94,7 @@ def test_staff_approve_a_proposal_and_it_is_published(group, project, staff):
 
 def test_staff_decline_with_a_reason_and_the_group_changes_and_sends_it_again(
     group, project, staff, form_data
-):  # noqa: F811
+):
     event = proposal(group, project)
     staff_client = client_of(staff)
     assert staff_client.post(f"/events/manage/{event.pk}/decline/", {"reason": ""}).status_code == 400

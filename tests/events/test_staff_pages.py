@@ -3,12 +3,11 @@ refusals that write nothing, edit a draft, publish after a confirmation, cancel 
 and a list of callers to phone), register a caller by phone, and the roster with the waiting list.
 Scope: other wards' staff and residents are refused."""
 
-import datetime
-
 import pytest
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from tests.events.page_support import day, event_form
 
 from machi.accounts.actors import SYSTEM
 from machi.audit.models import AuditEntry
@@ -23,61 +22,9 @@ def client_of(user) -> Client:
     return client
 
 
-def day(days: int) -> datetime.date:
-    return timezone.localdate() + datetime.timedelta(days=days)
-
-
-def full_width(text: str) -> str:
-    return text.translate(str.maketrans("0123456789-:", "０１２３４５６７８９－："))
-
-
 @pytest.fixture
 def form_data(project):
-    """A valid event form: a course of two sessions in 30 and 37 days, a required choice question."""
-    first, second = day(30), day(37)
-    data = {
-        "project": project.pk,
-        "kind": "course",
-        "title": "はじめての防災講座",
-        "title_kana": "はじめてのぼうさいこうざ",
-        "title_en": "Disaster preparedness for beginners",
-        "description": "非常持ち出し袋をつくります。",
-        "contact": "中央区役所 まちづくり推進課 096-328-2111",
-        "venue_room": "",
-        "venue_name": "白川公園",
-        "venue_address": "熊本市中央区白川町1-1",
-        "latitude": "32.803",
-        "longitude": "130.708",
-        "capacity_seats": full_width("30"),
-        "max_party": full_width("3"),
-        "waitlist": "on",
-        "fee_yen": "５００円",
-        "who_may_come": "anyone",
-        "min_age": "",
-        "max_age": "",
-        "accessibility": "段差なし",
-        "allocation": "first_come",
-        "registration_opens_at": full_width(f"{day(-1)}T09:00"),
-        "registration_closes_at": f"{day(28)}T17:00",
-        "cancel_until": f"{day(27)}T17:00",
-        "sessions-TOTAL_FORMS": "4",
-        "sessions-INITIAL_FORMS": "0",
-        "sessions-0-day": full_width(str(first)),
-        "sessions-0-starts": full_width("10:00"),
-        "sessions-0-ends": "12:00",
-        "sessions-1-day": str(second),
-        "sessions-1-starts": "10:00",
-        "sessions-1-ends": "12:00",
-        "questions-TOTAL_FORMS": "2",
-        "questions-INITIAL_FORMS": "0",
-        "questions-0-text": "食物アレルギーはありますか",
-        "questions-0-kind": "choice",
-        "questions-0-choices": "なし\nあり",
-        "questions-0-required": "on",
-    }
-    for row in (2, 3):
-        data |= {f"sessions-{row}-day": "", f"sessions-{row}-starts": "", f"sessions-{row}-ends": ""}
-    return data
+    return event_form(project)
 
 
 def test_staff_create_a_course_with_two_sessions_typed_in_full_width_digits(staff, form_data):
