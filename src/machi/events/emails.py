@@ -10,67 +10,41 @@ from machi.core import mail
 from machi.events.codes import qr_png
 
 
-def _person(registration):
+def _send(registration, *, mail_name: str, url: str, attachments=()) -> bool:
+    """Write `events/emails/<mail_name>.txt` (and its subject) to the registered person. False: no address."""
     person = registration.person
-    return person if person is not None and person.email else None
+    if person is None or not person.email:
+        return False
+    mail.send(
+        to=person.email,
+        subject_template=f"events/emails/{mail_name}_subject.txt",
+        body_template=f"events/emails/{mail_name}.txt",
+        context={"registration": registration, "event": registration.event, "user": person, "url": url},
+        language=person.preferred_language,
+        attachments=attachments,
+    )
+    return True
 
 
 def send_registered(registration) -> bool:
     """The registration's code, with its QR code attached as a PNG, for the door."""
-    person = _person(registration)
-    if person is None:
-        return False
-    mail.send(
-        to=person.email,
-        subject_template="events/emails/registered_subject.txt",
-        body_template="events/emails/registered.txt",
-        context={
-            "registration": registration,
-            "event": registration.event,
-            "user": person,
-            "url": mail.absolute_url(reverse("events:registration", args=[registration.pk])),
-        },
-        language=person.preferred_language,
+    return _send(
+        registration,
+        mail_name="registered",
+        url=mail.absolute_url(reverse("events:registration", args=[registration.pk])),
         attachments=[(f"{registration.code}.png", qr_png(registration.code), "image/png")],
     )
-    return True
 
 
 def send_promoted(registration) -> bool:
     """Tell a person whose waiting party got its seats."""
-    person = _person(registration)
-    if person is None:
-        return False
-    mail.send(
-        to=person.email,
-        subject_template="events/emails/promoted_subject.txt",
-        body_template="events/emails/promoted.txt",
-        context={
-            "registration": registration,
-            "event": registration.event,
-            "user": person,
-            "url": mail.absolute_url(reverse("events:mine")),
-        },
-        language=person.preferred_language,
-    )
-    return True
+    return _send(registration, mail_name="promoted", url=mail.absolute_url(reverse("events:mine")))
 
 
 def send_event_cancelled(registration) -> bool:
-    """Tell a registered person that the event is cancelled (中止), with the ward's reason. False: no address."""
-    person = _person(registration)
-    if person is None:
-        return False
-    mail.send(
-        to=person.email,
-        subject_template="events/emails/event_cancelled_subject.txt",
-        body_template="events/emails/event_cancelled.txt",
-        context={
-            "registration": registration,
-            "event": registration.event,
-            "user": person,
-            "url": mail.absolute_url(reverse("events:event", args=[registration.event_id])),
-        },
-        language=person.preferred_language,
+    """Tell a registered person that the event is cancelled (中止), with the ward's reason."""
+    return _send(
+        registration,
+        mail_name="event_cancelled",
+        url=mail.absolute_url(reverse("events:event", args=[registration.event_id])),
     )
-    return True

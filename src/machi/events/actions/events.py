@@ -279,67 +279,46 @@ def _save_children(event: Event, ordered, question_rows) -> None:
 
 def publish_event(*, actor, event: Event) -> Event:
     """Make a draft public: registration opens at its time."""
-    with transaction.atomic():
-        event = Event.objects.select_for_update(of=("self",)).select_related("ward").get(pk=event.pk)
-        require_ward(actor, event.ward, pgettext("scope", "催し"))
-        if event.status != Event.Status.DRAFT:
-            raise EventConflict(
-                _("「%(title)s」は%(status)sのため公開できません")
-                % {"title": event.title, "status": event.get_status_display()},
-                code="events.not_draft",
-            )
-        event.status = Event.Status.PUBLISHED
-        event.save(update_fields=["status"])
-        record(
-            actor=actor,
-            action="events.publish",
-            obj=event,
-            before={"status": Event.Status.DRAFT},
-            after={"status": event.status},
-        )
-    return event
+    return _move(
+        actor=actor,
+        event=event,
+        require=_require_staff,
+        expected=Event.Status.DRAFT,
+        status=Event.Status.PUBLISHED,
+        refusal=_("「%(title)s」は%(status)sのため公開できません"),
+        action="events.publish",
+    )
 
 
 def submit_event(*, actor, event: Event) -> Event:
     """A group sends its draft (a declined proposal, changed) to its ward's staff again: 承認待ち."""
-    with transaction.atomic():
-        event = _locked(event)
-        if not event.organiser_group_id or not is_member(actor, event.organiser_group):
-            raise NotAllowed(_("この催しを提案する権限がありません"), code="events.not_member")
-        _require_status(event, Event.Status.DRAFT, _("「%(title)s」は%(status)sのため提案できません"))
-        event.status = Event.Status.PENDING_APPROVAL
-        event.save(update_fields=["status"])
-        record(
-            actor=actor,
-            action="events.propose",
-            obj=event,
-            before={"status": Event.Status.DRAFT},
-            after={"status": event.status},
-        )
-    return event
+    return _move(
+        actor=actor,
+        event=event,
+        require=_require_organiser,
+        expected=Event.Status.DRAFT,
+        status=Event.Status.PENDING_APPROVAL,
+        refusal=_("「%(title)s」は%(status)sのため提案できません"),
+        action="events.propose",
+    )
 
 
 def approve_event(*, actor, event: Event, now: datetime.datetime | None = None) -> Event:
     """Ward staff approve a group's proposed event: it is published."""
-    with transaction.atomic():
-        event = _locked(event)
-        require_ward(actor, event.ward, pgettext("scope", "催し"))
-        _require_status(
-            event, Event.Status.PENDING_APPROVAL, _("「%(title)s」は%(status)sのため承認できません")
-        )
-        event.status = Event.Status.PUBLISHED
-        event.approved_by = actor_user(actor)
-        event.approved_at = now or timezone.now()
-        event.decline_reason = ""
-        event.save(update_fields=["status", "approved_by", "approved_at", "decline_reason"])
-        record(
-            actor=actor,
-            action="events.approve",
-            obj=event,
-            before={"status": Event.Status.PENDING_APPROVAL},
-            after={"status": event.status},
-        )
-    return event
+    return _move(
+        actor=actor,
+        event=event,
+        require=_require_staff,
+        expected=Event.Status.PENDING_APPROVAL,
+        status=Event.Status.PUBLISHED,
+        refusal=_("「%(title)s」は%(status)sのため承認できません"),
+        action="events.approve",
+        changes={
+            "approved_by": actor_user(actor),
+            "approved_at": now or timezone.now(),
+            "decline_reason": "",
+        },
+    )
 
 
 def decline_event(*, actor, event: Event, reason: str) -> Event:
@@ -347,23 +326,53 @@ def decline_event(*, actor, event: Event, reason: str) -> Event:
     reason = (reason or "").strip()
     if not reason:
         raise EventRefused(_("承認しない理由を入力してください"), code="events.reason")
+    return _move(
+        actor=actor,
+        event=event,
+        require=_require_staff,
+        expected=Event.Status.PENDING_APPROVAL,
+        status=Event.Status.DRAFT,
+        refusal=_("「%(title)s」は%(status)sのため差し戻せません"),
+        action="events.decline",
+        changes={"decline_reason": reason},
+    )
+
+
+def _move(
+    *, actor, event: Event, require, expected, status, refusal: str, action: str, changes=None
+) -> Event:
+    """One step of an event's life: lock it, check who acts and that it stands at `expected`, move it to
+    `status` with `changes`, audit it."""
+    changes = changes or {}
     with transaction.atomic():
         event = _locked(event)
-        require_ward(actor, event.ward, pgettext("scope", "催し"))
-        _require_status(
-            event, Event.Status.PENDING_APPROVAL, _("「%(title)s」は%(status)sのため差し戻せません")
-        )
-        event.status = Event.Status.DRAFT
-        event.decline_reason = reason
-        event.save(update_fields=["status", "decline_reason"])
+        require(actor, event)
+        if event.status != expected:
+            raise EventConflict(
+                refusal % {"title": event.title, "status": event.get_status_display()}, code="events.status"
+            )
+        event.status = status
+        for name, value in changes.items():
+            setattr(event, name, value)
+        event.save(update_fields=["status", *changes])
+        audited = {name: value for name, value in changes.items() if isinstance(value, str)}
         record(
             actor=actor,
-            action="events.decline",
+            action=action,
             obj=event,
-            before={"status": Event.Status.PENDING_APPROVAL},
-            after={"status": event.status, "decline_reason": reason},
+            before={"status": expected},
+            after={"status": status, **audited},
         )
     return event
+
+
+def _require_staff(actor, event: Event) -> None:
+    require_ward(actor, event.ward, pgettext("scope", "催し"))
+
+
+def _require_organiser(actor, event: Event) -> None:
+    if not event.organiser_group_id or not is_member(actor, event.organiser_group):
+        raise NotAllowed(_("この催しを提案する権限がありません"), code="events.not_member")
 
 
 # --- Cancelling -------------------------------------------------------------------------------
@@ -380,7 +389,7 @@ def cancel_event(
     now = now or timezone.now()
     with transaction.atomic():
         event = _locked(event)
-        require_ward(actor, event.ward, pgettext("scope", "催し"))
+        _require_staff(actor, event)
         if event.status in (Event.Status.CANCELLED, Event.Status.HELD):
             raise EventConflict(
                 _("「%(title)s」は%(status)sのため中止できません")
@@ -432,13 +441,6 @@ def _locked(event: Event) -> Event:
         .select_related("ward", "organiser_group")
         .get(pk=event.pk)
     )
-
-
-def _require_status(event: Event, status: str, message: str) -> None:
-    if event.status != status:
-        raise EventConflict(
-            message % {"title": event.title, "status": event.get_status_display()}, code="events.status"
-        )
 
 
 def _snapshot(event: Event, sessions) -> dict:

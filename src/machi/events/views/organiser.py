@@ -8,15 +8,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from machi.accounts.models import CommunityGroup
 from machi.accounts.scope import is_member
 from machi.accounts.views import forbidden
 from machi.events import actions, queries
-from machi.events.forms import EventForm, event_formsets, event_initial
+from machi.events.forms import EventForm, event_initial
 from machi.events.models import Event
-from machi.events.views.staff import current_projects, save_event_form, ward_rooms
+from machi.events.views.staff import current_projects, event_form_page, ward_rooms
 
 
 def _groups(user):
@@ -44,33 +45,17 @@ def _form_kwargs(group) -> dict:
 @login_required
 def propose(request, group_id: int):
     group = get_object_or_404(_groups(request.user), pk=group_id)
-    form = EventForm(request.POST or None, **_form_kwargs(group))
-    sessions, questions = event_formsets(request.POST or None)
-    if request.method == "POST":
-        event = save_event_form(
-            request,
-            form,
-            sessions,
-            questions,
-            lambda values, moments, asked: actions.propose_event(
-                actor=request.user, group=group, sessions=moments, questions=asked, **values
-            ),
-        )
-        if event is not None:
-            messages.success(request, _("催しを提案しました。区の職員が確認して承認すると公開されます。"))
-            return redirect("events:organise")
-    return render(
+    return event_form_page(
         request,
-        "events/manage/form.html",
-        {
-            "form": form,
-            "sessions": sessions,
-            "questions": questions,
-            "event": None,
-            "group": group,
-            "nav": "organise",
-        },
-        status=400 if request.method == "POST" else 200,
+        form=EventForm(request.POST or None, **_form_kwargs(group)),
+        event=None,
+        save=lambda values, moments, asked: actions.propose_event(
+            actor=request.user, group=group, sessions=moments, questions=asked, **values
+        ),
+        done=_("催しを提案しました。区の職員が確認して承認すると公開されます。"),
+        next_url=lambda _event: reverse("events:organise"),
+        group=group,
+        nav="organise",
     )
 
 
@@ -90,29 +75,20 @@ def edit(request, event_id: int):
     if event.status != Event.Status.DRAFT:
         messages.error(request, _("差し戻された催しだけ変更できます。"))
         return redirect("events:organise")
-    form = EventForm(request.POST or None, initial=event_initial(event), **_form_kwargs(group))
-    sessions, questions = event_formsets(request.POST or None, event)
-    if request.method == "POST":
 
-        def save(values, moments, asked):
-            changed = actions.update_event(
-                actor=request.user, event=event, sessions=moments, questions=asked, **values
-            )
-            return actions.submit_event(actor=request.user, event=changed)
+    def save(values, moments, asked):
+        changed = actions.update_event(
+            actor=request.user, event=event, sessions=moments, questions=asked, **values
+        )
+        return actions.submit_event(actor=request.user, event=changed)
 
-        if save_event_form(request, form, sessions, questions, save) is not None:
-            messages.success(request, _("修正して、もう一度提案しました。"))
-            return redirect("events:organise")
-    return render(
+    return event_form_page(
         request,
-        "events/manage/form.html",
-        {
-            "form": form,
-            "sessions": sessions,
-            "questions": questions,
-            "event": event,
-            "group": group,
-            "nav": "organise",
-        },
-        status=400 if request.method == "POST" else 200,
+        form=EventForm(request.POST or None, initial=event_initial(event), **_form_kwargs(group)),
+        event=event,
+        save=save,
+        done=_("修正して、もう一度提案しました。"),
+        next_url=lambda _event: reverse("events:organise"),
+        group=group,
+        nav="organise",
     )

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,40 +104,43 @@ def _form_kwargs(wards) -> dict:
     }
 
 
-def save_event_form(request, form, sessions, questions, save):
-    """Run `save(values, sessions, questions)` when the three forms are valid; an action's refusal is
-    shown on the form. Returns the event, or None (the page shows the errors)."""
-    if not (form.is_valid() and sessions.is_valid() and questions.is_valid()):
-        return None
-    try:
-        return save(form.values(), session_moments(sessions), question_inputs(questions))
-    except ValidationError as refusal:
-        add_action_errors(form, refusal)
-        return None
+def event_form_page(request, *, form, event, save, done: str, next_url, **context):
+    """The event form with its sessions and questions (`events/manage/form.html`) for creating, proposing
+    or editing: on a valid POST `save(values, sessions, questions)` runs the action; its refusal is shown
+    on the form, else the page tells `done` and goes to `next_url(saved event)`."""
+    sessions, questions = event_formsets(request.POST or None, event)
+    if request.method == "POST" and form.is_valid() and sessions.is_valid() and questions.is_valid():
+        try:
+            saved = save(form.values(), session_moments(sessions), question_inputs(questions))
+        except ValidationError as refusal:
+            add_action_errors(form, refusal)
+        else:
+            messages.success(request, done)
+            return redirect(next_url(saved))
+    return render(
+        request,
+        "events/manage/form.html",
+        {"form": form, "sessions": sessions, "questions": questions, "event": event, **context},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _manage_page(event) -> str:
+    return reverse("events:manage_event", args=[event.pk])
 
 
 @staff_required
 def new(request, wards):
-    form = EventForm(request.POST or None, **_form_kwargs(wards))
-    sessions, questions = event_formsets(request.POST or None)
-    if request.method == "POST":
-        event = save_event_form(
-            request,
-            form,
-            sessions,
-            questions,
-            lambda values, moments, asked: actions.create_event(
-                actor=request.user, sessions=moments, questions=asked, **values
-            ),
-        )
-        if event is not None:
-            messages.success(request, _("下書きを保存しました。内容を確かめて公開してください。"))
-            return redirect("events:manage_event", event_id=event.pk)
-    return render(
+    return event_form_page(
         request,
-        "events/manage/form.html",
-        {"form": form, "sessions": sessions, "questions": questions, "event": None, "nav": "manage"},
-        status=400 if request.method == "POST" else 200,
+        form=EventForm(request.POST or None, **_form_kwargs(wards)),
+        event=None,
+        save=lambda values, moments, asked: actions.create_event(
+            actor=request.user, sessions=moments, questions=asked, **values
+        ),
+        done=_("下書きを保存しました。内容を確かめて公開してください。"),
+        next_url=_manage_page,
+        nav="manage",
     )
 
 
@@ -193,26 +197,16 @@ def edit(request, event_id: int, wards):
     if event.status != Status.DRAFT:
         messages.error(request, _("下書きの催しだけ変更できます。"))
         return redirect("events:manage_event", event_id=event.pk)
-    form = EventForm(request.POST or None, initial=event_initial(event), **_form_kwargs(wards))
-    sessions, questions = event_formsets(request.POST or None, event)
-    if request.method == "POST":
-        saved = save_event_form(
-            request,
-            form,
-            sessions,
-            questions,
-            lambda values, moments, asked: actions.update_event(
-                actor=request.user, event=event, sessions=moments, questions=asked, **values
-            ),
-        )
-        if saved is not None:
-            messages.success(request, _("変更を保存しました。"))
-            return redirect("events:manage_event", event_id=event.pk)
-    return render(
+    return event_form_page(
         request,
-        "events/manage/form.html",
-        {"form": form, "sessions": sessions, "questions": questions, "event": event, "nav": "manage"},
-        status=400 if request.method == "POST" else 200,
+        form=EventForm(request.POST or None, initial=event_initial(event), **_form_kwargs(wards)),
+        event=event,
+        save=lambda values, moments, asked: actions.update_event(
+            actor=request.user, event=event, sessions=moments, questions=asked, **values
+        ),
+        done=_("変更を保存しました。"),
+        next_url=_manage_page,
+        nav="manage",
     )
 
 
