@@ -143,3 +143,23 @@ def test_with_real_transactions_only_the_committed_mail_goes():
         assert outbox.outbox == []
     [message] = outbox.outbox
     assert message.to == ["committed@example.jp"]
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_a_file_travels_to_the_task_as_base64_and_arrives_attached(django_capture_on_commit_callbacks):
+    png = b"\x89PNG\r\n\x1a\n\x00\x01binary"
+    with django_capture_on_commit_callbacks(execute=True):
+        mail.send(
+            to="hanako@example.jp",
+            subject_template="test/subject.txt",
+            body_template="test/body.txt",
+            context={"name": "n"},
+            language="ja",
+            attachments=[("ABC234.png", png, "image/png")],
+        )
+    [queued] = DBTaskResult.objects.all()
+    recipients, subject, body, files = queued.args_kwargs["args"]
+    assert files == [["ABC234.png", "iVBORw0KGgoAAWJpbmFyeQ==", "image/png"]]
+    assert mail.send_email.call(recipients, subject, body, files) == 1
+    [message] = outbox.outbox
+    assert message.attachments == [("ABC234.png", png, "image/png")]

@@ -339,3 +339,17 @@ def test_after_the_deadline_the_page_says_to_call_the_ward(make_event, people):
     assert "取消の期限" in page and "お電話ください" in page and "096-328-2111" in page
     client.post(f"/events/registrations/{registration.pk}/cancel/")
     assert Registration.objects.get().status == "confirmed"
+
+
+def test_the_promotion_mail_leads_to_my_registrations_not_the_api(
+    make_event, people, django_capture_on_commit_callbacks
+):
+    event = make_event(capacity_seats=1, max_party=1)
+    first, second = people(2)
+    held = actions.register(actor=first, event=event, party_size=1)
+    actions.register(actor=second, event=event, party_size=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.cancel(actor=first, registration=held)
+    [message] = mail.outbox
+    assert message.to == [second.email]
+    assert "/events/mine/" in message.body and "/api/" not in message.body
