@@ -116,6 +116,7 @@ def test_create_publish_register_cancel_and_take_a_phone_caller(page, screenshot
     page.get_by_role("radio", name="あり").check()
     page.get_by_role("button", name="申し込む").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("参加の申込を受け付けました")
+    check(page, screenshot, "registered", viewport)
     registration = Registration.objects.get(person__username="hanako@example.jp")
     assert (registration.party_size, registration.status) == (2, "confirmed")
     assert mail.outbox[-1].attachments[0][2] == "image/png"
@@ -135,6 +136,8 @@ def test_create_publish_register_cancel_and_take_a_phone_caller(page, screenshot
     # Staff take a caller's registration by phone and read the code aloud.
     log_in(page, site, "chuo-staff")
     page.goto(f"{site}/events/manage/{event.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("はじめての防災講座")
+    check(page, screenshot, "manage-event", viewport)
     page.get_by_role("link", name="電話・窓口の申込を受ける").click()
     field(page, "申し込む方のお名前").fill("阿蘇 太郎")
     field(page, "お名前（かな）").fill("あそ たろう")
@@ -147,3 +150,9 @@ def test_create_publish_register_cancel_and_take_a_phone_caller(page, screenshot
     assert (caller.caller_phone, caller.status) == ("096-111-2222", "confirmed")
     expect(page.locator(".reg-code__value")).to_have_text(caller.code)
     check(page, screenshot, "phone-code", viewport)
+    page.get_by_role("link", name="名簿とキャンセル待ち").click()
+    confirmed = page.get_by_role("region", name=re.compile("^確定")).first
+    expect(confirmed).to_contain_text("あそ たろう")
+    expect(confirmed).to_contain_text("096-111-2222")
+    expect(page.get_by_role("region", name=re.compile("^取消")).first).to_contain_text(registration.code)
+    check(page, screenshot, "roster", viewport)
