@@ -4,7 +4,9 @@ One module per job, re-exported here so callers write `from machi.events import 
 `actions.register(...)`:
 
 - `events`: an event's life (create a draft with its sessions, publish);
-- `registration`: registering a party, cancelling, and promoting the waiting list.
+- `registration`: registering a party, cancelling, and promoting the waiting list;
+- `money`: an event's expenses by 節, posted to its project's 決算額 through the ledger;
+- `outcomes`: what the events achieved, posted to their projects as ledger outcomes.
 
 Each action takes a required keyword `actor`, checks scope through `machi.accounts.scope`, runs in
 one transaction and is audited. A refusal is an `EventRefused` (400) or an `EventConflict` (409).
@@ -12,14 +14,21 @@ one transaction and is audited. A refusal is an `EventRefused` (400) or an `Even
 
 from machi.events.actions.errors import EventConflict, EventRefused
 from machi.events.actions.events import create_event, publish_event
+from machi.events.actions.money import correct_expense, record_expense, withdraw_expense
+from machi.events.actions.outcomes import EventsPosting, post_event_outcomes
 from machi.events.actions.registration import cancel, new_code, register
 
 __all__ = [
     "EventConflict",
     "EventRefused",
+    "EventsPosting",
     "cancel",
+    "correct_expense",
     "create_event",
     "new_code",
+    "post_event_outcomes",
     "publish_event",
+    "record_expense",
     "register",
+    "withdraw_expense",
 ]
