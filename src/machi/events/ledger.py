@@ -15,7 +15,11 @@ def budget_commitments(project_ids) -> list:
 
     spent = (
         EventExpense.objects.filter(event__project_id__in=list(project_ids), withdrawn_at__isnull=True)
-        .values("event__project_id", "event__project__programme__fiscal_year", "event__project__programme__ward_id")
+        .values(
+            "event__project_id",
+            "event__project__programme__fiscal_year",
+            "event__project__programme__ward_id",
+        )
         .annotate(total=Sum("amount_yen"))
         .order_by("event__project_id")
     )

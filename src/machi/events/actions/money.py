@@ -82,9 +82,7 @@ def correct_expense(
     with transaction.atomic():
         locked = _locked(actor, expense)
         _withdraw(actor, locked, _("訂正: %(reason)s") % {"reason": reason})
-        corrected = _record(
-            actor, locked.event, section, payee, paid_on, amount_yen, note, overdraw_reason
-        )
+        corrected = _record(actor, locked.event, section, payee, paid_on, amount_yen, note, overdraw_reason)
         locked.corrected_by = corrected
         locked.save(update_fields=["corrected_by"])
     return corrected
@@ -106,11 +104,7 @@ def _checked(section, payee, paid_on, amount_yen, note) -> tuple[str, str, str]:
         raise EventRefused(_("摘要は200文字までです"), code="events.expense_note")
     if not isinstance(paid_on, datetime.date) or isinstance(paid_on, datetime.datetime):
         raise EventRefused(_("支払日を入力してください"), code="events.expense_date")
-    if (
-        not isinstance(amount_yen, int)
-        or isinstance(amount_yen, bool)
-        or not 1 <= amount_yen <= MAX_YEN
-    ):
+    if not isinstance(amount_yen, int) or isinstance(amount_yen, bool) or not 1 <= amount_yen <= MAX_YEN:
         raise EventRefused(_("金額は1円以上の整数（円）で入力してください"), code="events.expense_amount")
     return section, payee, note
 
@@ -198,9 +192,7 @@ def _withdraw(actor, expense: EventExpense, reason: str) -> None:
     project = Project.objects.select_for_update(of=("self",)).get(pk=expense.event.project_id)
     label = _expense_label(expense.event, expense.section)
     staff_reason = f"{label}の取消: {expense.payee} {expense.amount_yen:,}円 理由: {reason}"
-    expense.withdrawal_change = _post(
-        actor, project, -expense.amount_yen, staff_reason, f"{label}の取消"
-    )
+    expense.withdrawal_change = _post(actor, project, -expense.amount_yen, staff_reason, f"{label}の取消")
     expense.withdrawn_at = timezone.now()
     expense.withdrawn_by = actor_user(actor)
     expense.withdrawal_reason = reason[:200]
@@ -223,7 +215,11 @@ def _post(actor, project, delta_yen: int, reason: str, public_reason: str):
     if settled < 0:
         raise EventRefused(
             _("事業「%(project)s」の決算額（%(settled)s円）から%(delta)s円は差し引けません")
-            % {"project": project.name, "settled": f"{project.settled_yen or 0:,}", "delta": f"{-delta_yen:,}"},
+            % {
+                "project": project.name,
+                "settled": f"{project.settled_yen or 0:,}",
+                "delta": f"{-delta_yen:,}",
+            },
             code="events.expense_negative",
         )
     (change,) = set_figures(

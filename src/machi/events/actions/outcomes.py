@@ -75,12 +75,21 @@ class EventFigures:
             figure("attendees", "出席者数（受付を済ませた申込の人数）", self.attendees, "人"),
         ]
         if self.attendance_rate is not None:
-            figures.append(figure("attendance-rate", "出席率（出席者数 ÷ 申込人数）", self.attendance_rate, "%"))
             figures.append(
-                figure("no-show-rate", "欠席率（受付のなかった申込の人数 ÷ 申込人数）", self.no_show_rate, "%")
+                figure("attendance-rate", "出席率（出席者数 ÷ 申込人数）", self.attendance_rate, "%")
+            )
+            figures.append(
+                figure(
+                    "no-show-rate", "欠席率（受付のなかった申込の人数 ÷ 申込人数）", self.no_show_rate, "%"
+                )
             )
         figures += [
-            figure("first-time", "初参加の方（この事業の催しに年度内で初めて出席した申込者）", self.first_timers, "人"),
+            figure(
+                "first-time",
+                "初参加の方（この事業の催しに年度内で初めて出席した申込者）",
+                self.first_timers,
+                "人",
+            ),
             figure("waitlist-promotions", "キャンセル待ちからの繰り上げ", self.promotions, "件"),
         ]
         return figures
@@ -105,7 +114,9 @@ class _Held:
     registrations: list = field(default_factory=list)  # (registration, attended: bool)
 
 
-def periods_of(fiscal_year: int, month: datetime.date | None = None) -> list[tuple[datetime.date, datetime.date]]:
+def periods_of(
+    fiscal_year: int, month: datetime.date | None = None
+) -> list[tuple[datetime.date, datetime.date]]:
     """The fiscal year and each of its months; or the one month asked for (refused outside the year)."""
     start, end = fiscal_year_bounds(fiscal_year)
     if month is not None:
@@ -128,7 +139,9 @@ def _month_end(first: datetime.date) -> datetime.date:
     return following - datetime.timedelta(days=1)
 
 
-def post_event_outcomes(*, actor, fiscal_year: int, month: datetime.date | None = None) -> list[EventsPosting]:
+def post_event_outcomes(
+    *, actor, fiscal_year: int, month: datetime.date | None = None
+) -> list[EventsPosting]:
     """Post each project's event figures for the fiscal year and its months (or one month); all or nothing.
 
     Projects of that fiscal year with an event; a period with no held event posts nothing (and
@@ -173,12 +186,16 @@ def post_event_outcomes(*, actor, fiscal_year: int, month: datetime.date | None 
                 )
                 if found.events or posted.withdrawn:
                     postings.append(
-                        EventsPosting(project=project, start=start, end=end, figures=found, withdrawn=posted.withdrawn)
+                        EventsPosting(
+                            project=project, start=start, end=end, figures=found, withdrawn=posted.withdrawn
+                        )
                     )
     return postings
 
 
-def figures_for(items: list[_Held], first_attended: dict, start: datetime.date, end: datetime.date) -> EventFigures:
+def figures_for(
+    items: list[_Held], first_attended: dict, start: datetime.date, end: datetime.date
+) -> EventFigures:
     figures = EventFigures()
     for item in items:
         if not start <= item.first_day <= end:

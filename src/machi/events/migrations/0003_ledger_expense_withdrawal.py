@@ -6,37 +6,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0002_registration_attendance_expenses'),
-        ('ledger', '0005_programme_is_demo'),
+        ("events", "0002_registration_attendance_expenses"),
+        ("ledger", "0005_programme_is_demo"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='eventexpense',
-            name='corrected_by',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='corrects', to='events.eventexpense', verbose_name='訂正後の支出'),
+            model_name="eventexpense",
+            name="corrected_by",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="corrects",
+                to="events.eventexpense",
+                verbose_name="訂正後の支出",
+            ),
         ),
         migrations.AddField(
-            model_name='eventexpense',
-            name='withdrawal_change',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ledger.figurechange', verbose_name='決算額からの取消'),
+            model_name="eventexpense",
+            name="withdrawal_change",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="ledger.figurechange",
+                verbose_name="決算額からの取消",
+            ),
         ),
         migrations.AddField(
-            model_name='eventexpense',
-            name='withdrawal_reason',
-            field=models.CharField(blank=True, max_length=200, verbose_name='取消の理由'),
+            model_name="eventexpense",
+            name="withdrawal_reason",
+            field=models.CharField(blank=True, max_length=200, verbose_name="取消の理由"),
         ),
         migrations.AddField(
-            model_name='eventexpense',
-            name='withdrawn_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='取消日時'),
+            model_name="eventexpense",
+            name="withdrawn_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="取消日時"),
         ),
         migrations.AddField(
-            model_name='eventexpense',
-            name='withdrawn_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='取消者'),
+            model_name="eventexpense",
+            name="withdrawn_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="取消者",
+            ),
         ),
     ]
