@@ -144,7 +144,12 @@ def test_the_project_page_and_api_show_the_figures_and_the_cost_per_attendee(cli
     project.save()
     may, _june, _away = two_months
     actions.record_expense(
-        actor=SYSTEM, event=may, section="rewards", payee="講師", paid_on=datetime.date(2026, 5, 31), amount_yen=30_000
+        actor=SYSTEM,
+        event=may,
+        section="rewards",
+        payee="講師",
+        paid_on=datetime.date(2026, 5, 31),
+        amount_yen=30_000,
     )
     call_command("events", "post-outcomes", "--year", "2026", stdout=StringIO())
 
