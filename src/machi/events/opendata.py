@@ -560,7 +560,7 @@ def event_row(event: Event, *, request=None) -> list:
         f"{closes:%Y-%m-%d}",
         f"{closes:%H:%M}",
         f"{event.get_allocation_display()}（Machiの催しのページ、または{ward.name}役所へ電話・窓口で）",
-        _event_url(event, request),
+        event_url(event, request),
         ("区のまちづくり推進経費の事業: " + event.project.name + demo).strip(),
         event.project.programme.fiscal_year,
         event.project.no if event.project.no is not None else "",
@@ -572,7 +572,7 @@ def event_row(event: Event, *, request=None) -> list:
     ]
 
 
-def _event_url(event: Event, request=None) -> str:
+def event_url(event: Event, request=None) -> str:
     """The event's public page, where the events' pages are installed (else empty)."""
     for name in ("events:event", "events:detail", "events:event_detail"):
         try:
