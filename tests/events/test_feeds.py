@@ -12,7 +12,9 @@ from machi.events.models import Event
 
 
 def series(make_event, **fields):
-    starts = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=30)).replace(second=0, microsecond=0)
+    starts = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=30)).replace(
+        second=0, microsecond=0
+    )
     return make_event(
         sessions=[
             (starts + datetime.timedelta(days=7 * n), starts + datetime.timedelta(days=7 * n, hours=2))

@@ -171,7 +171,7 @@ def test_the_command_reports_every_problem_and_dry_run_writes_nothing(numbered, 
     assert "bad.csv 2行目 「開始日」列: 令和4年2月30日は存在しない日付です" in err.getvalue()
 
     good = tmp_path / "good.csv"
-    good.write_bytes(f"{HEADER}\r\n{standard_row()}\r\n".encode("utf-8"))
+    good.write_bytes(f"{HEADER}\r\n{standard_row()}\r\n".encode())
     out = StringIO()
     call_command(
         "events", "import", str(good), "--project", "2026:3", "--dry-run", stdout=out, stderr=StringIO()

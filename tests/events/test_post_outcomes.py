@@ -13,7 +13,6 @@ from machi.accounts.actors import SYSTEM
 from machi.events import actions
 from machi.events.models import CheckIn, Event, Registration
 from machi.ledger.models import Outcome
-from tests.events.conftest import window  # noqa: F401  (the shared fixtures' module)
 
 TOKYO = datetime.timezone(datetime.timedelta(hours=9))
 
