@@ -137,9 +137,15 @@ def test_staff_of_another_ward_may_not(budgeted, make_event, ward_staff, higashi
     assert not EventExpense.objects.exists()
 
 
-def test_the_project_keeps_to_its_year_while_its_events_have_spent(budgeted, make_event):
-    from machi.ledger.queries import commitments_of
+def test_a_withdrawal_never_takes_the_settled_figure_below_zero(budgeted, make_event, staff):
+    from machi.core.errors import Refused
+    from machi.ledger.actions import set_figures
 
-    spend(make_event(), amount_yen=12_000)
-    (held,) = commitments_of([budgeted])[budgeted.pk]
-    assert (held.committed_yen, held.settled_yen, held.unsettled_yen) == (12_000, 12_000, 0)
+    expense = spend(make_event(), actor=staff, amount_yen=30_000)
+    set_figures(budgeted, actor=staff, reason="決算の訂正", settled_yen=10_000)
+
+    with pytest.raises(Refused, match="決算額（10,000円）から30,000円は差し引けません"):
+        actions.withdraw_expense(actor=staff, expense=expense, reason="誤り")
+    expense.refresh_from_db()
+    budgeted.refresh_from_db()
+    assert expense.withdrawn_at is None and budgeted.settled_yen == 10_000

@@ -15,12 +15,6 @@ class EventsConfig(AppConfig):
 
         return demo.load(actor=actor)
 
-    def budget_commitments(self, project_ids):
-        """What the events' expenses have posted to these ledger projects (one query)."""
-        from machi.events.ledger import budget_commitments
-
-        return budget_commitments(project_ids)
-
     # A person's rights over their data (machi.accounts.privacy): event registrations.
     def personal_data(self, user):
         from machi.events.privacy import personal_data

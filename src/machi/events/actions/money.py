@@ -209,23 +209,11 @@ def _withdraw(actor, expense: EventExpense, reason: str) -> None:
 
 def _post(actor, project, delta_yen: int, reason: str, public_reason: str):
     """Move the project's 決算額 by `delta_yen` through the ledger; the one change it appends."""
-    from machi.ledger.actions import set_figures
+    from machi.ledger.actions import add_to_settled
 
-    settled = (project.settled_yen or 0) + delta_yen
-    if settled < 0:
-        raise EventRefused(
-            _("事業「%(project)s」の決算額（%(settled)s円）から%(delta)s円は差し引けません")
-            % {
-                "project": project.name,
-                "settled": f"{project.settled_yen or 0:,}",
-                "delta": f"{-delta_yen:,}",
-            },
-            code="events.expense_negative",
-        )
-    (change,) = set_figures(
-        project, actor=actor, reason=reason, public_reason=public_reason[:200], settled_yen=settled
+    return add_to_settled(
+        project, actor=actor, delta_yen=delta_yen, reason=reason, public_reason=public_reason
     )
-    return change
 
 
 def _expense_label(event: Event, section: str) -> str:
