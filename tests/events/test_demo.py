@@ -2,31 +2,19 @@
 programme, and held events with their attendance on FY2022 projects, whose pages then show outcomes;
 FY2022's money untouched; a second run changes nothing."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from tests.conftest import DATASET
+from tests.test_demo_current_year import WARDS, YEAR, run_demo
 
 from machi.accounts.actors import SYSTEM
 from machi.audit.models import AuditEntry
 from machi.events import actions
 from machi.events.demo import DEMO_NOTE, FESTIVAL_NOTE
 from machi.events.models import CheckIn, Event, Registration
-from machi.ledger import demo as ledger_demo
 from machi.ledger.importers.csv_reader import read_csv
 from machi.ledger.models import FigureChange, Outcome, Project
-
-YEAR = ledger_demo.current_fiscal_year()
-WARDS = {"中央区", "東区", "西区", "南区", "北区"}
-
-
-def run_demo() -> str:
-    out = StringIO()
-    call_command("demo", stdout=out)
-    return out.getvalue()
 
 
 @pytest.mark.django_db
