@@ -39,7 +39,8 @@ from machi.core.fiscal import fiscal_year_of, wareki
 from machi.events import actions
 from machi.events.models import CheckIn, Event, Registration
 
-DEMO_NOTE = "※デモ用の催しです（実在の催しではありません。申込・参加はできても、実際には開催されません）。"
+DEMO_NOTE = "※デモ用の催しです（実在の催しではありません）。"
+OPEN_NOTE = "申込の操作は試せますが、実際には開催されません。"
 FESTIVAL_NOTE = (
     "申込は不要です。当日、直接会場へお越しください。"
     "人数の目安を知るため、申込もできます（申込がなくても参加できます）。"
@@ -245,7 +246,7 @@ def _ensure_open_event(actor, project, fields, sessions, *, now, report: DemoRep
         cancel_until=first - datetime.timedelta(days=1),
         sessions=sessions,
         contact=f"{project.programme.ward.name}役所 まちづくり推進課（デモ）",
-        **(fields | {"description": f"{fields['description']}\n{DEMO_NOTE}"}),
+        **(fields | {"description": f"{fields['description']}\n{DEMO_NOTE}{OPEN_NOTE}"}),
     )
     actions.publish_event(actor=actor, event=event)
     report.created.append(f"{project.programme.ward.name} {title}")
