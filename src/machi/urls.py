@@ -16,6 +16,7 @@ urlpatterns = [
     path("reports/", include("machi.reports.urls")),
     path("facilities/", include("machi.facilities.urls")),
     path("grants/", include("machi.grants.urls")),
+    path("events/ledger/", include("machi.events.urls_feeds")),
     path("events/", include("machi.events.urls")),
     path("", include("machi.ledger.urls")),
 ]

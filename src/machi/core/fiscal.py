@@ -104,3 +104,43 @@ def wareki_date(day: dt.date) -> str:
             number = day.year - first.year + 1
             return f"{era}{'元' if number == 1 else number}年{day.month}月{day.day}日"
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+_ERA_DATE = re.compile(
+    r"^(令和|平成|昭和|[RHS])\.?(元|\d{1,2})[年.\-/](\d{1,2})[月.\-/](\d{1,2})日?$", re.IGNORECASE
+)
+_WESTERN_DATE = re.compile(r"^(\d{4})[年.\-/](\d{1,2})[月.\-/](\d{1,2})日?$")
+
+
+def parse_date(text: str) -> dt.date:
+    """A date as people write it: 2022-05-01, 2022/5/1, 2022年5月1日, 令和4年5月1日, 令和元年5月1日, R4.5.1.
+
+    Raises ValueError with a Japanese message naming what is wrong: an unreadable text, a day the
+    month does not have (令和4年2月30日), or an era date outside its era (令和元年4月1日, 平成32年1月1日).
+    """
+    value = normalize(text).replace(" ", "")
+    era_match = _ERA_DATE.fullmatch(value)
+    western = _WESTERN_DATE.fullmatch(value)
+    if era_match:
+        era = _ERA_LETTERS.get(era_match.group(1).upper(), era_match.group(1))
+        number = 1 if era_match.group(2) == "元" else int(era_match.group(2))
+        year, month, day = ERAS[era] + number - 1, int(era_match.group(3)), int(era_match.group(4))
+        written = f"{era}{era_match.group(2)}年{month}月{day}日"
+    elif western:
+        year, month, day = (int(part) for part in western.groups())
+        written = f"{year}年{month}月{day}日"
+    else:
+        raise ValueError(f"日付を読み取れません（例: 2022-05-01、令和4年5月1日）: {text!r}")
+    if not 1 <= month <= 12:
+        raise ValueError(f"{written}: {month}月という月はありません")
+    try:
+        found = dt.date(year, month, day)
+    except ValueError:
+        last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+        raise ValueError(f"{written}は存在しない日付です（{year}年{month}月は{last}日まで）") from None
+    if era_match:
+        starts = dict(_ERA_STARTS)
+        later = [first for name, first in _ERA_STARTS if first > starts[era]]
+        if number < 1 or found < starts[era] or (later and found >= min(later)):
+            raise ValueError(f"{written}は{era}の期間にない日付です")
+    return found

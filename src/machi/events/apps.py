@@ -6,6 +6,14 @@ class EventsConfig(AppConfig):
     name = "machi.events"
     label = "events"
     verbose_name = _("催し・講座・訓練")
+    demo_label = "デモの催し"
+
+    def load_demo(self, dataset, *, actor):
+        """Illustrative events in every ward: open for registration now on the current year's demo
+        programme, and held with their attendance on FY2022 event projects (`events.demo`)."""
+        from machi.events import demo
+
+        return demo.load(actor=actor)
 
     # A person's rights over their data (machi.accounts.privacy): event registrations.
     def personal_data(self, user):

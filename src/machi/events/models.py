@@ -358,6 +358,34 @@ class EventExpense(models.Model):
         verbose_name=_("記録者"),
     )
     recorded_at = models.DateTimeField(_("記録日時"), auto_now_add=True)
+    # Withdrawn (a mistake, or corrected by a new expense): the row stays, and its amount is taken off
+    # 決算額 by a second, reversing figure change; the ledger's history keeps both.
+    withdrawn_at = models.DateTimeField(_("取消日時"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("取消者"),
+    )
+    withdrawal_reason = models.CharField(_("取消の理由"), max_length=200, blank=True)
+    withdrawal_change = models.ForeignKey(
+        "ledger.FigureChange",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("決算額からの取消"),
+    )
+    corrected_by = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrects",
+        verbose_name=_("訂正後の支出"),
+    )
 
     class Meta:
         verbose_name = _("催しの支出")

@@ -879,22 +879,12 @@ def _post_to_ledger(actor, application: Application, delta_yen: int, reason: str
     The history keeps `reason` (the group, the title, a repayment's reason) for staff; the public is
     told the posting's kind and the application's number only.
     """
-    from machi.ledger.actions import set_figures
+    from machi.ledger.actions import add_to_settled
     from machi.ledger.models import Project
 
-    project = Project.objects.select_for_update().get(pk=application.programme.project_id)
-    settled = (project.settled_yen or 0) + delta_yen
-    if settled < 0:
-        raise GrantRefused(
-            _("事業「%(project)s」の決算額（%(settled)s円）から%(delta)s円は差し引けません")
-            % {
-                "project": project.name,
-                "settled": f"{project.settled_yen or 0:,}",
-                "delta": f"{-delta_yen:,}",
-            }
-        )
+    project = Project.objects.get(pk=application.programme.project_id)
     public_reason = f"{kind}（申請番号 {application.number}）"
-    set_figures(project, actor=actor, reason=reason, public_reason=public_reason, settled_yen=settled)
+    add_to_settled(project, actor=actor, delta_yen=delta_yen, reason=reason, public_reason=public_reason)
 
 
 # --- Plumbing --------------------------------------------------------------------------------

@@ -126,9 +126,11 @@ class FigureChangeOut(Schema):
 
 
 class OutcomeOut(Schema):
-    source: str = Field(description="計上したサービス（facilities: 地域コミュニティセンターの予約システム）")
+    source: str = Field(
+        description="計上したサービス（facilities: 地域コミュニティセンターの予約システム、events: 催し・講座・訓練）"
+    )
     metric: str = Field(
-        description="指標のコード（bookings, hours-booked, utilisation, room-<id>__bookings …）"
+        description="指標のコード（bookings, hours-booked, utilisation, room-<id>__bookings, events-held, attendees, attendance-rate, first-time …）"
     )
     label: str = Field(description="指標名")
     value: float

@@ -68,6 +68,7 @@ def project_page(request, project_id: int):
             "history": public_history(project),
             "money_left": money_left(project),
             "outcome_periods": outcome_periods(project),
+            "cost_per_attendee": cost_per_attendee(project),
         },
     )
 
@@ -76,7 +77,10 @@ def project_page(request, project_id: int):
 # the page shows those under 内訳, below the project's own figures.
 PART_SEPARATOR = "__"
 # The services that post outcomes, as the page names them.
-OUTCOME_SOURCES = {"facilities": gettext_lazy("地域コミュニティセンターの予約システム")}
+OUTCOME_SOURCES = {
+    "facilities": gettext_lazy("地域コミュニティセンターの予約システム"),
+    "events": gettext_lazy("催し・講座・訓練の申込・受付"),
+}
 
 
 @dataclass
@@ -117,6 +121,44 @@ class OutcomePeriod:
         if whole_month and (self.end + datetime.timedelta(days=1)).day == 1:
             return gettext("%(year)s年%(month)s月") % {"year": self.start.year, "month": self.start.month}
         return f"{self.start:%Y-%m-%d}〜{self.end:%Y-%m-%d}"
+
+
+@dataclass(frozen=True)
+class CostPerAttendee:
+    settled_yen: int
+    attendees: int
+
+    @property
+    def yen(self) -> int:
+        return (self.settled_yen + self.attendees // 2) // self.attendees
+
+    @property
+    def yen_text(self) -> str:
+        return f"{self.yen:,}"
+
+    @property
+    def settled_text(self) -> str:
+        return f"{self.settled_yen:,}"
+
+    @property
+    def attendees_text(self) -> str:
+        return f"{self.attendees:,}"
+
+
+def cost_per_attendee(project: Project) -> CostPerAttendee | None:
+    """決算額 ÷ the year's attendees the events posted (metric `attendees` over the fiscal year): derived
+    here, never stored. None without a settled figure or without attendees."""
+    if project.settled_yen is None:
+        return None
+    start, end = fiscal_year_bounds(project.programme.fiscal_year)
+    attendees = (
+        project.outcomes.filter(source="events", metric="attendees", period_start=start, period_end=end)
+        .values_list("value", flat=True)
+        .first()
+    )
+    if not attendees:
+        return None
+    return CostPerAttendee(settled_yen=project.settled_yen, attendees=int(attendees))
 
 
 def outcome_periods(project: Project) -> list[OutcomePeriod]:

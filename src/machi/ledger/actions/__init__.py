@@ -34,6 +34,7 @@ from machi.ledger.actions.figures import (
     ATTRIBUTE_LABELS,
     FIGURE_LABELS,
     FigureRefused,
+    add_to_settled,
     project_snapshot,
     set_figures,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "OutcomePosting",
     "ServiceInAnotherYear",
     "TargetYearTaken",
+    "add_to_settled",
     "carry_forward",
     "delete_pillar",
     "hold_commitments",

@@ -87,6 +87,34 @@ def set_figures(
     return changes
 
 
+def add_to_settled(
+    project: Project, *, actor, delta_yen: int, reason: str, public_reason: str
+) -> FigureChange:
+    """A service's payment (or its reversal) moves the project's 決算額 by `delta_yen`: one change, kept.
+
+    The service composes `public_reason` from its kind and number, never from what a person typed;
+    `reason` is for staff. The project's row is locked before the sum is taken, so two services posting
+    at once add up. A reversal that would take 決算額 below 0 is refused (400).
+    """
+    with transaction.atomic():
+        locked = Project.objects.select_for_update(of=("self",)).get(pk=project.pk)
+        settled = (locked.settled_yen or 0) + delta_yen
+        if settled < 0:
+            raise FigureRefused(
+                _("事業「%(project)s」の決算額（%(settled)s円）から%(delta)s円は差し引けません")
+                % {
+                    "project": locked.name,
+                    "settled": f"{locked.settled_yen or 0:,}",
+                    "delta": f"{-delta_yen:,}",
+                }
+            )
+        (change,) = set_figures(
+            locked, actor=actor, reason=reason, public_reason=public_reason[:200], settled_yen=settled
+        )
+    project.settled_yen = locked.settled_yen
+    return change
+
+
 def write_figures(
     project: Project, *, reason: str, actor, figures: dict, public_reason: str = ""
 ) -> list[FigureChange]:

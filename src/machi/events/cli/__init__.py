@@ -1,0 +1,1 @@
+"""The subcommands of `machi events`, one module each (`add_arguments(parser)`, `run(options, stdout)`)."""
