@@ -22,3 +22,23 @@ def send_promoted(registration) -> None:
         },
         language=person.preferred_language,
     )
+
+
+def send_lottery_result(registration, *, won: bool) -> None:
+    """Tell a person the lottery's result for their party: a seat, or their place on the waiting list."""
+    person = registration.person
+    if person is None or not person.email:
+        return
+    kind = "won" if won else "lost"
+    mail.send(
+        to=person.email,
+        subject_template=f"events/emails/lottery_{kind}_subject.txt",
+        body_template=f"events/emails/lottery_{kind}.txt",
+        context={
+            "registration": registration,
+            "event": registration.event,
+            "user": person,
+            "url": mail.absolute_url(reverse("api-1:event", args=[registration.event_id])),
+        },
+        language=person.preferred_language,
+    )

@@ -1,6 +1,8 @@
 """Business questions about events: seats left, the waiting list in order, a person's registrations."""
 
-from machi.events.models import Event, Registration
+from machi.core.fiscal import fiscal_year_bounds
+from machi.core.text import normalize
+from machi.events.models import CheckIn, Event, Registration
 
 
 def seats_left(event: Event) -> int:
@@ -26,4 +28,31 @@ def published_events():
         Event.objects.published()
         .select_related("ward", "project", "organiser_group", "venue_room__centre")
         .prefetch_related("sessions")
+    )
+
+
+def phone_key(phone: str | None) -> str:
+    """A phone number as it is compared: its digits only (０９６-１２３ and 096123 alike)."""
+    return "".join(ch for ch in normalize(phone) if ch.isdigit())
+
+
+def attended_this_year(project, fiscal_year: int) -> tuple[set[int], set[str]]:
+    """Who was checked in at an event of the project in the fiscal year: account ids, and callers' phones."""
+    first, last = fiscal_year_bounds(fiscal_year)
+    rows = CheckIn.objects.filter(
+        registration__event__project=project,
+        session__starts_at__date__range=(first, last),
+    ).values_list("registration__person_id", "registration__caller_phone")
+    people = {person for person, _phone in rows if person is not None}
+    phones = {phone_key(phone) for person, phone in rows if person is None and phone_key(phone)}
+    return people, phones
+
+
+def roster(event: Event):
+    """The parties who hold seats, with their check-ins: the door's list, the roster PDF and the XLSX."""
+    return (
+        event.registrations.filter(status=Registration.Status.CONFIRMED)
+        .select_related("person")
+        .prefetch_related("checkins__checked_in_by")
+        .order_by("code")
     )

@@ -11,6 +11,7 @@ from machi.accounts.actors import actor_user
 from machi.accounts.scope import require_ward
 from machi.audit.actions import record
 from machi.events.actions.errors import EventConflict, EventRefused
+from machi.events.actions.lottery import seed_lottery
 from machi.events.models import Event, EventSession
 
 # --- Events -----------------------------------------------------------------------------------
@@ -102,6 +103,7 @@ def publish_event(*, actor, event: Event) -> Event:
             )
         event.status = Event.Status.PUBLISHED
         event.save(update_fields=["status"])
+        seed_lottery(event)
         record(
             actor=actor,
             action="events.publish",
