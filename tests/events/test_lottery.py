@@ -5,7 +5,6 @@ import datetime
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.utils import timezone
 from tests.events.conftest import window
 from tests.facilities.api_support import bearer, post
@@ -81,9 +80,7 @@ def test_the_api_answers_202_entered_in_the_lottery(make_event, people):
     assert again.status_code == 409
 
 
-def test_tiers_put_verified_residents_first_then_people_new_to_the_project(
-    make_event, people, chuo, project
-):
+def test_tiers_put_verified_residents_first_then_people_new_to_the_project(make_event, people, chuo, project):
     # An earlier event of the project, held: `regular` was checked in at it this fiscal year.
     now = timezone.now()
     past = now - datetime.timedelta(days=5)
@@ -105,7 +102,9 @@ def test_tiers_put_verified_residents_first_then_people_new_to_the_project(
 
     event = make_event(allocation="lottery", capacity_seats=1, max_party=1)
     entries = {p: actions.register(actor=p, event=event, party_size=1) for p in (regular, newcomer, resident)}
-    caller = actions.register(actor=SYSTEM, event=event, party_size=1, caller=("山田 花子", "やまだ", "096-1"))
+    caller = actions.register(
+        actor=SYSTEM, event=event, party_size=1, caller=("山田 花子", "やまだ", "096-1")
+    )
 
     log = actions.draw(actor=SYSTEM, event=event, now=after_close(event))
 
@@ -123,7 +122,9 @@ def test_losers_wait_in_drawn_order_and_are_promoted_in_it(
     event = make_event(allocation="lottery", capacity_seats=3, max_party=3)
     persons = people(6)
     sizes = [3, 1, 2, 1, 3, 1]
-    entries = [actions.register(actor=p, event=event, party_size=n) for p, n in zip(persons, sizes, strict=True)]
+    entries = [
+        actions.register(actor=p, event=event, party_size=n) for p, n in zip(persons, sizes, strict=True)
+    ]
 
     with django_capture_on_commit_callbacks(execute=True):
         log = actions.draw(actor=SYSTEM, event=event, now=after_close(event))
@@ -133,7 +134,9 @@ def test_losers_wait_in_drawn_order_and_are_promoted_in_it(
     lost = [d["entry"] for d in log["decisions"] if d["result"] == "lost"]
     assert event.seats_taken == sum(fresh(Registration(pk=pk)).party_size for pk in won) <= 3
     assert event.lottery_drawn_at is not None and event.lottery_log["order"] == log["order"]
-    assert [r.pk for r in event.registrations.filter(status="waitlisted").order_by("waitlisted_at", "id")] == lost
+    assert [
+        r.pk for r in event.registrations.filter(status="waitlisted").order_by("waitlisted_at", "id")
+    ] == lost
     assert [fresh(Registration(pk=pk)).drawn_position for pk in log["order"]] == list(range(1, 7))
     assert len(mail.outbox) == 6
     assert sum("当選" in message.subject for message in mail.outbox) == len(won)

@@ -1,7 +1,9 @@
 """Business questions about events: seats left, the waiting list in order, a person's registrations."""
 
+from dataclasses import dataclass
+
 from machi.core.fiscal import fiscal_year_bounds
-from machi.core.text import normalize
+from machi.core.text import kana_key, normalize
 from machi.events.models import CheckIn, Event, Registration
 
 
@@ -56,3 +58,53 @@ def roster(event: Event):
         .prefetch_related("checkins__checked_in_by")
         .order_by("code")
     )
+
+
+@dataclass
+class RosterRow:
+    """One party on the roster as staff and helpers see it. The phone is a caller's (by phone, at the
+    counter or at the door) only: an account holder's stays in their account."""
+
+    registration: Registration
+    name: str
+    kana: str
+    phone: str
+    checkins: dict[int, CheckIn]  # by session id
+
+    @property
+    def code(self) -> str:
+        return self.registration.code
+
+    @property
+    def party_size(self) -> int:
+        return self.registration.party_size
+
+
+def roster_rows(event: Event, registrations=None) -> list[RosterRow]:
+    """The roster in kana order (the order a door's paper list is read in)."""
+    rows = [
+        RosterRow(
+            registration=r,
+            name=r.caller_name if r.person is None else str(r.person),
+            kana=r.caller_kana if r.person is None else r.person.name_kana,
+            phone=r.caller_phone if r.person is None else "",
+            checkins={c.session_id: c for c in r.checkins.all()},
+        )
+        for r in (roster(event) if registrations is None else registrations)
+    ]
+    return sorted(rows, key=lambda row: (kana_key(row.kana) or "\uffff", row.code))
+
+
+def search_roster(rows: list[RosterRow], query: str) -> list[RosterRow]:
+    """The parties whose kana, name, phone or code holds the query (kana folded, digits of a phone)."""
+    key, digits = kana_key(query), phone_key(query)
+    if not key:
+        return []
+    return [
+        row
+        for row in rows
+        if key in kana_key(row.kana)
+        or key in kana_key(row.name)
+        or key == row.code.casefold()
+        or (len(digits) >= 3 and digits in phone_key(row.phone))
+    ]

@@ -168,9 +168,7 @@ def verify_draw(event: Event) -> Verification:
         problems.append(_("乱数の種から求めた順番が、記録と一致しません"))
     if plain(rerun["decisions"]) != plain(log.get("decisions")):
         problems.append(_("再計算した当落が、記録と一致しません"))
-    kept = {
-        d["entry"]: (d["tier"], d["position"], d["party"]) for d in plain(log.get("decisions", []))
-    }
+    kept = {d["entry"]: (d["tier"], d["position"], d["party"]) for d in plain(log.get("decisions", []))}
     stored = {
         pk: (tier, position, party)
         for pk, tier, position, party in event.registrations.filter(drawn_position__isnull=False).values_list(

@@ -48,12 +48,15 @@ def register(
     """
     now = now or timezone.now()
     on_behalf = caller is not None
-    if walk_in:
-        require_event_helper(actor, event, pgettext("scope", "当日参加の受付"))
-    elif on_behalf:
-        require_ward(actor, event.ward, pgettext("scope", "代理申込"))
+    if on_behalf:
+        if walk_in:
+            require_event_helper(actor, event, pgettext("scope", "当日参加の受付"))
+        else:
+            require_ward(actor, event.ward, pgettext("scope", "代理申込"))
         name, kana, phone = (part.strip() for part in caller)
-        if not name or not (phone or walk_in):
+        if not name:
+            raise EventRefused(_("申し込む方のお名前を入力してください"), code="events.caller")
+        if not phone and not walk_in:
             raise EventRefused(
                 _("代理の申込では、申し込む方のお名前と電話番号を入力してください"), code="events.caller"
             )
