@@ -16,6 +16,7 @@ urlpatterns = [
     path("reports/", include("machi.reports.urls")),
     path("facilities/", include("machi.facilities.urls")),
     path("grants/", include("machi.grants.urls")),
+    path("events/door/", include("machi.events.urls_door")),
     path("", include("machi.ledger.urls")),
 ]
 

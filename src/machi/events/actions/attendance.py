@@ -31,6 +31,7 @@ from machi.events.models import CODE_ALPHABET, CODE_LENGTH, CheckIn, Event, Even
 HELPER = "event-helper"
 # A code as people type or a QR code carries it: six letters of the alphabet, maybe inside a link.
 _CODE = re.compile(rf"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−ー]")
 
 
 # --- Helpers ------------------------------------------------------------------------------------
@@ -96,8 +97,12 @@ class CheckInResult:
 
 def code_in(text: str | None) -> str | None:
     """The registration code in what was typed or scanned (full-width, lower case, inside a link)."""
-    found = _CODE.findall(normalize(text).upper().replace("-", "").replace(" ", ""))
-    return found[-1] if found else None
+    text = normalize(text).upper()
+    compact = _SEPARATORS.sub("", text)
+    if _CODE.fullmatch(compact):
+        return compact
+    words = [word for word in re.split(r"[^A-Z0-9]+", text) if _CODE.fullmatch(word)]
+    return words[-1] if words else None
 
 
 def check_in(
