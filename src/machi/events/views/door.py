@@ -52,7 +52,8 @@ class WalkInForm(NamedRequiredMessages, forms.Form):
             min_value=1,
             max_value=event.max_party,
             initial=1,
-            widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            # Text, not a number input: a phone's keyboard may type ２ (full width), which this field reads.
+            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 3}),
         )
 
     def clean_name(self):
