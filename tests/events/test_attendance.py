@@ -51,7 +51,7 @@ def test_a_check_in_by_code_is_made_once_and_a_repeat_says_when_and_by_whom(even
     again = actions.check_in(actor=helper, event=event, session=session, code=registration.code)
     assert not again.created and again.checkin.pk == first.checkin.pk
     at = timezone.localtime(first.checkin.checked_in_at)
-    assert again.message == f"{at.hour}時{at.minute}分に受付 花子さんが受付済み"
+    assert again.message == f"{at.hour}時{at.minute:02d}分に受付 花子さんが受付済み"
     assert CheckIn.objects.count() == 1
     assert Registration.objects.get(pk=registration.pk).fee_paid_yen == 500
 

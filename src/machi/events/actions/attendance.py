@@ -90,7 +90,7 @@ class CheckInResult:
             }
         return _("%(hour)s時%(minute)s分に%(by)sさんが受付済み") % {
             "hour": at.hour,
-            "minute": at.minute,
+            "minute": f"{at.minute:02d}",
             "by": self.by,
         }
 
