@@ -20,7 +20,9 @@ def test_a_persons_download_lists_their_check_ins_and_lottery_places(make_event,
     event = make_event()
     [alice] = people(1)
     mine = actions.register(actor=alice, event=event, party_size=1)
-    actions.check_in(actor=SYSTEM, event=event, session=event.sessions.get(), code=mine.code, fee_paid_yen=300)
+    actions.check_in(
+        actor=SYSTEM, event=event, session=event.sessions.get(), code=mine.code, fee_paid_yen=300
+    )
 
     data = personal_data(alice)
     [checkin] = data["event_checkins"]
