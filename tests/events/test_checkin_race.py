@@ -17,7 +17,9 @@ def test_racing_phones_make_one_check_in_and_all_get_it(make_event, people, djan
     [alice] = people(1)
     registration = actions.register(actor=alice, event=event, party_size=1)
     session = event.sessions.get()
-    helpers = [django_user_model.objects.create_user(f"helper{n}", display_name=f"受付 {n}") for n in range(8)]
+    helpers = [
+        django_user_model.objects.create_user(f"helper{n}", display_name=f"受付 {n}") for n in range(8)
+    ]
     for helper in helpers:
         actions.grant_helper(actor=SYSTEM, event=event, user=helper)
     start = threading.Barrier(len(helpers))
@@ -26,8 +28,10 @@ def test_racing_phones_make_one_check_in_and_all_get_it(make_event, people, djan
     def phone(helper):
         try:
             start.wait()
-            answers.append(actions.check_in(actor=helper, event=event, session=session, code=registration.code))
-        except Exception as error:  # noqa: BLE001 -- reported below
+            answers.append(
+                actions.check_in(actor=helper, event=event, session=session, code=registration.code)
+            )
+        except Exception as error:  # reported below
             errors.append(error)
         finally:
             connection.close()
