@@ -10,11 +10,6 @@ from machi.events import actions
 
 
 @pytest.fixture
-def helper(django_user_model):
-    return django_user_model.objects.create_user("helper", display_name="受付 花子")
-
-
-@pytest.fixture
 def door(make_event, helper, people):
     event = make_event(capacity_seats=10, max_party=3)
     actions.grant_helper(actor=SYSTEM, event=event, user=helper)

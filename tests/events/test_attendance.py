@@ -17,11 +17,6 @@ from machi.events.models import CheckIn, Registration
 
 
 @pytest.fixture
-def helper(django_user_model):
-    return django_user_model.objects.create_user("helper", display_name="受付 花子")
-
-
-@pytest.fixture
 def event(make_event, staff, helper):
     event = make_event(capacity_seats=6, max_party=3)
     actions.grant_helper(actor=staff, event=event, user=helper)

@@ -16,11 +16,6 @@ from machi.events.models import CheckIn, Registration
 
 
 @pytest.fixture
-def helper(django_user_model):
-    return django_user_model.objects.create_user("helper", display_name="受付 花子")
-
-
-@pytest.fixture
 def door(make_event, helper, people):
     event = make_event(capacity_seats=10, max_party=3, venue_name="中央公民館")
     actions.grant_helper(actor=SYSTEM, event=event, user=helper)

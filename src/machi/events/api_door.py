@@ -17,7 +17,6 @@ from ninja import Field, Router, Schema, Status
 from machi.accounts.scope import require_event_helper
 from machi.api_errors import AUTH_ERRORS, NO_CONTROL, ErrorOut, ValidationErrorOut
 from machi.api_support import bad_request, local_time, row_id
-from machi.audit.actions import record_view
 from machi.core.errors import NotFound
 from machi.events import actions
 from machi.events.models import Event, EventSession
@@ -152,13 +151,7 @@ def roster(request, event_id: EventId):
     event = _event(event_id)
     require_event_helper(request.auth, event, _("名簿"))
     rows = roster_rows(event)
-    record_view(
-        actor=request.auth,
-        action="events.view_roster",
-        obj=event,
-        people=[row.registration.person_id for row in rows],
-        detail={"registrations": [row.registration.pk for row in rows]},
-    )
+    actions.record_roster_seen(actor=request.auth, event=event, rows=rows, action="events.view_roster")
     return {
         "event": event.pk,
         "confirmed_parties": len(rows),

@@ -7,33 +7,24 @@ from machi.core import mail
 
 def send_promoted(registration) -> None:
     """Tell a person whose waiting party got its seats. A caller registered by phone has no address: staff call."""
-    person = registration.person
-    if person is None or not person.email:
-        return
-    mail.send(
-        to=person.email,
-        subject_template="events/emails/promoted_subject.txt",
-        body_template="events/emails/promoted.txt",
-        context={
-            "registration": registration,
-            "event": registration.event,
-            "user": person,
-            "url": mail.absolute_url(reverse("api-1:event", args=[registration.event_id])),
-        },
-        language=person.preferred_language,
-    )
+    _send_about(registration, "promoted")
 
 
 def send_lottery_result(registration, *, won: bool) -> None:
     """Tell a person the lottery's result for their party: a seat, or their place on the waiting list."""
+    _send_about(registration, "lottery_won" if won else "lottery_lost")
+
+
+def _send_about(registration, template: str) -> None:
+    """Mail the person of a registration from `events/emails/<template>.txt` and its `_subject.txt`; a
+    caller registered by phone, at the counter or at the door has no address (staff call them)."""
     person = registration.person
     if person is None or not person.email:
         return
-    kind = "won" if won else "lost"
     mail.send(
         to=person.email,
-        subject_template=f"events/emails/lottery_{kind}_subject.txt",
-        body_template=f"events/emails/lottery_{kind}.txt",
+        subject_template=f"events/emails/{template}_subject.txt",
+        body_template=f"events/emails/{template}.txt",
         context={
             "registration": registration,
             "event": registration.event,

@@ -18,6 +18,7 @@ from machi.events.actions.attendance import (
     check_in,
     close_as_held,
     grant_helper,
+    record_roster_seen,
     revoke_helper,
 )
 from machi.events.actions.errors import EventConflict, EventRefused
@@ -38,6 +39,7 @@ __all__ = [
     "grant_helper",
     "new_code",
     "publish_event",
+    "record_roster_seen",
     "register",
     "revoke_helper",
     "verify_draw",

@@ -21,7 +21,7 @@ from django.utils.translation import pgettext
 from machi.accounts.actors import actor_user
 from machi.accounts.models import RoleGrant
 from machi.accounts.scope import require_event_helper, require_ward
-from machi.audit.actions import record
+from machi.audit.actions import record, record_view
 from machi.core.errors import NotFound
 from machi.core.text import normalize
 from machi.events.actions.errors import EventConflict, EventRefused
@@ -193,6 +193,17 @@ def _refusal(registration: Registration) -> str:
     if registration.status == Registration.Status.ENTERED:
         return _("%(code)sは抽選待ちの申込のため、受付できません") % {"code": registration.code}
     return _("%(code)sは取り消された申込のため、受付できません") % {"code": registration.code}
+
+
+def record_roster_seen(*, actor, event: Event, rows, action: str, **detail) -> None:
+    """Audit that the roster's people were shown (the door's search, the API's roster, a download)."""
+    record_view(
+        actor=actor,
+        action=action,
+        obj=event,
+        people=[row.registration.person_id for row in rows],
+        detail={"registrations": [row.registration.pk for row in rows], **detail},
+    )
 
 
 # --- Walk-ins -----------------------------------------------------------------------------------

@@ -5,8 +5,7 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from machi.accounts.scope import require_event_helper
-from machi.audit.actions import record_view
-from machi.events import documents
+from machi.events import actions, documents
 from machi.events.cli.common import add_event_argument, event_and_actor
 from machi.events.queries import roster_rows
 
@@ -30,11 +29,7 @@ def run(options, stdout) -> None:
         if path is None:
             continue
         path.write_bytes(write(event, rows).content)
-        record_view(
-            actor=actor,
-            action=f"events.download_roster_{kind}",
-            obj=event,
-            people=[row.registration.person_id for row in rows],
-            detail={"registrations": [row.registration.pk for row in rows], "file": str(path)},
+        actions.record_roster_seen(
+            actor=actor, event=event, rows=rows, action=f"events.download_roster_{kind}", file=str(path)
         )
         stdout.write(f"{path}（{len(rows)}組）")

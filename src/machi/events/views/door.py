@@ -25,7 +25,6 @@ from django.views.decorators.http import require_POST
 
 from machi.accounts.forms import NamedRequiredMessages, clean_kana, clean_phone, nfkc
 from machi.accounts.scope import can_manage_ward, helped_event_ids, require_event_helper, staff_ward_ids
-from machi.audit.actions import record_view
 from machi.core.errors import NotFound
 from machi.events import actions, documents
 from machi.events.actions.lottery import can_draw, published_seed
@@ -159,13 +158,7 @@ def check_in_page(request, event_id: int):
     rows = roster_rows(event)
     found = search_roster(rows, query) if query else None
     if found is not None:
-        record_view(
-            actor=request.user,
-            action="events.search_roster",
-            obj=event,
-            people=[row.registration.person_id for row in found],
-            detail={"registrations": [row.registration.pk for row in found]},
-        )
+        actions.record_roster_seen(actor=request.user, event=event, rows=found, action="events.search_roster")
     checked_in = sum(row.party_size for row in rows if session.pk in row.checkins)
     context = {
         "event": event,
@@ -291,12 +284,8 @@ def close(request, event_id: int):
 def _download(request, event_id: int, kind: str) -> HttpResponse:
     event = _event(request.user, event_id)
     rows = roster_rows(event)
-    record_view(
-        actor=request.user,
-        action=f"events.download_roster_{kind}",
-        obj=event,
-        people=[row.registration.person_id for row in rows],
-        detail={"registrations": [row.registration.pk for row in rows]},
+    actions.record_roster_seen(
+        actor=request.user, event=event, rows=rows, action=f"events.download_roster_{kind}"
     )
     document = documents.roster_pdf(event, rows) if kind == "pdf" else documents.attendance_xlsx(event, rows)
     response = HttpResponse(document.content, content_type=document.content_type)
