@@ -38,6 +38,7 @@ def client_of(user) -> Client:
 def test_a_helper_checks_in_by_typed_code_and_a_repeat_says_by_whom(door, helper):
     event, mine, _called = door
     client = client_of(helper)
+    assert f"/events/door/{event.pk}/" in client.get("/events/door/").content.decode()  # the events one works
     page = client.get(f"/events/door/{event.pk}/")
     assert page.status_code == 200 and "受付番号で受付" in page.content.decode()
 

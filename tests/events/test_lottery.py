@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.utils import timezone
 from tests.events.conftest import window
 from tests.facilities.api_support import bearer, post
@@ -185,3 +186,23 @@ def test_verification_re_runs_the_kept_log_and_a_tampered_log_fails(make_event, 
     Event.objects.filter(pk=event.pk).update(lottery_seed="0" * 64)
     event.refresh_from_db()
     assert "ハッシュ" in " ".join(actions.verify_draw(event).problems)
+
+
+def test_the_public_lottery_endpoint_shows_the_digest_then_the_seed_and_the_log(make_event, people):
+    event = make_event(allocation="lottery", capacity_seats=1, max_party=1)
+    for person in people(2):
+        actions.register(actor=person, event=event, party_size=1)
+    before = Client().get(f"/api/events/{event.pk}/lottery").json()
+    assert before["seed_digest"] == event.lottery_seed_digest
+    assert before["seed"] is None and before["log"] is None
+
+    log = actions.draw(actor=SYSTEM, event=event, now=after_close(event))
+    Event.objects.filter(pk=event.pk).update(
+        registration_opens_at=timezone.now() - datetime.timedelta(days=3),
+        registration_closes_at=timezone.now() - datetime.timedelta(minutes=1),
+    )
+    after = Client().get(f"/api/events/{event.pk}/lottery").json()
+    assert after["seed"] == event.lottery_seed
+    rerun = run_draw(seed=after["seed"], seats=after["log"]["seats"], entries=after["log"]["entries"])
+    assert rerun["order"] == log["order"] == after["log"]["order"]
+    assert Client().get(f"/api/events/{make_event().pk}/lottery").status_code == 404

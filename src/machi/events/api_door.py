@@ -5,6 +5,8 @@ a client nonce: 201 with a new check-in, 200 with the one already made (when, by
 a retried nonce, 403 for anyone but the event's ward staff and helpers, 404 for a code the event does
 not have, 409 for a registration that is not confirmed. `GET /api/events/{id}/roster` lists the
 confirmed parties; a phone number only for parties registered by phone, at the counter or at the door.
+`GET /api/events/{id}/lottery` is public: the seed's digest, the seed once registration has closed, and
+the draw's log (registration ids, parties, tiers; no names), so anyone can re-run the draw.
 Every rule lives in `machi.events.actions.attendance`.
 """
 
@@ -16,11 +18,12 @@ from ninja import Field, Router, Schema, Status
 
 from machi.accounts.scope import require_event_helper
 from machi.api_errors import AUTH_ERRORS, NO_CONTROL, ErrorOut, ValidationErrorOut
-from machi.api_support import bad_request, local_time, row_id
+from machi.api_support import PUBLIC, bad_request, local_time, row_id
 from machi.core.errors import NotFound
 from machi.events import actions
+from machi.events.actions.lottery import published_seed
 from machi.events.models import Event, EventSession
-from machi.events.queries import roster_rows
+from machi.events.queries import published_events, roster_rows
 
 router = Router(tags=["events"])
 
@@ -75,6 +78,16 @@ class RosterOut(Schema):
     confirmed_seats: int
     sessions: list[int]
     items: list[RosterRowOut]
+
+
+class LotteryOut(Schema):
+    event: int
+    seed_digest: str = Field(description="乱数の種の SHA-256（公開の時から示す）")
+    seed: str | None = Field(description="乱数の種。申込締切の後に公開（それまでは null）")
+    drawn_at: dt.datetime | None
+    log: dict | None = Field(
+        description="抽選の記録（申込の id・人数・優先順位、順番、当落）。氏名などは含まない。抽選前は null"
+    )
 
 
 def _event(event_id: int) -> Event:
@@ -136,6 +149,29 @@ def check_in(request, event_id: EventId, payload: CheckInIn):
             "message": result.message,
         },
     )
+
+
+@router.get(
+    "/events/{event_id}/lottery",
+    auth=PUBLIC,
+    response={200: LotteryOut, 400: ValidationErrorOut, 404: ErrorOut},
+    summary="抽選の催しの乱数の種と抽選の記録（だれでも検証できる）",
+    description=(
+        "公開の時に決めた乱数の種のハッシュ、申込締切の後はその種、抽選の後は記録。記録と種から "
+        "machi.events.draw.run_draw で同じ順番と当落を再計算できる。抽選でない催し・非公開の催しは 404。"
+    ),
+)
+def lottery(request, event_id: EventId):
+    event = published_events().filter(pk=event_id, allocation=Event.Allocation.LOTTERY).first()
+    if event is None:
+        raise NotFound(_("抽選の催しが見つかりません（id: %(id)s）") % {"id": event_id})
+    return {
+        "event": event.pk,
+        "seed_digest": event.lottery_seed_digest,
+        "seed": published_seed(event),
+        "drawn_at": local_time(event.lottery_drawn_at),
+        "log": event.lottery_log if event.lottery_drawn_at else None,
+    }
 
 
 @router.get(
