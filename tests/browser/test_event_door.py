@@ -2,7 +2,8 @@
 
 A helper logs in and opens the event's door page; types a code (with a hyphen, in lower case) and the
 party is checked in; types it again and is told when and by whom; searches the roster by kana and
-checks a phone caller in with the result's 受付 button; adds a walk-in. Screenshots land in
+checks a phone caller in with the result's 受付 button; adds a walk-in; and, with a camera and a
+BarcodeDetector stood in for (headless Chromium has neither), scans a third party's QR code. Screenshots land in
 test-artifacts/door-*.png.
 """
 
@@ -58,12 +59,37 @@ def door(django_user_model):
     caller = actions.register(
         actor=SYSTEM, event=event, party_size=1, caller=("山田 花子", "ヤマダ ハナコ", "096-123-4567"), now=at
     )
-    return {"event": event, "mine": mine, "caller": caller}
+    scanned = actions.register(
+        actor=SYSTEM,
+        event=event,
+        party_size=1,
+        caller=("熊本 一郎", "くまもと いちろう", "096-000-1111"),
+        now=at,
+    )
+    return {"event": event, "mine": mine, "caller": caller, "scanned": scanned}
+
+
+# A camera that shows nothing and a BarcodeDetector that reads the QR code in `sessionStorage.fakeQr`,
+# installed only once a step sets it: the browser under test has neither.
+FAKE_CAMERA = """
+if (sessionStorage.getItem("fakeQr")) {
+  window.BarcodeDetector = class {
+    static getSupportedFormats() { return Promise.resolve(["qr_code"]); }
+    detect() { return Promise.resolve([{ rawValue: sessionStorage.getItem("fakeQr") }]); }
+  };
+  navigator.mediaDevices.getUserMedia = () => {
+    const canvas = document.createElement("canvas");
+    canvas.getContext("2d").fillRect(0, 0, 10, 10);
+    return Promise.resolve(canvas.captureStream());
+  };
+}
+"""
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_a_helper_checks_parties_in_at_the_door(page, screenshot, local_site, viewport, door):
     page.set_viewport_size(VIEWPORTS[viewport])
+    page.add_init_script(FAKE_CAMERA)
     event, code = door["event"], door["mine"].code
     log_in(page, local_site, "uketsuke")
     page.goto(f"{local_site}/events/door/{event.pk}/")
@@ -96,3 +122,12 @@ def test_a_helper_checks_parties_in_at_the_door(page, screenshot, local_site, vi
     expect(page.get_by_role("status").filter(has_text="当日参加の飛込 太郎さん（2人）")).to_be_visible()
     expect(page.locator("#door-count")).to_contain_text("受付済み 5 人")
     check(page, screenshot, "walk-in", viewport)
+
+    # Where the browser reads QR codes, the scan button appears; a code read is checked in.
+    page.evaluate(
+        "code => sessionStorage.setItem('fakeQr', 'https://machi.example/r/' + code)", door["scanned"].code
+    )
+    page.reload()
+    page.get_by_role("button", name="QRコードを読み取る").click()
+    expect(page.get_by_role("status").filter(has_text=door["scanned"].code)).to_be_visible()
+    expect(page.locator("#door-count")).to_contain_text("受付済み 6 人")
