@@ -163,6 +163,8 @@ def check_in_page(request, event_id: int):
     context = {
         "event": event,
         "session": session,
+        "session_start": timezone.localtime(session.starts_at),
+        "session_end": timezone.localtime(session.ends_at),
         "sessions": list(event.sessions.all()),
         "query": query,
         "found": found,
