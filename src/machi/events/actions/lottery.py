@@ -148,9 +148,12 @@ def draw(*, actor, event: Event, now: datetime.datetime | None = None) -> dict:
                 "seed": event.lottery_seed,
             },
         )
-        for entry in winners + losers:
+        for entry in winners:
             entry.event = event
-            emails.send_lottery_result(entry, won=entry in winners)
+            emails.send_lottery_result(entry, won=True)
+        for entry in losers:
+            entry.event = event
+            emails.send_lottery_result(entry, won=False)
     return log
 
 
