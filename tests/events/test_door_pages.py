@@ -149,3 +149,19 @@ def test_the_roster_pdf_and_attendance_xlsx_open_and_are_audited(door, helper, p
     assert {"events.download_roster_pdf", "events.download_roster_xlsx"} <= actions_seen
     [stranger] = people(1, prefix="stranger")
     assert client_of(stranger).get(f"/events/door/{event.pk}/roster.xlsx").status_code == 403
+
+
+def test_the_fee_paid_at_the_door_is_recorded_as_typed(make_event, helper, people):
+    event = make_event(fee_yen=500)
+    actions.grant_helper(actor=SYSTEM, event=event, user=helper)
+    [alice] = people(1)
+    registration = actions.register(actor=alice, event=event, party_size=1)
+    client = client_of(helper)
+    assert "受け取った参加費（円）" in client.get(f"/events/door/{event.pk}/").content.decode()
+    client.post(f"/events/door/{event.pk}/", {"code": registration.code, "fee_paid_yen": "３００円"})
+    assert Registration.objects.get(pk=registration.pk).fee_paid_yen == 300
+    client.post(
+        f"/events/door/{event.pk}/walk-in/",
+        {"walkin-name": "飛込", "walkin-party_size": "1", "walkin-fee_paid_yen": "５００"},
+    )
+    assert Registration.objects.get(walk_in=True).fee_paid_yen == 500

@@ -218,6 +218,7 @@ def add_walk_in(
     kana: str = "",
     phone: str = "",
     party_size: int = 1,
+    fee_paid_yen: int | None = None,
     now: datetime.datetime | None = None,
 ) -> CheckInResult:
     """A party arriving at the door: registered while seats remain (the same seat counter) and checked in."""
@@ -230,7 +231,9 @@ def add_walk_in(
             now=now,
             walk_in=True,
         )
-        return check_in(actor=actor, event=event, session=session, registration=registration)
+        return check_in(
+            actor=actor, event=event, session=session, registration=registration, fee_paid_yen=fee_paid_yen
+        )
 
 
 # --- Closing ------------------------------------------------------------------------------------

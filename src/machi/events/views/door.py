@@ -30,6 +30,7 @@ from machi.events import actions, documents
 from machi.events.actions.lottery import can_draw, published_seed
 from machi.events.models import Event, EventSession
 from machi.events.queries import roster_rows, search_roster
+from machi.grants.forms import YenField, parse_yen
 
 User = get_user_model()
 
@@ -44,8 +45,12 @@ class WalkInForm(NamedRequiredMessages, forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
 
+    fee_paid_yen = YenField(label=gettext_lazy("受け取った参加費（円）"), required=False)
+
     def __init__(self, *args, event: Event, **kwargs):
         super().__init__(*args, prefix="walkin", **kwargs)
+        if not event.fee_yen:
+            del self.fields["fee_paid_yen"]
         self.fields["party_size"] = forms.IntegerField(
             label=_("人数"),
             min_value=1,
@@ -148,6 +153,7 @@ def check_in_page(request, event_id: int):
                 code=code if not registration else None,
                 registration=int(registration) if (registration or "").isdigit() else None,
                 nonce=request.POST.get("nonce") or None,
+                fee_paid_yen=parse_yen(request.POST.get("fee_paid_yen")) if event.fee_yen else None,
             )
         except (ValidationError, NotFound) as refusal:
             messages.error(request, _refusal_text(refusal))
@@ -194,6 +200,7 @@ def walk_in(request, event_id: int):
                 kana=data["kana"],
                 phone=data["phone"],
                 party_size=data["party_size"],
+                fee_paid_yen=data.get("fee_paid_yen"),
             )
         except ValidationError as refusal:
             messages.error(request, _refusal_text(refusal))
