@@ -274,6 +274,8 @@ def start_urls(world) -> list[str]:
         reverse("accounts:staff_groups"),
         reverse("accounts:staff_tokens"),
         reverse("reports:city", args=[2022]),
+        reverse("events_door:index"),
+        reverse("events_door:event", args=[world["event"].pk]) + "?q=x",
     ]
 
 
@@ -323,7 +325,7 @@ def test_every_page_a_visitor_a_resident_and_staff_reach_in_english_holds_no_jap
 
     # The crawl reached each part of the site, for the people who may see it.
     assert len(read["anonymous"]) > 30, sorted(read["anonymous"])
-    for must in ("/facilities/manage/", "/grants/manage/", "/accounts/staff/groups/"):
+    for must in ("/facilities/manage/", "/grants/manage/", "/accounts/staff/groups/", "/events/door/"):
         assert any(url.startswith(must) for url in read["ward staff"]), f"staff never reached {must}"
     for must in ("/facilities/mine/", "/grants/mine/", "/accounts/profile/", "/accounts/groups/"):
         assert any(url.startswith(must) for url in read["resident"]), f"the resident never reached {must}"
@@ -363,31 +365,43 @@ def test_every_mail_to_someone_who_prefers_english_is_in_english(
             someone = django_user_model.objects.create_user(
                 "holder", email="holder@example.jp", preferred_language="en"
             )
+            event_fields = {
+                "project": Project.objects.get(pk=world["project_ids"][0]),
+                "kind": "course",
+                "title": "防災講座",
+                "title_kana": "ぼうさいこうざ",
+                "capacity_seats": 1,
+                "registration_opens_at": timezone.now() - datetime.timedelta(days=1),
+                "registration_closes_at": timezone.now() + datetime.timedelta(days=20),
+                "cancel_until": timezone.now() + datetime.timedelta(days=20),
+                "sessions": [
+                    (
+                        timezone.now() + datetime.timedelta(days=30),
+                        timezone.now() + datetime.timedelta(days=30, hours=2),
+                    )
+                ],
+            }
             event = events.publish_event(
-                actor=SYSTEM,
-                event=events.create_event(
-                    actor=SYSTEM,
-                    project=Project.objects.get(pk=world["project_ids"][0]),
-                    kind="course",
-                    title="防災講座",
-                    title_kana="ぼうさいこうざ",
-                    capacity_seats=1,
-                    registration_opens_at=timezone.now() - datetime.timedelta(days=1),
-                    registration_closes_at=timezone.now() + datetime.timedelta(days=20),
-                    cancel_until=timezone.now() + datetime.timedelta(days=20),
-                    sessions=[
-                        (
-                            timezone.now() + datetime.timedelta(days=30),
-                            timezone.now() + datetime.timedelta(days=30, hours=2),
-                        )
-                    ],
-                ),
+                actor=SYSTEM, event=events.create_event(actor=SYSTEM, **event_fields)
             )
             held = events.register(actor=someone, event=event, party_size=1)
             events.register(actor=resident, event=event, party_size=1)
             events.cancel(actor=someone, registration=held)
             # The event cancelled (中止): everyone registered is told.
             events.cancel_event(actor=SYSTEM, event=event, reason="Typhoon")
+            # The lottery's results: one party drawn, the other waiting in drawn order.
+            entrant = django_user_model.objects.create_user(
+                "entrant", email="entrant@example.jp", preferred_language="en"
+            )
+            drawn = events.publish_event(
+                actor=SYSTEM,
+                event=events.create_event(actor=SYSTEM, **(event_fields | {"allocation": "lottery"})),
+            )
+            for person in (resident, entrant):
+                events.register(actor=person, event=drawn, party_size=1)
+            events.draw(
+                actor=SYSTEM, event=drawn, now=drawn.registration_closes_at + datetime.timedelta(minutes=1)
+            )
         # Asked for on the English pages: a new account (its language is the page's), a sign-up with a
         # registered address, a password reset.
         client.cookies["django_language"] = "en"

@@ -13,6 +13,7 @@ from machi import api_errors
 from machi.accounts.api import router as accounts_router
 from machi.accounts.api_auth import API_AUTH
 from machi.events.api import router as events_router
+from machi.events.api_door import router as events_door_router
 from machi.facilities.api import router as facilities_router
 from machi.grants.api import router as grants_router
 from machi.ledger.api import router as ledger_router
@@ -43,3 +44,4 @@ api.add_router("", accounts_router)
 api.add_router("", facilities_router)
 api.add_router("", grants_router)
 api.add_router("", events_router)
+api.add_router("", events_door_router)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("facilities/", include("machi.facilities.urls")),
     path("grants/", include("machi.grants.urls")),
     path("events/ledger/", include("machi.events.urls_feeds")),
+    path("events/door/", include("machi.events.urls_door")),
     path("events/", include("machi.events.urls")),
     path("", include("machi.ledger.urls")),
 ]

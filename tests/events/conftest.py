@@ -80,3 +80,9 @@ def make_event(project):
         return actions.publish_event(actor=actor, event=event) if publish else event
 
     return make
+
+
+@pytest.fixture
+def helper(django_user_model):
+    """A person who works an event's door (the tests grant them the event-helper role)."""
+    return django_user_model.objects.create_user("helper", display_name="受付 花子")

@@ -228,13 +228,3 @@ def test_only_the_wards_staff_create_and_publish(make_event, ward_staff, higashi
     assert actions.publish_event(actor=staff, event=event).status == "published"
     with pytest.raises(actions.EventConflict):
         actions.publish_event(actor=staff, event=event)
-
-
-def test_a_lottery_event_takes_no_first_come_registration_yet(make_event, people):
-    event = make_event(allocation=Event.Allocation.LOTTERY)
-    [alice] = people(1)
-    refused_writing_nothing(
-        lambda: actions.register(actor=alice, event=event, party_size=1),
-        "events.lottery",
-        actions.EventConflict,
-    )

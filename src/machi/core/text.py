@@ -79,3 +79,9 @@ def clean_display(text: str | None) -> str:
 def _is_cjk_line(line: str) -> bool:
     # A Japanese line broken mid-word is joined without a space; English is joined with one.
     return any(unicodedata.east_asian_width(c) in "WF" for c in line)
+
+
+def kana_key(text: str | None) -> str:
+    """The key a name in kana is searched on: `name_key`, with katakana folded to hiragana
+    (ヤマダ, ﾔﾏﾀﾞ and やまだ alike)."""
+    return "".join(chr(ord(ch) - 0x60) if "ァ" <= ch <= "ヶ" else ch for ch in name_key(text))

@@ -179,7 +179,9 @@ class RegistrationOut(Schema):
     event: int
     code: str = Field(description="受付番号（読み上げやすい英数字）")
     party_size: int
-    status: str = Field(description="confirmed（確定）、waitlisted（キャンセル待ち）、cancelled（取消）")
+    status: str = Field(
+        description="confirmed（確定）、waitlisted（キャンセル待ち）、entered（抽選待ち）、cancelled（取消）"
+    )
     on_behalf: bool = Field(description="区職員が代理で受けた申込")
     created_at: dt.datetime
     cancelled_at: dt.datetime | None
@@ -252,6 +254,7 @@ def get_event(request, event_id: EventId):
     summary="催しに申し込む",
     description=(
         "席が人数分残っていれば確定（confirmed）で 201、満席ならキャンセル待ち（waitlisted、人数まとめて）で 202。"
+        "抽選の催しは抽選待ち（entered）で 202（申込締切の後の抽選で確定かキャンセル待ちになる）。"
         "キャンセル待ちのない催しが満席、受付期間外、すでに申込済みのときは 409。人数が上限を超えるとき、"
         "必須の質問への回答がないとき、選択肢にない回答のときは 400。"
         "caller を付けると区職員が電話や窓口で受けた申込（その区の職員だけ、ほかは 403）。"

@@ -48,3 +48,12 @@ def send_event_cancelled(registration) -> bool:
         mail_name="event_cancelled",
         url=mail.absolute_url(reverse("events:event", args=[registration.event_id])),
     )
+
+
+def send_lottery_result(registration, *, won: bool) -> bool:
+    """Tell a person the lottery's result for their party: a seat, or their place on the waiting list."""
+    return _send(
+        registration,
+        mail_name="lottery_won" if won else "lottery_lost",
+        url=mail.absolute_url(reverse("events:registration", args=[registration.pk])),
+    )

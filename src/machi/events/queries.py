@@ -1,12 +1,14 @@
 """Business questions about events: seats left, the waiting list in order, a person's registrations."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
-from machi.core.text import normalize
-from machi.events.models import Event, EventSession, Registration
+from machi.core.fiscal import fiscal_year_bounds
+from machi.core.text import kana_key, normalize
+from machi.events.models import CheckIn, Event, EventSession, Registration
 
 
 def seats_left(event: Event) -> int:
@@ -117,3 +119,80 @@ def events_of_groups(groups):
         .annotate(first_start=Min("sessions__starts_at"))
         .order_by("-created_at", "-id")
     )
+
+
+def phone_key(phone: str | None) -> str:
+    """A phone number as it is compared: its digits only (０９６-１２３ and 096123 alike)."""
+    return "".join(ch for ch in normalize(phone) if ch.isdigit())
+
+
+def attended_this_year(project, fiscal_year: int) -> tuple[set[int], set[str]]:
+    """Who was checked in at an event of the project in the fiscal year: account ids, and callers' phones."""
+    first, last = fiscal_year_bounds(fiscal_year)
+    rows = CheckIn.objects.filter(
+        registration__event__project=project,
+        session__starts_at__date__range=(first, last),
+    ).values_list("registration__person_id", "registration__caller_phone")
+    people = {person for person, _phone in rows if person is not None}
+    phones = {phone_key(phone) for person, phone in rows if person is None and phone_key(phone)}
+    return people, phones
+
+
+def roster(event: Event):
+    """The parties who hold seats, with their check-ins: the door's list, the roster PDF and the XLSX."""
+    return (
+        event.registrations.filter(status=Registration.Status.CONFIRMED)
+        .select_related("person")
+        .prefetch_related("checkins__checked_in_by")
+        .order_by("code")
+    )
+
+
+@dataclass
+class RosterRow:
+    """One party on the roster as staff and helpers see it. The phone is a caller's (by phone, at the
+    counter or at the door) only: an account holder's stays in their account."""
+
+    registration: Registration
+    name: str
+    kana: str
+    phone: str
+    checkins: dict[int, CheckIn]  # by session id
+
+    @property
+    def code(self) -> str:
+        return self.registration.code
+
+    @property
+    def party_size(self) -> int:
+        return self.registration.party_size
+
+
+def roster_rows(event: Event, registrations=None) -> list[RosterRow]:
+    """The roster in kana order (the order a door's paper list is read in)."""
+    rows = [
+        RosterRow(
+            registration=r,
+            name=r.caller_name if r.person is None else str(r.person),
+            kana=r.caller_kana if r.person is None else r.person.name_kana,
+            phone=r.caller_phone if r.person is None else "",
+            checkins={c.session_id: c for c in r.checkins.all()},
+        )
+        for r in (roster(event) if registrations is None else registrations)
+    ]
+    return sorted(rows, key=lambda row: (kana_key(row.kana) or "\uffff", row.code))
+
+
+def search_roster(rows: list[RosterRow], query: str) -> list[RosterRow]:
+    """The parties whose kana, name, phone or code holds the query (kana folded, digits of a phone)."""
+    key, digits = kana_key(query), phone_key(query)
+    if not key:
+        return []
+    return [
+        row
+        for row in rows
+        if key in kana_key(row.kana)
+        or key in kana_key(row.name)
+        or key == row.code.casefold()
+        or (len(digits) >= 3 and digits in phone_key(row.phone))
+    ]

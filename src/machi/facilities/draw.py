@@ -21,17 +21,14 @@ The writes (apply, draw and hold the wins, lapse, the minute tick) are in `facil
 """
 
 import datetime
-import hashlib
-import json
-import random
 import re
-from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from machi.core.display import join_clauses, join_words
+from machi.core.draws import Verification, plain, seed_digest, shuffled
 from machi.facilities.models import Lottery, LotteryChoice, LotteryEntry
 from machi.facilities.queries import add_months
 
@@ -78,10 +75,6 @@ STEPS = (
     ("confirm_by", _("当選者の確認期限"), True),
     ("first_come_opens_at", _("空き枠の先着受付開始"), False),
 )
-
-
-def seed_digest(seed: str) -> str:
-    return hashlib.sha256(seed.encode("ascii")).hexdigest()
 
 
 def published_seed(lottery: Lottery, now: datetime.datetime | None = None) -> str | None:
@@ -151,8 +144,7 @@ def run_draw(*, seed: str, entries: list[dict], unavailable: list[dict]) -> dict
     `unavailable`: [{"room", "date", "block", "reason"}], the blocks taken before the draw.
     Returns the order and every decision, with its reason (and for a loss, the blocks that were taken).
     """
-    order = sorted(entry["entry"] for entry in entries)
-    random.Random(seed).shuffle(order)
+    order = shuffled(seed, (entry["entry"] for entry in entries))
     choices = {(e["entry"], c["rank"]): c for e in entries for c in e["choices"]}
     ranks = sorted({rank for _, rank in choices})
     held = {(u["room"], u["date"], u["block"]): u["reason"] for u in unavailable}
@@ -193,12 +185,6 @@ def run_draw(*, seed: str, entries: list[dict], unavailable: list[dict]) -> dict
     }
 
 
-@dataclass
-class Verification:
-    ok: bool
-    problems: list[str] = field(default_factory=list)
-
-
 def verify_draw(lottery: Lottery) -> Verification:
     """Re-run the draw from the published seed over the recorded entries; does it give the kept log?
 
@@ -213,14 +199,14 @@ def verify_draw(lottery: Lottery) -> Verification:
         problems.append(gettext("乱数の種が、事前に公開したハッシュと一致しません"))
     entries = list(lottery.entries.order_by("id").prefetch_related("choices__blocks"))
     recorded = [{"entry": entry.pk, "choices": choice_records(entry)} for entry in entries]
-    if _plain(recorded) != _plain(log.get("entries")):
+    if plain(recorded) != plain(log.get("entries")):
         problems.append(gettext("記録された申込が、データベースの申込と一致しません"))
     rerun = run_draw(
         seed=lottery.seed, entries=log.get("entries", []), unavailable=log.get("unavailable", [])
     )
     if rerun["order"] != log.get("order"):
         problems.append(gettext("乱数の種から求めた順番が、記録と一致しません"))
-    if _plain(rerun["decisions"]) != _plain(log.get("decisions")):
+    if plain(rerun["decisions"]) != plain(log.get("decisions")):
         problems.append(gettext("再計算した当落が、記録と一致しません"))
     logged_wins = {(d["entry"], d["rank"]) for d in log.get("decisions", []) if d["result"] == WON}
     booked_wins = set(
@@ -231,11 +217,6 @@ def verify_draw(lottery: Lottery) -> Verification:
     if logged_wins != booked_wins:
         problems.append(gettext("当選の予約が、記録の当選と一致しません"))
     return Verification(ok=not problems, problems=problems)
-
-
-def _plain(data):
-    """JSON as stored: key order (PostgreSQL's jsonb sorts keys) and tuples do not matter."""
-    return json.loads(json.dumps(data, sort_keys=True))
 
 
 _ALREADY_WON = re.compile(r"第(\d+)希望で当選済み")

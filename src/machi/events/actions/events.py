@@ -21,6 +21,7 @@ from machi.accounts.scope import NotAllowed, can_manage_ward, is_member, require
 from machi.audit.actions import record
 from machi.events import emails
 from machi.events.actions.errors import EventConflict, EventRefused
+from machi.events.actions.lottery import seed_lottery
 from machi.events.models import Event, EventQuestion, EventSession, Registration
 
 MAX_QUESTIONS = 10
@@ -355,6 +356,8 @@ def _move(
         for name, value in changes.items():
             setattr(event, name, value)
         event.save(update_fields=["status", *changes])
+        if status == Event.Status.PUBLISHED:
+            seed_lottery(event)  # a lottery event's seed is drawn as it goes public; its digest is shown
         audited = {name: value for name, value in changes.items() if isinstance(value, str)}
         record(
             actor=actor,

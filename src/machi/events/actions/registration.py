@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from machi.accounts.actors import SystemActor, actor_user
-from machi.accounts.scope import NotAllowed, can_manage_ward, require_ward
+from machi.accounts.scope import NotAllowed, can_manage_ward, require_event_helper, require_ward
 from machi.audit.actions import record
 from machi.core.text import normalize
 from machi.events import emails
 from machi.events.actions.errors import EventConflict, EventRefused
+from machi.events.actions.lottery import seed_lottery
 from machi.events.models import CODE_ALPHABET, CODE_LENGTH, Event, Registration
 
 # --- Registration -----------------------------------------------------------------------------
@@ -35,20 +36,31 @@ def register(
     caller: tuple[str, str, str] | None = None,
     answers: dict | None = None,
     now: datetime.datetime | None = None,
+    walk_in: bool = False,
 ) -> Registration:
     """Register a party: confirmed while seats remain for the whole party, else waiting (the whole party).
 
     A person registers themselves. Ward staff (of the event's ward) register a caller by phone or at
     the counter: `caller` = (name, kana, phone), recorded as on behalf. `answers` answer the event's
     own questions ({question id: text or choice}), checked by `clean_answers`. The person is mailed
-    the registration's code (and its QR code) after commit.
+    the registration's code (and its QR code) after commit. Where places are drawn, the party is
+    entered in the lottery (ENTERED, no seat yet; `actions.lottery.draw`).
+
+    A walk-in (`walk_in=True`, with a `caller`) is a party arriving at the door, added by the event's
+    staff or helpers through `actions.attendance.add_walk_in`: outside the registration window, while
+    the event is not yet held, and only while seats remain for the whole party (never waiting).
     """
     now = now or timezone.now()
     on_behalf = caller is not None
     if on_behalf:
-        require_ward(actor, event.ward, pgettext("scope", "代理申込"))
+        if walk_in:
+            require_event_helper(actor, event, pgettext("scope", "当日参加の受付"))
+        else:
+            require_ward(actor, event.ward, pgettext("scope", "代理申込"))
         name, kana, phone = (part.strip() for part in caller)
-        if not name or not phone:
+        if not name:
+            raise EventRefused(_("申し込む方のお名前を入力してください"), code="events.caller")
+        if not phone and not walk_in:
             raise EventRefused(
                 _("代理の申込では、申し込む方のお名前と電話番号を入力してください"), code="events.caller"
             )
@@ -64,10 +76,15 @@ def register(
             % {"max": event.max_party, "party": party_size},
             code="events.bad_party",
         )
-    answers = clean_answers(event, answers)
+    # A party at the door is not held up by the event's questions; answers given are still checked.
+    answers = {} if walk_in and not answers else clean_answers(event, answers)
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event.pk)
-        _require_open(event, now)
+        if walk_in:
+            _require_door_open(event)
+        else:
+            _require_open(event, now)
+        lottery = event.allocation == Event.Allocation.LOTTERY and not walk_in
         if (
             person is not None
             and event.who_may_come == Event.WhoMayCome.WARD_RESIDENTS
@@ -82,8 +99,13 @@ def register(
         ):
             raise _already_registered()
         fits = event.seats_left >= party_size
-        if not fits and not event.waitlist:
+        if not fits and (walk_in or not event.waitlist) and not lottery:
             raise _full()
+        if lottery:
+            seed_lottery(event)
+            status = Registration.Status.ENTERED
+        else:
+            status = Registration.Status.CONFIRMED if fits else Registration.Status.WAITLISTED
         registration = Registration(
             event=event,
             person=person,
@@ -91,14 +113,15 @@ def register(
             caller_kana=kana,
             caller_phone=phone,
             party_size=party_size,
-            status=Registration.Status.CONFIRMED if fits else Registration.Status.WAITLISTED,
+            status=status,
             on_behalf=on_behalf,
+            walk_in=walk_in,
             registered_by=actor_user(actor),
-            waitlisted_at=None if fits else now,
+            waitlisted_at=now if status == Registration.Status.WAITLISTED else None,
             answers=answers,
         )
         _insert(registration)
-        if fits:
+        if status == Registration.Status.CONFIRMED:
             _take_seats(event, party_size)
         record(
             actor=actor,
@@ -252,9 +275,6 @@ def _promote(actor, event: Event) -> list[Registration]:
 def _require_open(event: Event, now: datetime.datetime) -> None:
     if event.status != Event.Status.PUBLISHED:
         raise EventConflict(_("この催しは申込を受け付けていません"), code="events.closed")
-    if event.allocation == Event.Allocation.LOTTERY:
-        # Drawing places is still to come: a lottery event must not quietly become first come.
-        raise EventConflict(_("抽選の催しの申込はまだ受け付けていません"), code="events.lottery")
     if now < event.registration_opens_at:
         raise EventConflict(
             _("申込の受付は%(opens)sからです")
@@ -263,6 +283,15 @@ def _require_open(event: Event, now: datetime.datetime) -> None:
         )
     if now >= event.registration_closes_at:
         raise EventConflict(_("申込の受付は締め切りました"), code="events.closed")
+
+
+def _require_door_open(event: Event) -> None:
+    """A walk-in joins an event that is public and not yet held (registration may have closed)."""
+    if event.status not in (Event.Status.PUBLISHED, Event.Status.CLOSED):
+        raise EventConflict(
+            _("%(status)sの催しには当日参加を受け付けられません") % {"status": event.get_status_display()},
+            code="events.door_closed",
+        )
 
 
 def _take_seats(event: Event, seats: int) -> None:
@@ -318,4 +347,5 @@ def _registration_snapshot(registration: Registration) -> dict:
         "party_size": registration.party_size,
         "status": registration.status,
         "on_behalf": registration.on_behalf,
+        "walk_in": registration.walk_in,
     }

@@ -3,7 +3,6 @@ and the minute tick (`run_due`). The draw itself, pure and re-runnable, is `faci
 
 import datetime
 import itertools
-import secrets
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -16,6 +15,7 @@ from machi.accounts.models import CommunityGroup
 from machi.accounts.scope import NotAllowed
 from machi.audit.actions import record
 from machi.core import dates
+from machi.core.draws import new_seed
 from machi.facilities import emails
 from machi.facilities.actions.booking import (
     BookingRefused,
@@ -70,7 +70,7 @@ def create_lottery(
             % {"month": dates.month(month), "opens": dates.moment(first_come)}
         )
 
-    seed = secrets.token_hex(32)
+    seed = new_seed()
     lottery = Lottery(
         centre=centre,
         month=month,
