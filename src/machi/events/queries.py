@@ -94,7 +94,7 @@ def status_counts(events) -> dict[str, int]:
     return dict(events.order_by().values_list("status").annotate(n=Count("id")))
 
 
-def roster(event: Event) -> dict[str, list[Registration]]:
+def registrations_by_status(event: Event) -> dict[str, list[Registration]]:
     """The event's registrations for staff: confirmed (by code), waiting in their order, entered in the
     lottery, cancelled."""
     rows = event.registrations.select_related("person").order_by("created_at", "id")

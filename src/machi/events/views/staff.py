@@ -364,7 +364,7 @@ def roster(request, event_id: int, wards):
     event, refused = _staff_event(request, event_id)
     if refused:
         return refused
-    groups = queries.roster(event)
+    groups = queries.registrations_by_status(event)
     everyone = [r for rows in groups.values() for r in rows]
     record_view(
         actor=request.user,
