@@ -28,6 +28,9 @@ def test_a_party_that_does_not_fit_keeps_its_place_while_a_smaller_one_behind_it
         actions.cancel(actor=a, registration=two)  # 2 seats free: the 3 do not fit, the 1 behind them does
 
     assert statuses(two, first, small, pair) == ["cancelled", "waitlisted", "confirmed", "waitlisted"]
+    promoted_at = Registration.objects.get(pk=small.pk).promoted_at
+    assert promoted_at is not None and promoted_at == Registration.objects.get(pk=two.pk).cancelled_at
+    assert Registration.objects.get(pk=first.pk).promoted_at is None
     event.refresh_from_db()
     assert event.seats_taken == 4
     assert [message.to for message in mail.outbox] == [[w2.email]]

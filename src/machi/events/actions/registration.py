@@ -227,11 +227,11 @@ def cancel(*, actor, registration: Registration, now: datetime.datetime | None =
             ward=event.ward_id,
         )
         if event.status in (Event.Status.PUBLISHED, Event.Status.CLOSED):
-            _promote(actor, event)
+            _promote(actor, event, now)
     return registration
 
 
-def _promote(actor, event: Event) -> list[Registration]:
+def _promote(actor, event: Event, now: datetime.datetime) -> list[Registration]:
     """Confirm the waiting parties that fit the seats left, in their order; the rest keep their places."""
     left = event.seats_left
     promoted = []
@@ -252,10 +252,13 @@ def _promote(actor, event: Event) -> list[Registration]:
         promoted.append(waiting_party)
     if not promoted:
         return promoted
-    Registration.objects.filter(pk__in=[r.pk for r in promoted]).update(status=Registration.Status.CONFIRMED)
+    Registration.objects.filter(pk__in=[r.pk for r in promoted]).update(
+        status=Registration.Status.CONFIRMED, promoted_at=now
+    )
     _take_seats(event, sum(r.party_size for r in promoted))
     for party in promoted:
         party.status = Registration.Status.CONFIRMED
+        party.promoted_at = now
         party.event = event
         record(
             actor=actor,
