@@ -62,6 +62,18 @@ def test_publishing_draws_a_secret_seed_shown_only_by_its_digest_until_registrat
     assert make_event().lottery_seed == ""  # first come: no seed
 
 
+def test_the_event_page_shows_the_seeds_digest_and_the_seed_only_once_registration_has_closed(make_event):
+    event = make_event(allocation="lottery")
+    page = Client().get(f"/events/{event.pk}/").content.decode()
+    assert event.lottery_seed_digest in page
+    assert event.lottery_seed not in page
+    assert f"/api/events/{event.pk}/lottery" in page
+    Event.objects.filter(pk=event.pk).update(
+        registration_closes_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    assert event.lottery_seed in Client().get(f"/events/{event.pk}/").content.decode()
+
+
 def test_registering_for_a_lottery_event_enters_the_party_and_takes_no_seat(make_event, people):
     event = make_event(allocation="lottery", capacity_seats=2, max_party=2)
     a, b, c = people(3)

@@ -153,6 +153,7 @@ def check_in(request, event_id: EventId, payload: CheckInIn):
 
 @router.get(
     "/events/{event_id}/lottery",
+    url_name="event_lottery",
     auth=PUBLIC,
     response={200: LotteryOut, 400: ValidationErrorOut, 404: ErrorOut},
     summary="抽選の催しの乱数の種と抽選の記録（だれでも検証できる）",

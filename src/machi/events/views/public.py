@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from machi.accounts.forms import add_action_errors
 from machi.events import actions, queries
+from machi.events.actions.lottery import published_seed
 from machi.events.codes import qr_svg
 from machi.events.forms import ListingForm, RegistrationForm, age_range
 from machi.events.models import Event, Registration
@@ -67,6 +68,7 @@ def event(request, event_id: int, *, form=None, status=200):
             "open_now": is_open(event, now),
             "not_yet": event.status == Event.Status.PUBLISHED and now < event.registration_opens_at,
             "ages": age_range(event),
+            "lottery_seed": published_seed(event, now),
             "nav": "list",
         },
         status=status,
