@@ -139,7 +139,7 @@ if MACHI_TASKS_BACKEND not in _TASK_BACKENDS:
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[MACHI_TASKS_BACKEND]}}
 # The work that falls due with the clock: `machi worker` enqueues each of these every minute.
 # Each takes no argument and may run any number of times (a lottery is drawn once, a win lapses once).
-MACHI_DUE_TASKS = ["machi.facilities.tasks.run_due_work"]
+MACHI_DUE_TASKS = ["machi.facilities.tasks.run_due_work", "machi.events.tasks.draw_due_lotteries"]
 # Work done once a day (the first minute the worker sees a new day): the retention of personal data.
 MACHI_DAILY_TASKS = ["machi.accounts.tasks.anonymise_expired"]
 # Personal data in bookings, lottery entries and grant applications is kept until the end of this

@@ -218,3 +218,26 @@ def test_the_public_lottery_endpoint_shows_the_digest_then_the_seed_and_the_log(
     rerun = run_draw(seed=after["seed"], seats=after["log"]["seats"], entries=after["log"]["entries"])
     assert rerun["order"] == log["order"] == after["log"]["order"]
     assert Client().get(f"/api/events/{make_event().pk}/lottery").status_code == 404
+
+
+def test_the_minute_task_draws_each_event_whose_registration_has_closed_once(
+    make_event, people, django_capture_on_commit_callbacks
+):
+    from machi.events import tasks
+
+    event = make_event(allocation="lottery", capacity_seats=1, max_party=1)
+    a, b = people(2)
+    for person in (a, b):
+        actions.register(actor=person, event=event, party_size=1)
+
+    assert tasks.draw_due_lotteries.call(now=timezone.now().isoformat()) == {"drawn": [], "failed": []}
+    with django_capture_on_commit_callbacks(execute=True):
+        done = tasks.draw_due_lotteries.call(now=after_close(event).isoformat())
+    assert event.pk in done["drawn"] and done["failed"] == []
+    assert sorted(fresh(r).status for r in Registration.objects.filter(event=event)) == [
+        "confirmed",
+        "waitlisted",
+    ]
+    assert {m.to[0] for m in mail.outbox} == {a.email, b.email}
+    again = tasks.draw_due_lotteries.call(now=after_close(event).isoformat())
+    assert again == {"drawn": [], "failed": []}
