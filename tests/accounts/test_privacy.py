@@ -378,14 +378,23 @@ def test_the_retention_task_anonymises_only_expired_rows_once(world):
         fee_yen=600,
     )
     # FY2025 is still in its third year after FY2022: nothing is due.
-    assert anonymise_expired(actor=SYSTEM, today=datetime.date(2026, 3, 31)) == {"facilities": 0, "grants": 0}
+    assert anonymise_expired(actor=SYSTEM, today=datetime.date(2026, 3, 31)) == {
+        "facilities": 0,
+        "grants": 0,
+        "events": 0,
+    }
     assert anonymise_expired(actor=SYSTEM, today=datetime.date(2026, 4, 1), dry_run=True) == {
         "facilities": 6,  # four bookings and two lottery entries
         "grants": 2,
+        "events": 0,
     }
     assert Reservation.objects.filter(holder__isnull=False).count() == 5  # the dry run changed nothing
 
-    assert anonymise_expired(actor=SYSTEM, today=datetime.date(2026, 4, 1)) == {"facilities": 6, "grants": 2}
+    assert anonymise_expired(actor=SYSTEM, today=datetime.date(2026, 4, 1)) == {
+        "facilities": 6,
+        "grants": 2,
+        "events": 0,
+    }
     old = Reservation.objects.filter(date__lt=datetime.date(2023, 4, 1))
     assert {(r.holder_id, r.holder_name, r.holder_phone, r.purpose) for r in old} == {(None, ERASED, "", "")}
     assert sorted(old.values_list("fee_yen", flat=True)) == [600, 600, 1200, 1200]
@@ -404,7 +413,11 @@ def test_the_retention_task_anonymises_only_expired_rows_once(world):
     )
     assert not [label for label in labels if "花子" in label or "次郎" in label]
 
-    assert anonymise_expired(actor=SYSTEM, today=datetime.date(2026, 4, 1)) == {"facilities": 0, "grants": 0}
+    assert anonymise_expired(actor=SYSTEM, today=datetime.date(2026, 4, 1)) == {
+        "facilities": 0,
+        "grants": 0,
+        "events": 0,
+    }
     assert AuditEntry.objects.filter(action="facilities.anonymise_reservation").count() == 4
 
 
@@ -414,8 +427,10 @@ def test_the_command_prints_the_counts(world, capsys):
     assert "保存期間: 3年度" in out and "facilities: 6" in out and "grants: 2" in out
     assert Reservation.objects.filter(holder__isnull=False).count() == 4
     call_command("privacy", "anonymise", "--today", "2026-04-01")
+    capsys.readouterr()
     call_command("privacy", "anonymise", "--today", "2026-04-01")
-    assert "facilities: 0" in capsys.readouterr().out.splitlines()[-2]
+    again = capsys.readouterr().out
+    assert "facilities: 0" in again and "grants: 0" in again and "events: 0" in again
 
 
 def test_the_command_refuses_a_date_it_cannot_read_in_one_line(command_env):

@@ -73,14 +73,16 @@ def test_a_refused_signup_queues_nothing(client, keep_signal_handlers):
 @override_settings(TASKS=DATABASE_TASKS)
 def test_the_worker_enqueues_the_due_work_and_runs_it(keep_signal_handlers):
     work()
-    daily, due = DBTaskResult.objects.order_by("task_path")
+    daily, events_due, due = DBTaskResult.objects.order_by("task_path")
     assert due.task_path == "machi.facilities.tasks.run_due_work"
     assert due.status == "SUCCESSFUL"
     assert due.return_value == {"drawn": [], "lapsed": [], "failed": []}
+    assert events_due.task_path == "machi.events.tasks.draw_due_lotteries"
+    assert (events_due.status, events_due.return_value) == ("SUCCESSFUL", {"drawn": [], "failed": []})
     # The daily work too: the retention of personal data, with nothing past it here.
     assert daily.task_path == "machi.accounts.tasks.anonymise_expired"
     assert daily.status == "SUCCESSFUL"
-    assert daily.return_value == {"facilities": 0, "grants": 0}
+    assert daily.return_value == {"facilities": 0, "grants": 0, "events": 0}
     work()  # the same day: the daily work is not enqueued again
     assert DBTaskResult.objects.filter(task_path=daily.task_path).count() == 1
 
@@ -89,7 +91,10 @@ def test_the_worker_enqueues_the_due_work_and_runs_it(keep_signal_handlers):
 @override_settings(TASKS=DATABASE_TASKS)
 def test_due_work_already_waiting_is_not_queued_twice():
     first = enqueue_due_work()
-    assert [result.task.module_path for result in first] == ["machi.facilities.tasks.run_due_work"]
+    assert [result.task.module_path for result in first] == [
+        "machi.facilities.tasks.run_due_work",
+        "machi.events.tasks.draw_due_lotteries",
+    ]
     assert enqueue_due_work() == []
     assert DBTaskResult.objects.filter(task_path=run_due_work.module_path).count() == 1
 
@@ -107,9 +112,10 @@ def test_with_the_immediate_backend_the_daily_work_waits_for_the_command():
 
 @pytest.mark.django_db
 def test_with_the_immediate_backend_the_due_work_runs_at_once():
-    [result] = enqueue_due_work()
-    assert result.status == "SUCCESSFUL"
-    assert result.return_value == {"drawn": [], "lapsed": [], "failed": []}
+    facilities, events = enqueue_due_work()
+    assert (facilities.status, events.status) == ("SUCCESSFUL", "SUCCESSFUL")
+    assert facilities.return_value == {"drawn": [], "lapsed": [], "failed": []}
+    assert events.return_value == {"drawn": [], "failed": []}
     assert not DBTaskResult.objects.exists()
 
 

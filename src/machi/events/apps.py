@@ -21,6 +21,21 @@ class EventsConfig(AppConfig):
 
         return personal_data(user)
 
+    def deletion_refusals(self, user):
+        from machi.events.privacy import deletion_refusals
+
+        return deletion_refusals(user)
+
+    def forget_person(self, user, *, actor):
+        from machi.events.privacy import forget_person
+
+        forget_person(user, actor=actor)
+
+    def anonymise_expired(self, before, *, actor):
+        from machi.events.privacy import anonymise_expired
+
+        return anonymise_expired(before, actor=actor)
+
     # The staff home (machi.accounts.staff_home): groups' events waiting for approval.
     def staff_tasks(self, user, now):
         from machi.events.staff_tasks import staff_tasks
