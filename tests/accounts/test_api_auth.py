@@ -20,6 +20,7 @@ PUBLIC_READS = {
     ("get", "/api/grants/programmes"),
     ("get", "/api/events"),
     ("get", "/api/events/{event_id}"),
+    ("get", "/api/events/{event_id}/lottery"),
     # A quote computes the grant rule on the numbers given and writes nothing.
     ("post", "/api/grants/programmes/{programme_id}/quote"),
 }

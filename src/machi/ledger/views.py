@@ -58,6 +58,7 @@ def project_page(request, project_id: int):
     project = get_object_or_404(
         Project.objects.select_related("programme__ward", "pillar").prefetch_related("themes"), pk=project_id
     )
+    periods = outcome_periods(project)
     return render(
         request,
         "ledger/project.html",
@@ -67,8 +68,8 @@ def project_page(request, project_id: int):
             "ward": project.programme.ward,
             "history": public_history(project),
             "money_left": money_left(project),
-            "outcome_periods": outcome_periods(project),
-            "cost_per_attendee": cost_per_attendee(project),
+            "outcome_periods": periods,
+            "cost_per_attendee": cost_per_attendee(project, periods),
         },
     )
 
@@ -145,16 +146,22 @@ class CostPerAttendee:
         return f"{self.attendees:,}"
 
 
-def cost_per_attendee(project: Project) -> CostPerAttendee | None:
-    """決算額 ÷ the year's attendees the events posted (metric `attendees` over the fiscal year): derived
-    here, never stored. None without a settled figure or without attendees."""
+def cost_per_attendee(project: Project, periods: list["OutcomePeriod"]) -> CostPerAttendee | None:
+    """決算額 ÷ the year's attendees the events posted (metric `attendees` over the fiscal year), from the
+    outcomes the page already holds: derived here, never stored. None without a settled figure or
+    without attendees."""
     if project.settled_yen is None:
         return None
     start, end = fiscal_year_bounds(project.programme.fiscal_year)
-    attendees = (
-        project.outcomes.filter(source="events", metric="attendees", period_start=start, period_end=end)
-        .values_list("value", flat=True)
-        .first()
+    attendees = next(
+        (
+            outcome.value
+            for period in periods
+            if (period.source, period.start, period.end) == ("events", start, end)
+            for outcome in period.outcomes
+            if outcome.metric == "attendees"
+        ),
+        None,
     )
     if not attendees:
         return None
