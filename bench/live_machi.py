@@ -8,7 +8,8 @@
 once, and gives back (status, answer) each. With `event=(seats, max_party)` the seed also holds a
 published first-come event of 中央区 open for registration now (`machi.event`).
 
-The database is a SQLite file in `scratch`, or a new PostgreSQL database on the server
+The database is a SQLite file in `scratch` (a copy of `sqlite_template`, an already migrated
+file, where given: the tests pass theirs), or a new PostgreSQL database on the server
 named by DATABASE_URL (created through psycopg, dropped afterwards). It is migrated and
 seeded in one child process (`python bench/live_machi.py prepare`): the 中央区 ward, a
 centre with the default blocks (午前・午後・夜間), rooms, and people each with their own
@@ -21,6 +22,7 @@ import http.client
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import sqlite3
@@ -94,9 +96,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def scratch_database(engine: str, scratch: Path, server_url: str | None = None):
-    """Yield the DATABASE_URL of a new, empty database; a PostgreSQL one is dropped on exit."""
+def scratch_database(engine: str, scratch: Path, server_url: str | None = None, sqlite_template=None):
+    """Yield the DATABASE_URL of a new database (SQLite: a copy of `sqlite_template`, a migrated file,
+    where given; else empty); a PostgreSQL one is dropped on exit."""
     if engine == "sqlite":
+        if sqlite_template is not None:
+            shutil.copyfile(sqlite_template, scratch / "machi.sqlite3")
         yield f"sqlite:///{scratch / 'machi.sqlite3'}"
         return
     import psycopg
@@ -139,9 +144,10 @@ def live_machi(
     server_url: str | None = None,
     extra_args: tuple[str, ...] = (),
     event: tuple[int, int] | None = None,
+    sqlite_template: Path | None = None,
 ):
     scratch.mkdir(parents=True, exist_ok=True)
-    with scratch_database(engine, scratch, server_url) as database_url:
+    with scratch_database(engine, scratch, server_url, sqlite_template) as database_url:
         env = server_env(database_url, scratch)
         prepared = subprocess.run(
             [

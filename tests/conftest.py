@@ -1,3 +1,4 @@
+import contextlib
 import os
 import shutil
 import subprocess
@@ -75,10 +76,33 @@ def screenshot(page):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
     """The test database, with the shipped dataset imported once through the real importer and kept aside."""
     with django_db_blocker.unblock():
+        _keep_the_migrated_test_database(tmp_path_factory)
         yield DatasetSnapshot.take(DATASET, source="data/kumamoto-fy2022")
+
+
+_migrated_copy: list[Path] = []  # the SQLite test database as migrated, copied to a file (SQLite runs only)
+
+
+def _keep_the_migrated_test_database(tmp_path_factory) -> None:
+    """On SQLite, copy the just-migrated test database to a file: `migrated_sqlite_file` starts from it.
+
+    It is what `machi migrate` makes (the same migrations, run by the test runner before any test
+    wrote), and copying it takes milliseconds where a second `migrate` takes seconds per worker.
+    """
+    import sqlite3
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    path = tmp_path_factory.mktemp("migrated-test-database") / "machi.sqlite3"
+    connection.ensure_connection()
+    with contextlib.closing(sqlite3.connect(path)) as copy:
+        connection.connection.backup(copy)
+    _migrated_copy.append(path)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -123,14 +147,37 @@ def japanese_after_each_test():
 
 
 @pytest.fixture(scope="session")
-def migrated_sqlite_file(tmp_path_factory) -> Path:
-    """A SQLite database made by `machi migrate` in a process of its own, once per session."""
+def migrated_sqlite_file(request, tmp_path_factory) -> Path:
+    """A migrated SQLite database, once per session: the SQLite test database as migrated, or where the
+    suite runs on PostgreSQL, one made by `machi migrate` in a process of its own."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and _sets_up_the_test_database(request.session):
+        request.getfixturevalue("django_db_setup")
+        return _migrated_copy[0]
     folder = tmp_path_factory.mktemp("migrated")
     migrated = subprocess.run(
         [MACHI, "migrate", "-v0"], capture_output=True, text=True, env=_command_env(folder), timeout=300
     )
     assert migrated.returncode == 0, migrated.stderr
     return folder / "machi.sqlite3"
+
+
+def _sets_up_the_test_database(session) -> bool:
+    """Whether some test of this session uses the database, so pytest-django makes the test database."""
+    uses = {"db", "transactional_db", "live_server"}
+    return any(
+        item.get_closest_marker("django_db") or uses & set(item.fixturenames) for item in session.items
+    )
+
+
+@pytest.fixture(scope="session")
+def race_sqlite_template(request) -> Path | None:
+    """For `bench.live_machi`'s servers in the tests: the migrated SQLite file to start from where the
+    suite runs on SQLite (its `migrate` then finds nothing to do), None on PostgreSQL."""
+    from django.db import connection
+
+    return request.getfixturevalue("migrated_sqlite_file") if connection.vendor == "sqlite" else None
 
 
 @pytest.fixture
