@@ -11,6 +11,7 @@ from machi.accounts.actors import actor_user
 from machi.accounts.scope import require_ward
 from machi.audit.actions import record
 from machi.events.actions.errors import EventConflict, EventRefused
+from machi.events.actions.venue import hold_venue
 from machi.events.models import Event, EventSession
 
 # --- Events -----------------------------------------------------------------------------------
@@ -90,7 +91,7 @@ def create_event(
 
 
 def publish_event(*, actor, event: Event) -> Event:
-    """Make a draft public: registration opens at its time."""
+    """Make a draft public: registration opens at its time; an event in a Machi room holds its blocks."""
     with transaction.atomic():
         event = Event.objects.select_for_update(of=("self",)).select_related("ward").get(pk=event.pk)
         require_ward(actor, event.ward, pgettext("scope", "催し"))
@@ -102,6 +103,7 @@ def publish_event(*, actor, event: Event) -> Event:
             )
         event.status = Event.Status.PUBLISHED
         event.save(update_fields=["status"])
+        hold_venue(actor=actor, event=event)
         record(
             actor=actor,
             action="events.publish",
