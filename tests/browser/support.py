@@ -13,10 +13,12 @@ from axe_playwright_python.sync_playwright import Axe
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 812}}
 PASSWORD = "kumamoto-castle-2022"  # every browser test's people log in with it
 MARKS = ("必須", "任意")  # the mark each form label carries
-# axe-core and the screenshots look at pages, and a page is the same whatever the database. CI runs the
-# suite on SQLite and then again on PostgreSQL, where the browser walks prove the flows on the
-# production engine; that second run sets MACHI_PAGE_CHECKS=0 so each page is checked and pictured once
-# per CI run (a third of a walk's time). The phone's fit and every step of the walks are checked in both.
+# axe-core, the screenshots and the phone's size look at pages, and a page is the same whatever the
+# database. CI runs the suite on SQLite and then again on PostgreSQL, where the browser walks prove the
+# flows on the production engine; that second run sets MACHI_PAGE_CHECKS=0, so each page is checked and
+# pictured once per CI run (axe and the screenshots are 40 % of a walk's time) and each walk runs there
+# at the desktop's size only (tests/conftest.py deselects the phone's). Every step of the walks is
+# checked in both runs.
 PAGE_CHECKS = os.environ.get("MACHI_PAGE_CHECKS", "1") != "0"
 
 
