@@ -187,7 +187,8 @@ def _sets_up_the_test_database(session) -> bool:
     """Whether some test of this session uses the database, so pytest-django makes the test database."""
     uses = {"db", "transactional_db", "live_server"}
     return any(
-        item.get_closest_marker("django_db") or uses & set(item.fixturenames) for item in session.items
+        item.get_closest_marker("django_db") or uses & set(getattr(item, "fixturenames", ()))
+        for item in session.items
     )
 
 
