@@ -1,8 +1,10 @@
 import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -175,7 +177,20 @@ def migrated_sqlite_file(request, tmp_path_factory) -> Path:
     if connection.vendor == "sqlite" and _sets_up_the_test_database(request.session):
         request.getfixturevalue("django_db_setup")
         return _migrated_copy[0]
-    folder = tmp_path_factory.mktemp("migrated")
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _migrate_sqlite_file(tmp_path_factory.mktemp("migrated"))
+    # pytest-xdist's workers of this run share one: the first to ask migrates it, under a lock.
+    shared = tmp_path_factory.getbasetemp().parent / "migrated-sqlite"
+    shared.mkdir(exist_ok=True)
+    with (shared / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "machi.sqlite3").exists():
+            folder = Path(tempfile.mkdtemp(dir=shared))
+            (_migrate_sqlite_file(folder)).rename(shared / "machi.sqlite3")
+    return shared / "machi.sqlite3"
+
+
+def _migrate_sqlite_file(folder: Path) -> Path:
     migrated = subprocess.run(
         [MACHI, "migrate", "-v0"], capture_output=True, text=True, env=_command_env(folder), timeout=300
     )
