@@ -43,6 +43,7 @@ bench: install
 	$(BIN)/python bench/reports.py
 	$(BIN)/python bench/report_pdf.py
 	$(BIN)/python bench/booking_rush.py
+	$(BIN)/python bench/event_rush.py
 
 clean:
 	rm -rf $(VENV) machi.sqlite3* var

@@ -6,9 +6,11 @@
 
 `race(machi, path, bodies)` POSTs each body from its own thread, person and connection, all released at
 once, and gives back (status, answer) each. With `event=(seats, max_party)` the seed also holds a
-published first-come event of 中央区 open for registration now (`machi.event`).
+published first-come event of 中央区 open for registration now (`machi.event`); with
+`events=[(seats, max_party), …]`, one such event for each (`machi.events`, the first is `machi.event`).
 
-The database is a SQLite file in `scratch`, or a new PostgreSQL database on the server
+The database is a SQLite file in `scratch` (a copy of `sqlite_template`, an already migrated
+file, where given: the tests pass theirs), or a new PostgreSQL database on the server
 named by DATABASE_URL (created through psycopg, dropped afterwards). It is migrated and
 seeded in one child process (`python bench/live_machi.py prepare`): the 中央区 ward, a
 centre with the default blocks (午前・午後・夜間), rooms, and people each with their own
@@ -21,6 +23,7 @@ import http.client
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import sqlite3
@@ -51,6 +54,7 @@ class LiveMachi:
     log: Path
     server_pid: int
     event: int | None = None
+    events: list[int] = field(default_factory=list)
     _pg_conninfo: str | None = field(default=None, repr=False)
 
     @property
@@ -94,9 +98,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def scratch_database(engine: str, scratch: Path, server_url: str | None = None):
-    """Yield the DATABASE_URL of a new, empty database; a PostgreSQL one is dropped on exit."""
+def scratch_database(engine: str, scratch: Path, server_url: str | None = None, sqlite_template=None):
+    """Yield the DATABASE_URL of a new database (SQLite: a copy of `sqlite_template`, a migrated file,
+    where given; else empty); a PostgreSQL one is dropped on exit."""
     if engine == "sqlite":
+        if sqlite_template is not None:
+            shutil.copyfile(sqlite_template, scratch / "machi.sqlite3")
         yield f"sqlite:///{scratch / 'machi.sqlite3'}"
         return
     import psycopg
@@ -139,9 +146,12 @@ def live_machi(
     server_url: str | None = None,
     extra_args: tuple[str, ...] = (),
     event: tuple[int, int] | None = None,
+    events: list[tuple[int, int]] = (),
+    sqlite_template: Path | None = None,
 ):
+    events = [event, *events] if event else list(events)
     scratch.mkdir(parents=True, exist_ok=True)
-    with scratch_database(engine, scratch, server_url) as database_url:
+    with scratch_database(engine, scratch, server_url, sqlite_template) as database_url:
         env = server_env(database_url, scratch)
         prepared = subprocess.run(
             [
@@ -150,7 +160,7 @@ def live_machi(
                 "prepare",
                 str(users),
                 str(rooms),
-                *(map(str, event) if event else ()),
+                *(str(number) for pair in events for number in pair),
             ],
             env=env,
             cwd=ROOT,
@@ -195,7 +205,8 @@ def live_machi(
                 server_args=args,
                 log=log,
                 server_pid=server.pid,
-                event=seed.get("event"),
+                event=seed["events"][0] if seed["events"] else None,
+                events=seed["events"],
                 _pg_conninfo=pg,
             )
         finally:
@@ -260,7 +271,7 @@ def _stop(server: subprocess.Popen) -> None:
 # --- Inside the child process: migrate and seed ------------------------------------------------
 
 
-def prepare(users: int, rooms: int, event: tuple[int, int] | None = None) -> dict:
+def prepare(users: int, rooms: int, events: list[tuple[int, int]] = ()) -> dict:
     import django
 
     django.setup()
@@ -295,7 +306,7 @@ def prepare(users: int, rooms: int, event: tuple[int, int] | None = None) -> dic
     first = add_months(timezone.localdate(), 1)
     days = [(first + datetime.timedelta(days=4 + n)).isoformat() for n in range(DAYS)]
     return {
-        "event": seed_event(ward, *event) if event else None,
+        "events": [seed_event(ward, seats, max_party, n) for n, (seats, max_party) in enumerate(events)],
         "rooms": room_ids,
         "days": days,
         "blocks": list(centre.blocks.order_by("position").values_list("code", flat=True)),
@@ -303,7 +314,7 @@ def prepare(users: int, rooms: int, event: tuple[int, int] | None = None) -> dic
     }
 
 
-def seed_event(ward, seats: int, max_party: int) -> int:
+def seed_event(ward, seats: int, max_party: int, n: int = 0) -> int:
     """A published first-come event of a project of the ward's current programme, open for registration now."""
     import datetime
 
@@ -318,13 +329,13 @@ def seed_event(ward, seats: int, max_party: int) -> int:
     programme = Programme.objects.get_or_create(ward=ward, fiscal_year=fiscal_year_of(timezone.localdate()))[
         0
     ]
-    project = Project.objects.create(programme=programme, name="防災講座")
+    project = Project.objects.get_or_create(programme=programme, name="防災講座")[0]
     starts = now + datetime.timedelta(days=30)
     event = events.create_event(
         actor=SYSTEM,
         project=project,
         kind="course",
-        title="防災講座",
+        title=f"防災講座（第{n + 1}回）" if n else "防災講座",
         title_kana="ぼうさいこうざ",
         capacity_seats=seats,
         max_party=max_party,
@@ -337,8 +348,9 @@ def seed_event(ward, seats: int, max_party: int) -> int:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["prepare"] and len(sys.argv) in (4, 6):
-        event = (int(sys.argv[4]), int(sys.argv[5])) if len(sys.argv) == 6 else None
-        print(json.dumps(prepare(int(sys.argv[2]), int(sys.argv[3]), event)))
+    if sys.argv[1:2] == ["prepare"] and len(sys.argv) >= 4 and len(sys.argv) % 2 == 0:
+        numbers = [int(arg) for arg in sys.argv[4:]]
+        events = list(zip(numbers[::2], numbers[1::2], strict=True))
+        print(json.dumps(prepare(int(sys.argv[2]), int(sys.argv[3]), events)))
     else:
-        sys.exit("usage: live_machi.py prepare USERS ROOMS [SEATS MAX_PARTY] (run by live_machi())")
+        sys.exit("usage: live_machi.py prepare USERS ROOMS [SEATS MAX_PARTY]… (run by live_machi())")

@@ -1,7 +1,10 @@
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,26 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 DATASET = Path(__file__).resolve().parent.parent / "data" / "kumamoto-fy2022"
 MACHI = str(Path(sys.executable).parent / "machi")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Where MACHI_PAGE_CHECKS=0 (CI's PostgreSQL run), each browser walk runs at one size, the desktop's.
+
+    A walk at phone size differs from the desktop's in its layout, not in what the database does, and
+    the SQLite run of the same CI has walked it at both sizes (tests/browser/support.py).
+    """
+    from tests.browser.support import PAGE_CHECKS
+
+    if PAGE_CHECKS:
+        return
+    phone = {
+        item
+        for item in items
+        if getattr(item, "callspec", None) and item.callspec.params.get("viewport") == "phone"
+    }
+    if phone:
+        config.hook.pytest_deselected(items=[item for item in items if item in phone])
+        items[:] = [item for item in items if item not in phone]
 
 
 @pytest.fixture(scope="session")
@@ -46,13 +69,19 @@ def page(browser):
 
 @pytest.fixture
 def screenshot(page):
-    """Save a full-page screenshot under test-artifacts/ for a person to look at."""
+    """Save a full-page screenshot under test-artifacts/ for a person to look at.
+
+    Not where MACHI_PAGE_CHECKS=0 (CI's PostgreSQL run: the SQLite run pictured the same pages).
+    """
+    from tests.browser.support import PAGE_CHECKS
 
     def take(name: str) -> Path:
         from playwright.sync_api import Error as PlaywrightError
 
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
+        if not PAGE_CHECKS:
+            return path
         # Headless Chromium now and then answers "Unable to capture screenshot" while it is busy
         # painting (seen in CI on a loaded machine); the picture is for a person, so it is taken again.
         for attempt in range(3):
@@ -69,10 +98,33 @@ def screenshot(page):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
     """The test database, with the shipped dataset imported once through the real importer and kept aside."""
     with django_db_blocker.unblock():
+        _keep_the_migrated_test_database(tmp_path_factory)
         yield DatasetSnapshot.take(DATASET, source="data/kumamoto-fy2022")
+
+
+_migrated_copy: list[Path] = []  # the SQLite test database as migrated, copied to a file (SQLite runs only)
+
+
+def _keep_the_migrated_test_database(tmp_path_factory) -> None:
+    """On SQLite, copy the just-migrated test database to a file: `migrated_sqlite_file` starts from it.
+
+    It is what `machi migrate` makes (the same migrations, run by the test runner before any test
+    wrote), and copying it takes milliseconds where a second `migrate` takes seconds per worker.
+    """
+    import sqlite3
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    path = tmp_path_factory.mktemp("migrated-test-database") / "machi.sqlite3"
+    connection.ensure_connection()
+    with contextlib.closing(sqlite3.connect(path)) as copy:
+        connection.connection.backup(copy)
+    _migrated_copy.append(path)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -117,14 +169,51 @@ def japanese_after_each_test():
 
 
 @pytest.fixture(scope="session")
-def migrated_sqlite_file(tmp_path_factory) -> Path:
-    """A SQLite database made by `machi migrate` in a process of its own, once per session."""
-    folder = tmp_path_factory.mktemp("migrated")
+def migrated_sqlite_file(request, tmp_path_factory) -> Path:
+    """A migrated SQLite database, once per session: the SQLite test database as migrated, or where the
+    suite runs on PostgreSQL, one made by `machi migrate` in a process of its own."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and _sets_up_the_test_database(request.session):
+        request.getfixturevalue("django_db_setup")
+        return _migrated_copy[0]
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _migrate_sqlite_file(tmp_path_factory.mktemp("migrated"))
+    # pytest-xdist's workers of this run share one: the first to ask migrates it, under a lock.
+    shared = tmp_path_factory.getbasetemp().parent / "migrated-sqlite"
+    shared.mkdir(exist_ok=True)
+    with (shared / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "machi.sqlite3").exists():
+            folder = Path(tempfile.mkdtemp(dir=shared))
+            (_migrate_sqlite_file(folder)).rename(shared / "machi.sqlite3")
+    return shared / "machi.sqlite3"
+
+
+def _migrate_sqlite_file(folder: Path) -> Path:
     migrated = subprocess.run(
         [MACHI, "migrate", "-v0"], capture_output=True, text=True, env=_command_env(folder), timeout=300
     )
     assert migrated.returncode == 0, migrated.stderr
     return folder / "machi.sqlite3"
+
+
+def _sets_up_the_test_database(session) -> bool:
+    """Whether some test of this session uses the database, so pytest-django makes the test database."""
+    uses = {"db", "transactional_db", "live_server"}
+    return any(
+        item.get_closest_marker("django_db") or uses & set(getattr(item, "fixturenames", ()))
+        for item in session.items
+    )
+
+
+@pytest.fixture(scope="session")
+def race_sqlite_template(request) -> Path | None:
+    """For `bench.live_machi`'s servers in the tests: the migrated SQLite file to start from where the
+    suite runs on SQLite (its `migrate` then finds nothing to do), None on PostgreSQL."""
+    from django.db import connection
+
+    return request.getfixturevalue("migrated_sqlite_file") if connection.vendor == "sqlite" else None
 
 
 @pytest.fixture

@@ -17,8 +17,9 @@ ENGINE = engine_of(os.environ.get("DATABASE_URL"))
 
 
 @pytest.fixture(scope="module")
-def machi(tmp_path_factory):
+def machi(tmp_path_factory, race_sqlite_template):
     with live_machi(
+        sqlite_template=race_sqlite_template,
         users=CLIENTS,
         rooms=1,
         engine=ENGINE,

@@ -18,9 +18,15 @@ ENGINE = engine_of(os.environ.get("DATABASE_URL"))
 
 
 @pytest.fixture(scope="module")
-def machi(tmp_path_factory):
+def machi(tmp_path_factory, race_sqlite_template):
     with live_machi(
-        users=CLIENTS, rooms=3, engine=ENGINE, scratch=tmp_path_factory.mktemp("race"), workers=4, threads=4
+        users=CLIENTS,
+        rooms=3,
+        engine=ENGINE,
+        scratch=tmp_path_factory.mktemp("race"),
+        workers=4,
+        threads=4,
+        sqlite_template=race_sqlite_template,
     ) as machi:
         yield machi
         log = machi.log.read_text()

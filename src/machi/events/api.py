@@ -261,7 +261,7 @@ def get_event(request, event_id: EventId):
     ),
 )
 def create_registration(request, event_id: EventId, payload: RegistrationIn):
-    event = _public_event(event_id)
+    event = _public_event(event_id, Event.objects.published().select_related("ward"))
     caller = (payload.caller.name, payload.caller.kana, payload.caller.phone) if payload.caller else None
     registration = actions.register(
         actor=request.auth, event=event, party_size=payload.party_size, caller=caller, answers=payload.answers
@@ -303,8 +303,9 @@ def my_registrations(request):
 # --- Output --------------------------------------------------------------------------------------
 
 
-def _public_event(event_id: int) -> Event:
-    event = published_events().filter(pk=event_id).first()
+def _public_event(event_id: int, events=None) -> Event:
+    """The published event, or 404; `events` narrows what is read with it (registering needs only its ward)."""
+    event = (published_events() if events is None else events).filter(pk=event_id).first()
     if event is None:
         raise NotFound(_("催しが見つかりません（id: %(id)s）") % {"id": event_id})
     return event

@@ -74,8 +74,8 @@ class Event(models.Model):
         help_text=_("空欄は区役所の主催"),
     )
     contact = models.CharField(_("問い合わせ先"), max_length=200, blank=True)
-    # A plain reference for now: holding the room's blocks through the facilities booking guarantee
-    # (so a resident can never book over the event) is work still to come.
+    # Publishing the event holds the room's blocks for each session through the facilities booking
+    # guarantee (`EventSession.venue_booking`), so a resident can never book over it.
     venue_room = models.ForeignKey(
         "facilities.Room",
         on_delete=models.PROTECT,
@@ -173,6 +173,15 @@ class EventSession(models.Model):
     starts_at = models.DateTimeField(_("開始"))
     ends_at = models.DateTimeField(_("終了"))
     position = models.PositiveSmallIntegerField(_("回"), default=1)
+    # The room's blocks this session holds (events in a Machi room, from publishing until cancelled).
+    venue_booking = models.OneToOneField(
+        "facilities.Reservation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="event_session",
+        verbose_name=_("会場の予約"),
+    )
 
     class Meta:
         verbose_name = _("開催回")

@@ -9,7 +9,8 @@ One module per job, re-exported here so callers write `from machi.events import 
 - `lottery`: the lottery's seed, its draw after registration closes, and its verification;
 - `attendance`: the door: helpers, check-ins, walk-ins, closing the event as held;
 - `money`: an event's expenses by 節, posted to its project's 決算額 through the ledger;
-- `outcomes`: what the events achieved, posted to their projects as ledger outcomes.
+- `outcomes`: what the events achieved, posted to their projects as ledger outcomes;
+- `venue`: an event in a Machi room holds the room's blocks (on publishing) and releases them.
 
 Each action takes a required keyword `actor`, checks scope through `machi.accounts.scope`, runs in
 one transaction and is audited. A refusal is an `EventRefused` (400) or an `EventConflict` (409).
@@ -42,6 +43,7 @@ from machi.events.actions.lottery import draw, verify_draw
 from machi.events.actions.money import correct_expense, record_expense, withdraw_expense
 from machi.events.actions.outcomes import EventsPosting, post_event_outcomes
 from machi.events.actions.registration import cancel, clean_answers, new_code, register
+from machi.events.actions.venue import hold_venue, release_venue
 
 __all__ = [
     "CheckInResult",
@@ -62,6 +64,7 @@ __all__ = [
     "decline_event",
     "draw",
     "grant_helper",
+    "hold_venue",
     "new_code",
     "post_event_outcomes",
     "propose_event",
@@ -69,6 +72,7 @@ __all__ = [
     "record_expense",
     "record_roster_seen",
     "register",
+    "release_venue",
     "require_event_editor",
     "revoke_helper",
     "submit_event",

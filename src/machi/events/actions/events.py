@@ -22,6 +22,7 @@ from machi.audit.actions import record
 from machi.events import emails
 from machi.events.actions.errors import EventConflict, EventRefused
 from machi.events.actions.lottery import seed_lottery
+from machi.events.actions.venue import hold_venue, release_venue
 from machi.events.models import Event, EventQuestion, EventSession, Registration
 
 MAX_QUESTIONS = 10
@@ -279,7 +280,7 @@ def _save_children(event: Event, ordered, question_rows) -> None:
 
 
 def publish_event(*, actor, event: Event) -> Event:
-    """Make a draft public: registration opens at its time."""
+    """Make a draft public: registration opens at its time; an event in a Machi room holds its blocks."""
     return _move(
         actor=actor,
         event=event,
@@ -358,6 +359,7 @@ def _move(
         event.save(update_fields=["status", *changes])
         if status == Event.Status.PUBLISHED:
             seed_lottery(event)  # a lottery event's seed is drawn as it goes public; its digest is shown
+            hold_venue(actor=actor, event=event)  # a Machi room's blocks, through the booking guarantee
         audited = {name: value for name, value in changes.items() if isinstance(value, str)}
         record(
             actor=actor,
@@ -414,6 +416,7 @@ def cancel_event(
         event.cancel_reason = reason
         event.seats_taken = 0
         event.save(update_fields=["status", "cancelled_at", "cancel_reason", "seats_taken"])
+        release_venue(actor=actor, event=event, reason=reason)  # the room is free to book again
         result = EventCancellation(event=event)
         for registration in active:
             registration.status = Registration.Status.CANCELLED

@@ -298,21 +298,25 @@ def _require_door_open(event: Event) -> None:
 
 
 def _take_seats(event: Event, seats: int) -> None:
-    """Add to the counter; the database's check refuses an oversell, which becomes the "full" refusal."""
+    """Add to the counter; the database's check refuses an oversell, which becomes the "full" refusal.
+
+    No savepoint: the refusal leaves the caller's transaction, which rolls back whole.
+    """
     try:
-        with transaction.atomic():
-            Event.objects.filter(pk=event.pk).update(seats_taken=F("seats_taken") + seats)
+        Event.objects.filter(pk=event.pk).update(seats_taken=F("seats_taken") + seats)
     except IntegrityError:
         raise _full() from None
     event.seats_taken += seats
 
 
 def _insert(registration: Registration) -> None:
-    """Save with a fresh code; a second active registration of the person is refused by the database too."""
+    """Save with a fresh code; a second active registration of the person is refused by the database too.
+
+    The database's unique code is the check (a clash, about one in a billion per code issued, is
+    retried with a new code): no query asks first.
+    """
     for _attempt in range(5):
         registration.code = new_code()
-        if Registration.objects.filter(code=registration.code).exists():
-            continue
         try:
             with transaction.atomic():
                 registration.save()
