@@ -130,6 +130,7 @@ def server_env(database_url: str, scratch: Path) -> dict:
         MACHI_SECRET_KEY=secrets.token_urlsafe(50),
         MACHI_ALLOWED_HOSTS="127.0.0.1",
         MACHI_SSL_REDIRECT="0",  # plain HTTP on the loopback, as behind the city's TLS proxy
+        MACHI_TASKS_BACKEND="database",  # as in production: mail waits in the queue for `machi worker`
     )
     return env
 
