@@ -14,8 +14,11 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.utils import timezone
-from ninja import Field, Path, Query
+from django.utils.translation import gettext
+from ninja import Field, Path, Query, Schema
 from ninja.errors import ValidationError
+from ninja.schema import DjangoGetter
+from pydantic import model_validator
 
 from machi.api_errors import NO_CONTROL
 from machi.core.errors import Refused
@@ -26,6 +29,23 @@ MAX_ID = 2**63 - 1  # a bigint primary key's largest value: beyond it an id is r
 
 # A search text: no control characters (PostgreSQL refuses NUL in a query).
 SearchText = Annotated[str, Field(max_length=50, pattern=NO_CONTROL)]
+
+
+class BodyIn(Schema):
+    """A request body: a JSON object, nothing else.
+
+    Ninja's Schema reads its fields from any value by attribute, so a body of `[null, null]` or `3`
+    would pass as an object of defaults where every field has one; an API that documents an object
+    refuses anything else (400)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value):
+        given = value._obj if isinstance(value, DjangoGetter) else value  # ninja wraps what it reads
+        if not isinstance(given, dict):
+            raise ValueError(gettext("JSON オブジェクト（{…}）で送ってください"))
+        return value
+
 
 # ?year=2022: a fiscal year (Gregorian, starting in April).
 YearFilter = Annotated[int | None, Query(description="年度（西暦）で絞り込む", ge=1900, le=2200)]

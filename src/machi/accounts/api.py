@@ -17,7 +17,7 @@ from machi.accounts.api_auth import session_auth
 from machi.accounts.models import ApiToken
 from machi.accounts.queries import is_city_admin
 from machi.api_errors import AUTH_ERRORS, NO_CONTROL, ErrorOut, ValidationErrorOut
-from machi.api_support import local_time, row_id
+from machi.api_support import BodyIn, local_time, row_id
 from machi.core.errors import NotFound
 
 router = Router(tags=["accounts"])
@@ -52,7 +52,7 @@ class TokenOut(Schema):
     active: bool = Field(description="失効しておらず、有効期限の前")
 
 
-class NewTokenIn(Schema):
+class NewTokenIn(BodyIn):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(

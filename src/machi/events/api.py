@@ -17,7 +17,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from machi.accounts.scope import can_manage_ward
 from machi.api_errors import AUTH_ERRORS, NO_CONTROL, ErrorOut, ValidationErrorOut
-from machi.api_support import PUBLIC, bad_request, local_time, row_id, ward_filter
+from machi.api_support import PUBLIC, BodyIn, bad_request, local_time, row_id, ward_filter
 from machi.core.errors import NotFound
 from machi.events import actions
 from machi.events.models import Event, EventSession, Registration
@@ -163,7 +163,7 @@ class CallerIn(Schema):
     phone: Annotated[str, Field(min_length=1, max_length=30, pattern=NO_CONTROL)]
 
 
-class RegistrationIn(Schema):
+class RegistrationIn(BodyIn):
     party_size: Annotated[int, Field(ge=1, le=100, description="人数（1人から催しの上限まで）")] = 1
     caller: CallerIn | None = Field(
         default=None, description="区職員が電話や窓口で受けた申込：申し込む方の氏名・かな・電話番号"

@@ -18,7 +18,7 @@ from ninja import Field, Router, Schema, Status
 
 from machi.accounts.scope import require_event_helper
 from machi.api_errors import AUTH_ERRORS, NO_CONTROL, ErrorOut, ValidationErrorOut
-from machi.api_support import PUBLIC, bad_request, local_time, row_id
+from machi.api_support import PUBLIC, BodyIn, bad_request, local_time, row_id
 from machi.core.errors import NotFound
 from machi.events import actions
 from machi.events.actions.lottery import published_seed
@@ -30,7 +30,7 @@ router = Router(tags=["events"])
 EventId = row_id("催しの id")
 
 
-class CheckInIn(Schema):
+class CheckInIn(BodyIn):
     session: int = Field(ge=1, le=2**31 - 1, description="開催回の id")
     code: Annotated[str, Field(max_length=200, pattern=NO_CONTROL)] | None = Field(
         default=None, description="受付番号（QRコードの読み取り結果でもよい）"

@@ -22,7 +22,7 @@ from pydantic import ConfigDict, StrictInt
 
 from machi.accounts.models import CommunityGroup
 from machi.api_errors import AUTH_ERRORS, NO_CONTROL, ErrorOut, ValidationErrorOut
-from machi.api_support import MAX_ID, PUBLIC, bad_request, local_time, row_id, ward_fields
+from machi.api_support import MAX_ID, PUBLIC, BodyIn, bad_request, local_time, row_id, ward_fields
 from machi.core.errors import NotFound
 from machi.facilities import actions
 from machi.facilities.models import Centre, Reservation, ReservationBlock, Room, TimeBlock
@@ -93,7 +93,7 @@ class AvailabilityOut(Schema):
     days: list[DayOut]
 
 
-class ReservationIn(Schema):
+class ReservationIn(BodyIn):
     """A booking of consecutive blocks of a room on a day, for oneself (or an approved group one belongs to)."""
 
     model_config = ConfigDict(
@@ -111,7 +111,7 @@ class ReservationIn(Schema):
     attendees: StrictInt | None = Field(None, ge=1, le=100_000, description="利用人数")
 
 
-class CancelIn(Schema):
+class CancelIn(BodyIn):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field("", max_length=200, pattern=NO_CONTROL, description="取消の理由（任意）")

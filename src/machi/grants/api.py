@@ -15,6 +15,7 @@ from machi.api_errors import ErrorOut, ValidationErrorOut
 from machi.api_support import (
     MAX_ID,
     PUBLIC,
+    BodyIn,
     YearFilter,
     local_iso,
     row_id,
@@ -74,7 +75,7 @@ class GrantProgrammeOut(Schema):
     categories: list[ExpenseCategoryOut]
 
 
-class GrantQuoteIn(Schema):
+class GrantQuoteIn(BodyIn):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"track": 1, "eligible_expenses": 600000}]}
     )

@@ -22,6 +22,7 @@ from pydantic import ConfigDict, StrictInt, StrictStr, field_validator, model_va
 from machi.api_errors import AUTH_ERRORS, ErrorOut, ValidationErrorOut
 from machi.api_support import (
     PUBLIC,
+    BodyIn,
     SearchText,
     YearFilter,
     invalid_query,
@@ -208,7 +209,7 @@ def get_project(request, project_id: RowId):
     return _project_detail_out(project)
 
 
-class FiguresIn(Schema):
+class FiguresIn(BodyIn):
     """The figures to change, and why. A figure left out is unchanged; null means "not budgeted"."""
 
     model_config = ConfigDict(
