@@ -163,3 +163,29 @@ def test_a_file_travels_to_the_task_as_base64_and_arrives_attached(django_captur
     assert mail.send_email.call(recipients, subject, body, files) == 1
     [message] = outbox.outbox
     assert message.attachments == [("ABC234.png", png, "image/png")]
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_a_made_file_is_made_by_the_task_that_sends_the_mail(django_capture_on_commit_callbacks):
+    from machi.events.codes import qr_png
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mail.send(
+            to="hanako@example.jp",
+            subject_template="test/subject.txt",
+            body_template="test/body.txt",
+            context={"name": "n"},
+            language="ja",
+            attachments=[("ABC234.png", mail.Made("machi.events.codes.qr_png", ("ABC234",)), "image/png")],
+        )
+    [queued] = DBTaskResult.objects.all()
+    recipients, subject, body, files = queued.args_kwargs["args"]
+    # The queue holds how to make the file, not the file: the request did not make it.
+    assert files == [
+        ["ABC234.png", {"made_by": "machi.events.codes.qr_png", "args": ["ABC234"]}, "image/png"]
+    ]
+    assert mail.send_email.call(recipients, subject, body, files) == 1
+    [message] = outbox.outbox
+    name, content, mimetype = message.attachments[0]
+    assert (name, mimetype) == ("ABC234.png", "image/png")
+    assert content == qr_png("ABC234") and content.startswith(b"\x89PNG")

@@ -21,8 +21,10 @@ served, so an action called by a page needs no request passed down); else, for m
 background task or the command line, on `DEFAULT_SITE_URL` (a check warns in production when
 `MACHI_SITE_URL` is not set).
 
-A mail may carry files (`attachments`: name, bytes, MIME type — a registration's QR code as a
-PNG): they travel to the task as base64 text, since a task's arguments are JSON.
+A mail may carry files (`attachments`: name, content, MIME type). The content is bytes, which travel
+to the task as base64 text (a task's arguments are JSON), or a `Made`: a function and its JSON
+arguments that the task calls to make the bytes as it sends, so a request does not spend its time on
+a file only the mail needs (a registration's QR code as a PNG).
 
 Callers decide whether there is anyone to write to (a caller booked for at the counter has
 no address); `send()` refuses no one and writes to every address it is given.
@@ -31,12 +33,14 @@ no address); `send()` refuses no one and writes to every address it is given.
 import base64
 from collections.abc import Iterable
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.module_loading import import_string
 from django_tasks import task
 
 # Where links point when neither MACHI_SITE_URL nor a request says: `make run`'s address.
@@ -75,8 +79,29 @@ class RequestOriginMiddleware:
             _request_origin.reset(token)
 
 
-# A file a mail carries: its name, its content and its MIME type.
-Attachment = tuple[str, bytes, str]
+@dataclass(frozen=True)
+class Made:
+    """An attachment's content made by the task that sends the mail: `function` (a dotted path) called
+    with `args` (JSON) returns the bytes."""
+
+    function: str
+    args: tuple = ()
+
+
+# A file a mail carries: its name, its content (bytes, or made when sent) and its MIME type.
+Attachment = tuple[str, bytes | Made, str]
+
+
+def _attachment_arg(name: str, content: bytes | Made, mimetype: str) -> list:
+    if isinstance(content, Made):
+        return [name, {"made_by": content.function, "args": list(content.args)}, mimetype]
+    return [name, base64.b64encode(content).decode("ascii"), mimetype]
+
+
+def _attachment_content(content: str | dict) -> bytes:
+    if isinstance(content, dict):
+        return import_string(content["made_by"])(*content["args"])
+    return base64.b64decode(content)
 
 
 @task()
@@ -85,12 +110,13 @@ def send_email(
 ) -> int:
     """Hand one written mail to Django's mail backend (SMTP in production). Returns how many were sent.
 
-    `attachments`: [name, base64 content, MIME type] each (JSON, as every task argument)."""
+    `attachments`: [name, content, MIME type] each (JSON, as every task argument): the content is base64
+    text, or {"made_by": dotted path, "args": [...]} for the task to make (`Made`)."""
     if not attachments:
         return send_mail(subject, body, None, recipients)
     message = EmailMessage(subject, body, None, recipients)
     for name, content, mimetype in attachments:
-        message.attach(name, base64.b64decode(content), mimetype)
+        message.attach(name, _attachment_content(content), mimetype)
     return message.send()
 
 
@@ -120,9 +146,7 @@ def send(
     )
     # robust: the action has committed by then; a queue that cannot be reached is logged, and the
     # person still sees their action done rather than an error page.
-    files = [
-        [name, base64.b64encode(content).decode("ascii"), mimetype] for name, content, mimetype in attachments
-    ]
+    files = [_attachment_arg(name, content, mimetype) for name, content, mimetype in attachments]
     if files:
         transaction.on_commit(lambda: send_email.enqueue(recipients, subject, body, files), robust=True)
     else:

@@ -7,7 +7,6 @@ Links lead to the person's own pages (my registrations, the event page), never t
 from django.urls import reverse
 
 from machi.core import mail
-from machi.events.codes import qr_png
 
 
 def _send(registration, *, mail_name: str, url: str, attachments=()) -> bool:
@@ -32,7 +31,14 @@ def send_registered(registration) -> bool:
         registration,
         mail_name="registered",
         url=mail.absolute_url(reverse("events:registration", args=[registration.pk])),
-        attachments=[(f"{registration.code}.png", qr_png(registration.code), "image/png")],
+        # Made by the task that sends the mail: the request does not wait for the PNG.
+        attachments=[
+            (
+                f"{registration.code}.png",
+                mail.Made("machi.events.codes.qr_png", (registration.code,)),
+                "image/png",
+            )
+        ],
     )
 
 
