@@ -2,6 +2,7 @@
 reason (back to the group as a draft, the reason shown); the staff home counts the proposals waiting."""
 
 import pytest
+from django.core import mail
 from django.test import Client
 from tests.events.conftest import window
 from tests.events.page_support import event_form
@@ -82,26 +83,35 @@ def test_only_members_of_an_approved_group_propose_for_their_ward(group, project
     assert not Event.objects.exists()
 
 
-def test_staff_approve_a_proposal_and_it_is_published(group, project, staff):
+def test_staff_approve_a_proposal_and_it_is_published(
+    group, project, staff, django_capture_on_commit_callbacks
+):
     event = proposal(group, project)
-    answer = client_of(staff).post(f"/events/manage/{event.pk}/approve/")
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client_of(staff).post(f"/events/manage/{event.pk}/approve/")
     assert answer.status_code == 302
     event.refresh_from_db()
     assert (event.status, event.approved_by) == ("published", staff)
     assert "白川一丁目自治会" in Client().get(f"/events/{event.pk}/").content.decode()
     assert AuditEntry.objects.filter(action="events.approve").count() == 1
+    [told] = [m for m in mail.outbox if m.to == [group.representative.email]]
+    assert "承認され、公開されました" in told.subject and f"/events/{event.pk}/" in told.body
 
 
 def test_staff_decline_with_a_reason_and_the_group_changes_and_sends_it_again(
-    group, project, staff, form_data
+    group, project, staff, form_data, django_capture_on_commit_callbacks
 ):
     event = proposal(group, project)
     staff_client = client_of(staff)
     assert staff_client.post(f"/events/manage/{event.pk}/decline/", {"reason": ""}).status_code == 400
-    staff_client.post(f"/events/manage/{event.pk}/decline/", {"reason": "会場の住所を書いてください"})
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(f"/events/manage/{event.pk}/decline/", {"reason": "会場の住所を書いてください"})
     event.refresh_from_db()
     assert (event.status, event.decline_reason) == ("draft", "会場の住所を書いてください")
     assert AuditEntry.objects.filter(action="events.decline").count() == 1
+    [told] = [m for m in mail.outbox if m.to == [group.representative.email]]
+    assert "承認されませんでした" in told.subject
+    assert "会場の住所を書いてください" in told.body and "/events/organise/" in told.body
     group_client = client_of(group.representative)
     page = group_client.get("/events/organise/").content.decode()
     assert "会場の住所を書いてください" in page and "修正して再提案する" in page
@@ -116,3 +126,16 @@ def test_staff_decline_with_a_reason_and_the_group_changes_and_sends_it_again(
     assert (
         "親子の防災ワークショップ" in client_of(staff).get("/events/manage/?status=pending").content.decode()
     )
+
+
+def test_a_representative_who_prefers_english_is_told_in_english(
+    group, project, staff, django_capture_on_commit_callbacks
+):
+    type(group.representative).objects.filter(pk=group.representative.pk).update(preferred_language="en")
+    group.representative.refresh_from_db()
+    event = proposal(group, project)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.decline_event(actor=staff, event=event, reason="住所がありません")
+    [told] = [m for m in mail.outbox if m.to == [group.representative.email]]
+    assert told.subject == f"“{event.title}” was not approved"
+    assert "did not approve" in told.body and "住所がありません" in told.body

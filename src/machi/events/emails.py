@@ -63,3 +63,28 @@ def send_lottery_result(registration, *, won: bool) -> bool:
         mail_name="lottery_won" if won else "lottery_lost",
         url=mail.absolute_url(reverse("events:registration", args=[registration.pk])),
     )
+
+
+def send_proposal_decided(event) -> bool:
+    """Tell the proposing group's representative that ward staff approved (published) or declined their
+    event, with the reason. False: no group, or no address."""
+    group = event.organiser_group
+    representative = group.representative if group is not None else None
+    if representative is None or not representative.email:
+        return False
+    approved = event.status == event.Status.PUBLISHED
+    url = reverse("events:event", args=[event.pk]) if approved else reverse("events:organise")
+    mail.send(
+        to=representative.email,
+        subject_template="events/emails/proposal_decided_subject.txt",
+        body_template="events/emails/proposal_decided.txt",
+        context={
+            "event": event,
+            "group": group,
+            "user": representative,
+            "approved": approved,
+            "url": mail.absolute_url(url),
+        },
+        language=representative.preferred_language,
+    )
+    return True

@@ -306,8 +306,8 @@ def submit_event(*, actor, event: Event) -> Event:
 
 
 def approve_event(*, actor, event: Event, now: datetime.datetime | None = None) -> Event:
-    """Ward staff approve a group's proposed event: it is published."""
-    return _move(
+    """Ward staff approve a group's proposed event: it is published, and the group is told."""
+    event = _move(
         actor=actor,
         event=event,
         require=_require_staff,
@@ -321,14 +321,17 @@ def approve_event(*, actor, event: Event, now: datetime.datetime | None = None) 
             "decline_reason": "",
         },
     )
+    emails.send_proposal_decided(event)
+    return event
 
 
 def decline_event(*, actor, event: Event, reason: str) -> Event:
-    """Ward staff decline a group's proposed event with a reason: it goes back to the group as a draft."""
+    """Ward staff decline a group's proposed event with a reason: it goes back to the group as a draft,
+    and the group is told why."""
     reason = (reason or "").strip()
     if not reason:
         raise EventRefused(_("承認しない理由を入力してください"), code="events.reason")
-    return _move(
+    event = _move(
         actor=actor,
         event=event,
         require=_require_staff,
@@ -338,6 +341,8 @@ def decline_event(*, actor, event: Event, reason: str) -> Event:
         action="events.decline",
         changes={"decline_reason": reason},
     )
+    emails.send_proposal_decided(event)
+    return event
 
 
 def _move(
