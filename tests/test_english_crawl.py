@@ -55,6 +55,7 @@ import machi
 from machi.accounts import emails as accounts_emails
 from machi.accounts.actors import SYSTEM
 from machi.events import actions as events
+from machi.events.models import Event
 from machi.facilities import lottery as lotteries
 from machi.facilities.queries import add_months
 from machi.grants import actions as grants
@@ -389,6 +390,21 @@ def test_every_mail_to_someone_who_prefers_english_is_in_english(
             events.cancel(actor=someone, registration=held)
             # The event cancelled (中止): everyone registered is told.
             events.cancel_event(actor=SYSTEM, event=event, reason="Typhoon")
+            # A group's proposed events: one approved, one declined with a reason; its representative is told.
+            for decide in (
+                lambda proposed: events.approve_event(actor=SYSTEM, event=proposed),
+                lambda proposed: events.decline_event(actor=SYSTEM, event=proposed, reason="Add the address"),
+            ):
+                proposed = events.create_event(
+                    actor=SYSTEM,
+                    organiser_group=world["group"],
+                    **(
+                        event_fields
+                        | {"project": world["group"].ward.programmes.get(fiscal_year=2022).projects.first()}
+                    ),
+                )
+                Event.objects.filter(pk=proposed.pk).update(status=Event.Status.PENDING_APPROVAL)
+                decide(proposed)
             # The lottery's results: one party drawn, the other waiting in drawn order.
             entrant = django_user_model.objects.create_user(
                 "entrant", email="entrant@example.jp", preferred_language="en"
