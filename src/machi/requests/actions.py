@@ -5,6 +5,7 @@ Each takes keyword `actor`, checks its scope, runs in one transaction and writes
 
 import datetime
 import math
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -50,10 +51,14 @@ TRANSITIONS = {
 }
 
 
+# ー typed for a dash between numbers (３ー２ー１); elsewhere it is the long vowel of a name (センター).
+_LONG_VOWEL_DASH = re.compile(r"(?<=\d)ー(?=\d)")
+
+
 def address_key(address: str) -> str:
     """The key two spellings of one address share: ３丁目２－１ and 3丁目2-1 (core.text.name_key: NFKC,
     dashes and spaces folded), and 3丁目2番1号 too (番/号 written as dashes)."""
-    key = name_key(address)
+    key = _LONG_VOWEL_DASH.sub("-", name_key(address))
     key = key.replace("丁目", "-").replace("番地", "-").replace("番", "-").replace("号", "")
     return key.replace("の", "-").rstrip("-")
 
@@ -206,6 +211,9 @@ def follow(*, actor, request: Request) -> Follower:
     user = actor_user(actor)
     if user is None:
         raise Refused(_("フォローできるのは利用者だけです"), code="requests.follow_system")
+    request = Request.objects.select_related("ward").get(
+        pk=request.pk
+    )  # its state now, not as the page saw it
     if not request.is_open:
         raise Conflict(_("この課題は既に対応を終えています"), code="requests.closed")
     follower, created = Follower.objects.get_or_create(request=request, user=user)
