@@ -207,7 +207,7 @@ def _row(request: Request) -> dict:
         "status": "open" if view["is_open"] else "closed",
         "status_notes": notes[-1]["note"] if notes else view["public_reason"],
         "service_name": view["category"],
-        "service_code": _service_code(request.category),
+        "service_code": f"{request.ward.code}-{request.category.code}",
         "description": "",
         "agency_responsible": view["referred_to"] or request.ward.name,
         "service_notice": "",
