@@ -200,3 +200,12 @@ def test_the_database_refuses_a_repeated_number(road, people):
             expected_by=made.expected_by,
         )
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+def test_a_refusal_speaks_english_to_an_english_reader(road, people):
+    from django.utils import translation
+
+    [alice] = people(1)
+    with translation.override("en"), pytest.raises(Refused) as refused:
+        submit(alice, road, description="a" * 4001)
+    assert refused.value.messages[0] == "Keep the description within 4000 characters (it has 4001)"
