@@ -68,3 +68,16 @@ def test_rounding_moves_a_point_by_less_than_50_m():
     for lat, lon in [("32.80324", "130.70774"), ("32.80001", "130.70026"), ("32.91249", "130.58749")]:
         moved = actions.metres_between(lat, lon, queries.rounded(Decimal(lat)), queries.rounded(Decimal(lon)))
         assert moved < 40
+
+
+def test_a_persons_download_holds_their_requests_and_follows(road, people):
+    from machi.accounts.privacy import personal_data
+
+    [alice, bob] = people(2)
+    made = actions.submit_request(actor=alice, category=road, description="街灯", address="新町", now=TUESDAY)
+    actions.follow(actor=bob, request=made)
+    assert [(r["number"], r["description"], r["address"]) for r in personal_data(alice)["requests"]] == [
+        (1, "街灯", "新町")
+    ]
+    assert personal_data(alice)["requests_followed"] == []
+    assert [f["request__number"] for f in personal_data(bob)["requests_followed"]] == [1]
