@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "machi.facilities",
     "machi.grants",
     "machi.events",
+    "machi.requests",
     "machi.reports",
 ]
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("events/ledger/", include("machi.events.urls_feeds")),
     path("events/door/", include("machi.events.urls_door")),
     path("events/", include("machi.events.urls")),
+    path("open311/v2/", include("machi.requests.urls")),
     path("", include("machi.ledger.urls")),
 ]
 

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RequestsConfig(AppConfig):
+    name = "machi.requests"
+    label = "requests"
+    verbose_name = _("地域課題の受付")
+
+    # A person's rights over their data (machi.accounts.privacy): the requests they made and follow.
+    def personal_data(self, user):
+        from machi.requests.privacy import personal_data
+
+        return personal_data(user)
