@@ -159,6 +159,36 @@ def ward_staff(db, django_user_model):
     return make
 
 
+@pytest.fixture
+def chuo(db):
+    """中央区 as the services' tests need it (no ledger imported): get or create."""
+    from machi.ledger.models import Ward
+
+    return Ward.objects.get_or_create(code="431010", defaults={"name": "中央区", "name_en": "Chuo"})[0]
+
+
+@pytest.fixture
+def higashi(db):
+    from machi.ledger.models import Ward
+
+    return Ward.objects.get_or_create(code="431028", defaults={"name": "東区", "name_en": "Higashi"})[0]
+
+
+@pytest.fixture
+def people(django_user_model):
+    """Make residents: people(3) → three accounts with an address and a name."""
+
+    def make(count: int, prefix: str = "resident"):
+        return [
+            django_user_model.objects.create_user(
+                f"{prefix}{n}", email=f"{prefix}{n}@example.jp", display_name=f"住民 {prefix}{n}"
+            )
+            for n in range(count)
+        ]
+
+    return make
+
+
 @pytest.fixture(autouse=True)
 def japanese_after_each_test():
     """A test that switches to English (a page in English, a mail to an English speaker) leaves Japanese behind."""

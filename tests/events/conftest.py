@@ -11,17 +11,7 @@ from django.utils import timezone
 
 from machi.accounts.actors import SYSTEM
 from machi.events import actions
-from machi.ledger.models import Programme, Project, Ward
-
-
-@pytest.fixture
-def chuo(db):
-    return Ward.objects.get_or_create(code="431010", defaults={"name": "中央区", "name_en": "Chuo"})[0]
-
-
-@pytest.fixture
-def higashi(db):
-    return Ward.objects.get_or_create(code="431028", defaults={"name": "東区", "name_en": "Higashi"})[0]
+from machi.ledger.models import Programme, Project
 
 
 @pytest.fixture
@@ -33,21 +23,6 @@ def project(chuo):
 @pytest.fixture
 def staff(ward_staff, chuo):
     return ward_staff("chuo-staff", chuo, display_name="中央 職員")
-
-
-@pytest.fixture
-def people(django_user_model):
-    """Make residents: people(3) → three accounts with an address and a name."""
-
-    def make(count: int, prefix: str = "resident"):
-        return [
-            django_user_model.objects.create_user(
-                f"{prefix}{n}", email=f"{prefix}{n}@example.jp", display_name=f"住民 {prefix}{n}"
-            )
-            for n in range(count)
-        ]
-
-    return make
 
 
 def window(**changes) -> dict:

@@ -13,7 +13,6 @@ from machi.accounts.actors import SYSTEM
 from machi.accounts.models import CommunityGroup, GroupMember, RoleGrant
 from machi.facilities.actions import save_centre
 from machi.facilities.models import Centre, Room
-from machi.ledger.models import Ward
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -25,16 +24,6 @@ def at(*args) -> datetime.datetime:
 
 NOW = at(2026, 11, 30, 10, 0)
 OPEN_DAY = datetime.date(2027, 1, 12)  # a Tuesday in the open month
-
-
-@pytest.fixture
-def chuo(db):
-    return Ward.objects.get_or_create(code="431010", defaults={"name": "中央区", "name_en": "Chuo"})[0]
-
-
-@pytest.fixture
-def higashi(db):
-    return Ward.objects.get_or_create(code="431028", defaults={"name": "東区", "name_en": "Higashi"})[0]
 
 
 @pytest.fixture

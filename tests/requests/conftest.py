@@ -5,23 +5,13 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from machi.ledger.models import Programme, Project, Ward
+from machi.ledger.models import Programme, Project
 from machi.requests.models import Category
 
 # A weekday well inside FY2026 (Tuesday 2026-06-02, 10:00 Tokyo), so dates do not depend on today.
 TUESDAY = datetime.datetime(2026, 6, 2, 10, 0, tzinfo=timezone.get_fixed_timezone(9 * 60))
 # 熊本市役所 (中央区手取本町).
 CITY_HALL = ("32.803100", "130.707900")
-
-
-@pytest.fixture
-def chuo(db):
-    return Ward.objects.get_or_create(code="431010", defaults={"name": "中央区", "name_en": "Chuo"})[0]
-
-
-@pytest.fixture
-def higashi(db):
-    return Ward.objects.get_or_create(code="431028", defaults={"name": "東区", "name_en": "Higashi"})[0]
 
 
 @pytest.fixture
@@ -40,16 +30,3 @@ def road(chuo, fund):
 @pytest.fixture
 def staff(ward_staff, chuo):
     return ward_staff("chuo-staff", chuo, display_name="中央 職員")
-
-
-@pytest.fixture
-def people(django_user_model):
-    def make(count: int, prefix: str = "resident"):
-        return [
-            django_user_model.objects.create_user(
-                f"{prefix}{n}", email=f"{prefix}{n}@example.jp", display_name=f"住民 {prefix}{n}"
-            )
-            for n in range(count)
-        ]
-
-    return make
