@@ -13,9 +13,8 @@ from machi.accounts import actions
 from machi.facilities import actions as facilities
 
 pytestmark = pytest.mark.django_db
-# The facilities' ward, centre, room and manager, for the day sheet.
-chuo, centre, room, manager = (
-    facilities_fixtures.chuo,
+# The facilities' centre, room and manager, for the day sheet (中央区 is tests/conftest.py's `chuo`).
+centre, room, manager = (
     facilities_fixtures.centre,
     facilities_fixtures.room,
     facilities_fixtures.manager,
