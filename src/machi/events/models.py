@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from machi.ledger.models import ExpenseSection
+
 # Read aloud over the phone: no 0/O, no 1/I.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
@@ -335,12 +337,7 @@ class CheckIn(models.Model):
 class EventExpense(models.Model):
     """Money an event spent, by 節; it posts to its project's settled figure through the ledger's figure change."""
 
-    class Section(models.TextChoices):
-        REWARDS = "rewards", _("報償費")
-        SUPPLIES = "supplies", _("需用費")
-        RENT = "rent", _("使用料及び賃借料")
-        SERVICES = "services", _("役務費")
-        COMMISSION = "commission", _("委託料")
+    Section = ExpenseSection  # the ledger's one list of 節
 
     event = models.ForeignKey(
         Event, on_delete=models.PROTECT, related_name="expenses", verbose_name=_("催し")

@@ -186,6 +186,19 @@ class Project(models.Model):
         )
 
 
+class ExpenseSection(models.TextChoices):
+    """The 節 of 歳出 a service's payment is booked under: one list for every service that spends."""
+
+    REWARDS = "rewards", _("報償費")
+    SUPPLIES = "supplies", _("需用費")
+    SERVICES = "services", _("役務費")
+    COMMISSION = "commission", _("委託料")
+    RENT = "rent", _("使用料及び賃借料")
+    CONSTRUCTION = "construction", _("工事請負費")
+    MATERIALS = "materials", _("原材料費")
+    EQUIPMENT = "equipment", _("備品購入費")
+
+
 class Stage(models.TextChoices):
     """The three stages of a project's money, in the order a year goes through them."""
 

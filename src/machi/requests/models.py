@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from machi.core.fiscal import wareki
-from machi.ledger.models import Project, Ward
+from machi.ledger.models import ExpenseSection, Project, Ward
 
 DESCRIPTION_MAX = 4000
 
@@ -34,6 +34,10 @@ class Category(models.Model):
         verbose_name=_("課題対応経費の事業"),
     )
     active = models.BooleanField(_("受付中"), default=True)
+    # The category's own questions (Open311 service definition attributes): a list of
+    # {"code", "label", "datatype": string|number|datetime|text|singlevaluelist|multivaluelist,
+    #  "required": bool, "description", "values": [{"key", "name"}]}.
+    attributes = models.JSONField(_("追加の項目"), default=list, blank=True)
 
     class Meta:
         ordering = ["ward", "code"]
@@ -105,8 +109,14 @@ class Request(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     expected_by = models.DateField(_("対応予定日"))
+    # Answers to the category's own questions, by attribute code.
+    attributes = models.JSONField(_("追加の項目への回答"), default=dict, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
+    # Forgotten at the person's request or past retention: the number, category, dates and status stay
+    # (the ward's counts and the ledger's history need them); text, address, location, photos and
+    # the person's link are erased.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -169,3 +179,91 @@ class Follower(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}: {self.user_id}"
+
+
+class Expenditure(models.Model):
+    """Money the fund (the category's ledger project) paid to answer a request, or a refund of it (戻入).
+
+    Each posts to the fund project's 決算額 through the ledger's own figure change (`figure_change`),
+    a payment adding its amount and a refund taking it off (shown as △). `amount_yen` is always
+    positive; the kind gives the sign. A payment beyond the fund's money left keeps the stated reason
+    (流用) here and in the ledger (`BudgetShortfall`), which `machi ledger check` lists.
+    """
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("支出")
+        REFUND = "refund", _("戻入")
+
+    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="expenditures")
+    kind = models.CharField(_("区分"), max_length=10, choices=Kind.choices, default=Kind.PAYMENT)
+    section = models.CharField(_("節"), max_length=20, choices=ExpenseSection.choices)
+    payee = models.CharField(_("支払先"), max_length=200)
+    paid_on = models.DateField(_("支払日"))
+    amount_yen = models.PositiveBigIntegerField(_("金額（円）"))
+    order_number = models.CharField(_("支出命令番号"), max_length=40, blank=True)
+    note = models.CharField(_("摘要"), max_length=200, blank=True)
+    refund_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="refunds",
+        verbose_name=_("戻入元"),
+    )
+    overdraw_reason = models.TextField(_("予算を超える理由（流用）"), blank=True)
+    figure_change = models.ForeignKey(
+        "ledger.FigureChange", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("記録日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["request_id", "recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_yen__gte=1), name="requests_expenditure_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="payment", refund_of__isnull=True)
+                | models.Q(kind="refund", refund_of__isnull=False),
+                name="requests_refund_names_its_payment",
+            ),
+        ]
+        verbose_name = _("課題対応の支出")
+        verbose_name_plural = _("課題対応の支出")
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.kind} {self.amount_yen}"
+
+    @property
+    def signed_yen(self) -> int:
+        return -self.amount_yen if self.kind == self.Kind.REFUND else self.amount_yen
+
+
+class Photo(models.Model):
+    """A photo of the problem: its content checked as JPEG, PNG or WebP, re-encoded without metadata
+    (GPS, camera, thumbnails) before it is stored. Staff and the requester see it; the public never."""
+
+    MAX_PER_REQUEST = 3
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="photos")
+    content_type = models.CharField(_("形式"), max_length=20)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField(_("大きさ（バイト）"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    content = models.BinaryField(editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["request_id", "uploaded_at", "id"]
+        verbose_name = _("写真")
+        verbose_name_plural = _("写真")
+
+    def __str__(self) -> str:
+        return f"{self.request_id} photo {self.pk}"

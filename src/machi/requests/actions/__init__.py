@@ -1,0 +1,45 @@
+"""Every write of residents' requests: the pages, the Machi API, Open311 and the CLI all call these.
+
+One module per job, re-exported here so callers write `from machi.requests import actions`:
+
+- `lifecycle`: submit (numbered without a gap), duplicates offered first, follow, staff's change of
+  status (409 on a stale version), the requester's reopen and withdraw;
+- `money`: expenditures from the category's fund, posted to the fund project's 決算額, refunds (戻入);
+- `photos`: photos checked by content and stored without metadata;
+- `outcomes`: the statistics and yen per category posted to the fund projects as ledger outcomes;
+- `privacy`: forgetting a person's requests and the retention sweep.
+
+Each takes keyword `actor`, checks its scope, runs in one transaction and writes the audit log.
+"""
+
+from machi.requests.actions.lifecycle import (
+    CITY_BOUNDS,
+    DUPLICATE_DAYS,
+    DUPLICATE_METRES,
+    REOPEN_DAYS,
+    TRANSITIONS,
+    address_key,
+    change_status,
+    find_duplicates,
+    follow,
+    metres_between,
+    reopen,
+    submit_request,
+    withdraw,
+)
+
+__all__ = [
+    "CITY_BOUNDS",
+    "DUPLICATE_DAYS",
+    "DUPLICATE_METRES",
+    "REOPEN_DAYS",
+    "TRANSITIONS",
+    "address_key",
+    "change_status",
+    "find_duplicates",
+    "follow",
+    "metres_between",
+    "reopen",
+    "submit_request",
+    "withdraw",
+]
