@@ -20,6 +20,7 @@ urlpatterns = [
     path("events/door/", include("machi.events.urls_door")),
     path("events/", include("machi.events.urls")),
     path("open311/v2/", include("machi.requests.urls")),
+    path("requests/", include("machi.requests.urls_pages")),
     path("", include("machi.ledger.urls")),
 ]
 

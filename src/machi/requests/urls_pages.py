@@ -1,0 +1,14 @@
+"""The pages of residents' requests under /requests/."""
+
+from django.urls import path
+
+app_name = "requests"
+
+urlpatterns = [
+    # --- Reporting, following, my reports, the public list and map, staff's queue (views.report,
+    # views.public, views.staff) ---
+    # --- end of the pages part ---
+    #
+    # --- Photos and statistics (views.photos, views.stats) ---
+    # --- end of photos and statistics ---
+]
