@@ -55,7 +55,7 @@ def stats_url() -> str:
 
 def index(request):
     """Requests in public categories, newest first, 20 a page, with the page's points on a map."""
-    wards = list(Ward.objects.filter(request_categories__public=True).distinct().order_by("code"))
+    wards = list(Ward.objects.order_by("code"))
     categories = Category.objects.filter(public=True).only("code", "name").order_by("code")
     form = ListFilter(request.GET or None, wards=wards, categories=categories)
     filters = form.cleaned_data if form.is_valid() else {}
