@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from machi.requests.views import photos
+
 app_name = "requests"
 
 urlpatterns = [
@@ -10,5 +12,6 @@ urlpatterns = [
     # --- end of the pages part ---
     #
     # --- Photos and statistics (views.photos, views.stats) ---
+    path("photos/<int:photo_id>/", photos.photo, name="photo"),
     # --- end of photos and statistics ---
 ]

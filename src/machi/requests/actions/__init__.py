@@ -27,6 +27,7 @@ from machi.requests.actions.lifecycle import (
     submit_request,
     withdraw,
 )
+from machi.requests.actions.photos import add_photos, prepare_photo
 
 __all__ = [
     "CITY_BOUNDS",
@@ -34,11 +35,13 @@ __all__ = [
     "DUPLICATE_METRES",
     "REOPEN_DAYS",
     "TRANSITIONS",
+    "add_photos",
     "address_key",
     "change_status",
     "find_duplicates",
     "follow",
     "metres_between",
+    "prepare_photo",
     "reopen",
     "submit_request",
     "withdraw",
