@@ -66,7 +66,14 @@ def public_view(request: Request) -> dict:
     }
 
 
-# --- Photos (req-stats) ---
+# --- Photos and statistics (req-stats) ---
+
+
+def statistics(*, fiscal_year: int, ward=None, month: datetime.date | None = None, **options):
+    """The public statistics per ward, category and month, withheld under 5 requests (see `stats`)."""
+    from machi.requests.stats import statistics as cells
+
+    return cells(fiscal_year=fiscal_year, ward=ward, month=month, **options)
 
 
 def photo_for(user, photo_id: int):

@@ -27,6 +27,7 @@ from machi.requests.actions.lifecycle import (
     submit_request,
     withdraw,
 )
+from machi.requests.actions.outcomes import post_request_outcomes
 from machi.requests.actions.photos import add_photos, prepare_photo
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "find_duplicates",
     "follow",
     "metres_between",
+    "post_request_outcomes",
     "prepare_photo",
     "reopen",
     "submit_request",
