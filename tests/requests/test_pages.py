@@ -348,3 +348,46 @@ def test_the_staff_home_counts_requests_to_acknowledge(client, staff, submitted)
         ("受付の確認を待っている課題", 1),
         ("期限を過ぎた課題", 0),
     ]
+
+
+def png(width: int = 40, height: int = 30) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 80, 40)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_report_with_a_photo_shows_it_to_the_requester_only(client, people, resident, road):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(resident)
+    photo = SimpleUploadedFile("hole.png", png(), content_type="image/png")
+    client.post(report_url(road), form(photos=[photo]))
+    created = Request.objects.get()
+    stored = created.photos.get()
+    url = reverse("requests:photo", kwargs={"photo_id": stored.pk})
+    page = client.get(
+        reverse("requests:my_request", kwargs={"code": created.service_request_id})
+    ).content.decode()
+    assert url in page
+    assert client.get(url).status_code == 200
+    public = client.get(
+        reverse("requests:request", kwargs={"code": created.service_request_id})
+    ).content.decode()
+    assert url not in public
+    client.force_login(people(1, prefix="other")[0])
+    assert client.get(url).status_code == 404
+
+
+def test_a_file_that_is_not_an_image_is_refused_on_the_form(client, resident, road):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(resident)
+    fake = SimpleUploadedFile("hole.png", b"<html>not a picture</html>", content_type="image/png")
+    response = client.post(report_url(road), form(photos=[fake]))
+    assert response.status_code == 400
+    assert "hole.png" in response.content.decode()
+    assert not Request.objects.exists()

@@ -25,8 +25,6 @@ ACTION_FIELDS = {
     "requests.no_location": "address",
     "requests.outside_city": "address",
     "requests.bad_location": "address",
-    "requests.photo": "photos",
-    "requests.photos": "photos",
     "requests.no_reason": "reason",
     "requests.no_referral": "referred_to",
     "requests.no_duplicate": "duplicate_of",
@@ -39,7 +37,8 @@ def attach_refusal(form: forms.Form, refusal) -> None:
         for name, errors in refusal.error_dict.items():
             form.add_error(name if name in form.fields else None, errors)
         return
-    name = ACTION_FIELDS.get(getattr(refusal, "code", None) or "")
+    code = getattr(refusal, "code", None) or ""
+    name = "photos" if code.startswith("requests.photo") else ACTION_FIELDS.get(code)
     if name and name in form.fields:
         # The field may already have cleaned away (a field with an error has no cleaned value).
         form.add_error(name, refusal.messages)

@@ -193,6 +193,32 @@ def staff_queue(
     return requests.defer("description", "attributes").order_by("-late", "created_at", "id")
 
 
+# --- Photos and statistics (req-stats) ---
+
+
+def statistics(*, fiscal_year: int, ward=None, month: datetime.date | None = None, **options):
+    """The public statistics per ward, category and month, withheld under 5 requests (see `stats`)."""
+    from machi.requests.stats import statistics as cells
+
+    return cells(fiscal_year=fiscal_year, ward=ward, month=month, **options)
+
+
+def photo_for(user, photo_id: int):
+    """A photo, to the staff of its request's ward and to the requester; None to anyone else (the public
+    never sees photos, nor learns that one exists)."""
+    from machi.accounts.scope import can_manage_ward
+    from machi.requests.models import Photo
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    photo = Photo.objects.select_related("request").filter(pk=photo_id).first()
+    if photo is None:
+        return None
+    if photo.request.requester_id == user.pk or can_manage_ward(user, photo.request.ward_id):
+        return photo
+    return None
+
+
 def overdue(actor, today: datetime.date | None = None):
     """Open requests of the actor's wards past their expected date or not acknowledged in time, oldest first."""
     today = today or timezone.localdate()

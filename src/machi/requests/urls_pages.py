@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from machi.requests.views import public, report, staff
+from machi.requests.views import photos, public, report, staff
 
 
 class RequestCode:
@@ -44,5 +44,6 @@ urlpatterns = [
     # --- end of the pages part ---
     #
     # --- Photos and statistics (views.photos, views.stats) ---
+    path("photos/<int:photo_id>/", photos.photo, name="photo"),
     # --- end of photos and statistics ---
 ]

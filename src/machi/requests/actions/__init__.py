@@ -27,6 +27,8 @@ from machi.requests.actions.lifecycle import (
     submit_request,
     withdraw,
 )
+from machi.requests.actions.outcomes import post_request_outcomes
+from machi.requests.actions.photos import add_photos, prepare_photo
 
 __all__ = [
     "CITY_BOUNDS",
@@ -34,11 +36,14 @@ __all__ = [
     "DUPLICATE_METRES",
     "REOPEN_DAYS",
     "TRANSITIONS",
+    "add_photos",
     "address_key",
     "change_status",
     "find_duplicates",
     "follow",
     "metres_between",
+    "post_request_outcomes",
+    "prepare_photo",
     "reopen",
     "submit_request",
     "withdraw",
