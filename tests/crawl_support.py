@@ -261,7 +261,33 @@ def build_world(django_user_model, *, language: str = "ja") -> dict:
     events.register(actor=resident, event=event, party_size=2)
     events.register(actor=staff, event=event, party_size=2, caller=(CALLER["name"], "", CALLER["phone"]))
 
+    # A residents' request: the resident reports a problem with words that name someone; staff answer it
+    # with a public note and an internal one (the public pages show neither the words nor the name).
+    from machi.requests import actions as requests_actions
+    from machi.requests.models import Category
+
+    category = Category.objects.create(
+        ward=chuo, code="crawl-light", name="街灯の故障", group="道路・街灯", fund=api_project
+    )
+    local_request = requests_actions.submit_request(
+        actor=resident,
+        category=category,
+        description=f"{RESIDENT['name']}の家の前の街灯が消えています",
+        latitude="32.803100",
+        longitude="130.707900",
+        address="中央区手取本町1-1",
+    )
+    requests_actions.change_status(
+        actor=staff,
+        request=local_request,
+        to="in_progress",
+        expected_version=local_request.version,
+        public_note="電球の交換を手配しました",
+        internal_note=f"{RESIDENT['name']}さんに電話済",
+    )
+
     return {
+        "local_request": local_request,
         "event": event,
         "project_ids": [api_project.pk, admin_project.pk, programme.project_id],
         "room": room,

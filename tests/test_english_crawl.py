@@ -277,6 +277,11 @@ def start_urls(world) -> list[str]:
         reverse("reports:city", args=[2022]),
         reverse("events_door:index"),
         reverse("events_door:event", args=[world["event"].pk]) + "?q=x",
+        reverse("requests:index"),
+        reverse("requests:report") + "?ward=431010",
+        reverse("requests:mine"),
+        reverse("requests:queue"),
+        reverse("requests:staff_request", kwargs={"code": world["local_request"].service_request_id}),
     ]
 
 
@@ -326,9 +331,21 @@ def test_every_page_a_visitor_a_resident_and_staff_reach_in_english_holds_no_jap
 
     # The crawl reached each part of the site, for the people who may see it.
     assert len(read["anonymous"]) > 30, sorted(read["anonymous"])
-    for must in ("/facilities/manage/", "/grants/manage/", "/accounts/staff/groups/", "/events/door/"):
+    for must in (
+        "/facilities/manage/",
+        "/grants/manage/",
+        "/accounts/staff/groups/",
+        "/events/door/",
+        "/requests/staff/431010-",
+    ):
         assert any(url.startswith(must) for url in read["ward staff"]), f"staff never reached {must}"
-    for must in ("/facilities/mine/", "/grants/mine/", "/accounts/profile/", "/accounts/groups/"):
+    for must in (
+        "/facilities/mine/",
+        "/grants/mine/",
+        "/accounts/profile/",
+        "/accounts/groups/",
+        "/requests/mine/",
+    ):
         assert any(url.startswith(must) for url in read["resident"]), f"the resident never reached {must}"
 
     found = failures(

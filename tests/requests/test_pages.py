@@ -391,3 +391,20 @@ def test_a_file_that_is_not_an_image_is_refused_on_the_form(client, resident, ro
     assert response.status_code == 400
     assert "hole.png" in response.content.decode()
     assert not Request.objects.exists()
+
+
+def test_the_map_tiles_come_from_the_setting_and_its_host_is_allowed_and_no_script_is_inline(
+    client, resident, road
+):
+    import re
+
+    client.force_login(resident)
+    response = client.get(report_url(road))
+    page = response.content.decode()
+    assert 'data-tiles="https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"' in page
+    assert "地理院タイル" in page
+    img_src = next(d for d in response["Content-Security-Policy"].split(";") if "img-src" in d)
+    assert "https://cyberjapandata.gsi.go.jp" in img_src
+    scripts = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", page)
+    assert scripts == []
+    assert "/static/requests/vendor/leaflet/leaflet.js" in page

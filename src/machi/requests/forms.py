@@ -207,7 +207,7 @@ class StatusForm(NamedRequiredMessages, forms.Form):
 class ExpenditureForm(NamedRequiredMessages, forms.Form):
     section = forms.ChoiceField(label=_("節"), choices=ExpenseSection.choices)
     payee = forms.CharField(label=_("支払先"), max_length=200, help_text=_("公開のページには表示しません"))
-    paid_on = DateText(label=_("支払日"), help_text=_("例：2026-05-10、令和8年5月10日"))
+    paid_on = DateText(label=_("支払日"), help_text=_("例：2026-05-10（令和8年5月10日の形も可）"))
     amount_yen = YenField(label=_("金額（円）"), help_text=_("例：12000（全角・カンマ可）"))
     order_number = forms.CharField(label=_("支出命令番号"), max_length=40, required=False)
     note = forms.CharField(label=_("摘要"), max_length=200, required=False)
@@ -222,7 +222,7 @@ class ExpenditureForm(NamedRequiredMessages, forms.Form):
 
 class RefundForm(NamedRequiredMessages, forms.Form):
     amount_yen = YenField(label=_("戻入額（円）"))
-    paid_on = DateText(label=_("戻入日"), help_text=_("例：2026-05-10、令和8年5月10日"))
+    paid_on = DateText(label=_("戻入日"), help_text=_("例：2026-05-10（令和8年5月10日の形も可）"))
     order_number = forms.CharField(label=_("調定番号など"), max_length=40, required=False)
     note = forms.CharField(label=_("摘要"), max_length=200, required=False)
 

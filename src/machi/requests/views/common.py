@@ -2,6 +2,9 @@
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from machi.core.fiscal import fiscal_year_label
 
 # Where the map opens when it has no point to show: 熊本市役所.
 CITY_CENTRE = ("32.8031", "130.7079")
@@ -25,3 +28,12 @@ def photo_url(photo) -> str:
         return reverse("requests:photo", kwargs={"photo_id": photo.pk})
     except NoReverseMatch:  # until the photos' view is merged (req-stats)
         return ""
+
+
+def label_of(request) -> str:
+    """A request's label in the page's language: 令和8年度 中央区 第3号, or FY2026 (Reiwa 8) 中央区 No. 3."""
+    return _("%(year)s %(ward)s 第%(number)s号") % {
+        "year": fiscal_year_label(request.fiscal_year),
+        "ward": request.ward.name,
+        "number": request.number,
+    }

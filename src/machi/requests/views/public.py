@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from machi.ledger.models import Ward
 from machi.requests import queries
 from machi.requests.models import Category, Request
-from machi.requests.views.common import map_settings
+from machi.requests.views.common import label_of, map_settings
 
 PAGE_SIZE = 20
 
@@ -67,7 +67,7 @@ def index(request):
     today = timezone.localdate()
     rows = []
     for found in page.object_list:
-        view = queries.public_view(found)
+        view = queries.public_view(found) | {"label": label_of(found)}
         view["late"] = queries.is_late(found, today)
         view["url"] = reverse("requests:request", kwargs={"code": view["id"]})
         rows.append(view)
@@ -110,7 +110,7 @@ def request_page(request, code: str):
     found = queries.public_request(code)
     if found is None:
         raise Http404(_("課題が見つかりません"))
-    view = queries.public_view(found)
+    view = queries.public_view(found) | {"label": label_of(found)}
     view["late"] = queries.is_late(found)
     view["url"] = request.path
     history = [

@@ -21,7 +21,7 @@ from machi.ledger.models import Ward
 from machi.requests import actions, queries
 from machi.requests.forms import NoteForm, ReportForm, attach_refusal
 from machi.requests.models import Category, Request
-from machi.requests.views.common import map_settings, photo_url
+from machi.requests.views.common import label_of, map_settings, photo_url
 
 
 def reportable_category(value) -> Category | None:
@@ -63,7 +63,7 @@ def report(request):
         except ValidationError as refusal:
             attach_refusal(form, refusal)
             return _report_page(request, category, form, status=status_of(refusal))
-        messages.success(request, _("%(label)sとして受け付けました") % {"label": created.label})
+        messages.success(request, _("%(label)sとして受け付けました") % {"label": label_of(created)})
         return redirect("requests:my_request", code=created.service_request_id)
     return _report_page(request, category, form, status=400 if form.errors else 200)
 
@@ -111,7 +111,7 @@ def _report_page(request, category, form, *, duplicates=(), status=200):
         {
             "category": category,
             "form": form,
-            "duplicates": [queries.public_view(found) | {"pk": found.pk} for found in duplicates],
+            "duplicates": [queries.public_view(found) | {"label": label_of(found)} for found in duplicates],
             "map": map_settings(),
             "nav": "report",
         },
@@ -133,7 +133,8 @@ def follow(request, code: str):
         return redirect("requests:request", code=code)
     messages.success(
         request,
-        _("%(label)sをフォローしました。状況が変わると「自分の申出」に表示されます") % {"label": found.label},
+        _("%(label)sをフォローしました。状況が変わると「自分の申出」に表示されます")
+        % {"label": label_of(found)},
     )
     return redirect("requests:mine")
 
@@ -197,7 +198,7 @@ def reopen(request, code: str):
         messages.error(request, " ".join(refusal.messages))
     else:
         messages.success(
-            request, _("%(label)sを再開しました。区役所が改めて確認します") % {"label": found.label}
+            request, _("%(label)sを再開しました。区役所が改めて確認します") % {"label": label_of(found)}
         )
     return redirect("requests:my_request", code=code)
 
@@ -211,7 +212,7 @@ def withdraw(request, code: str):
     except ValidationError as refusal:
         messages.error(request, " ".join(refusal.messages))
     else:
-        messages.success(request, _("%(label)sを取り下げました") % {"label": found.label})
+        messages.success(request, _("%(label)sを取り下げました") % {"label": label_of(found)})
     return redirect("requests:my_request", code=code)
 
 

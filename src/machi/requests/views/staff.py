@@ -19,12 +19,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from machi.accounts.scope import NotAllowed, can_manage_ward, is_staff_anywhere, staff_ward_ids
+from machi.core.display import join_words
 from machi.core.errors import status_of
 from machi.ledger.models import Ward
 from machi.requests import actions, queries
 from machi.requests.forms import CallerForm, ExpenditureForm, RefundForm, StatusForm, attach_refusal
 from machi.requests.models import Category, Expenditure, Request
-from machi.requests.views.common import map_settings, photo_url
+from machi.requests.views.common import label_of, map_settings, photo_url
 from machi.requests.views.public import status_choices
 from machi.requests.views.report import grouped, reportable_category
 
@@ -160,7 +161,6 @@ def staff_request(request, code: str, *, form=None, expenditure_form=None, statu
         "requests/staff/request.html",
         {
             "found": found,
-            "view": queries.public_view(found),
             "late": queries.is_late(found),
             "history": list(found.updates.select_related("actor")),
             "photos": [(photo, photo_url(photo)) for photo in found.photos.defer("content")],
@@ -172,7 +172,7 @@ def staff_request(request, code: str, *, form=None, expenditure_form=None, statu
             "left": left,
             "expenditure_form": expenditure_form or ExpenditureForm(),
             "refund_form": RefundForm(),
-            "points": [{"lat": str(found.latitude), "lon": str(found.longitude), "label": found.label}]
+            "points": [{"lat": str(found.latitude), "lon": str(found.longitude), "label": label_of(found)}]
             if found.latitude is not None
             else [],
             "map": map_settings(),
@@ -198,7 +198,7 @@ def _answers(found: Request) -> list[tuple[str, str]]:
     labels = {a.get("code"): a.get("label") or a.get("code") for a in found.category.attributes or []}
     values = []
     for code, value in (found.attributes or {}).items():
-        shown = "、".join(map(str, value)) if isinstance(value, list) else str(value)
+        shown = join_words(value) if isinstance(value, list) else str(value)
         values.append((labels.get(code, code), shown))
     return values
 
@@ -289,7 +289,7 @@ def staff_phoned(request):
                 attach_refusal(form, refusal)
                 status = status_of(refusal)
             else:
-                messages.success(request, _("%(label)sとして受け付けました") % {"label": created.label})
+                messages.success(request, _("%(label)sとして受け付けました") % {"label": label_of(created)})
                 return redirect("requests:staff_request", code=created.service_request_id)
         else:
             status = 400
