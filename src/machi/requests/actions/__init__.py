@@ -27,18 +27,30 @@ from machi.requests.actions.lifecycle import (
     submit_request,
     withdraw,
 )
+from machi.requests.actions.money import (
+    PAYABLE,
+    ExpenditureRefused,
+    record_expenditure,
+    refund_expenditure,
+    refunded_yen,
+)
 
 __all__ = [
     "CITY_BOUNDS",
     "DUPLICATE_DAYS",
     "DUPLICATE_METRES",
+    "PAYABLE",
     "REOPEN_DAYS",
     "TRANSITIONS",
+    "ExpenditureRefused",
     "address_key",
     "change_status",
     "find_duplicates",
     "follow",
     "metres_between",
+    "record_expenditure",
+    "refund_expenditure",
+    "refunded_yen",
     "reopen",
     "submit_request",
     "withdraw",
