@@ -34,6 +34,8 @@ from machi.requests.actions.money import (
     refund_expenditure,
     refunded_yen,
 )
+from machi.requests.actions.outcomes import post_request_outcomes
+from machi.requests.actions.photos import add_photos, prepare_photo
 
 __all__ = [
     "CITY_BOUNDS",
@@ -43,11 +45,14 @@ __all__ = [
     "REOPEN_DAYS",
     "TRANSITIONS",
     "ExpenditureRefused",
+    "add_photos",
     "address_key",
     "change_status",
     "find_duplicates",
     "follow",
     "metres_between",
+    "post_request_outcomes",
+    "prepare_photo",
     "record_expenditure",
     "refund_expenditure",
     "refunded_yen",
