@@ -3,11 +3,11 @@
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import BooleanField, Case, Max, Prefetch, Q, Value, When
+from django.db.models import BooleanField, Case, Max, Prefetch, Q, Sum, Value, When
 from django.utils import timezone
 
 from machi.accounts.scope import ward_scope_filter
-from machi.requests.models import Photo, Request, RequestUpdate
+from machi.requests.models import Expenditure, Photo, Request, RequestUpdate
 
 # The public sees a location snapped to a grid of 0.0005°: about 55 m north-south and 47 m east-west
 # in Kumamoto (32.8° N), so a point is moved by up to ~36 m and a house cannot be picked out.
@@ -227,3 +227,45 @@ def overdue(actor, today: datetime.date | None = None):
     if scope is not None:
         requests = requests.filter(scope)
     return requests.order_by("expected_by", "created_at")
+
+
+# --- Money: what a request cost and what its fund has left ------------------------------------
+
+
+def fund_left(request: Request):
+    """The money left of the category's fund project (the ledger's `MoneyLeft`, as stored now), or None
+    where the category has no fund."""
+    from machi.ledger.queries import stored_money_left
+
+    fund_id = request.category.fund_id
+    if fund_id is None:
+        return None
+    return stored_money_left([fund_id])[fund_id]
+
+
+def expenditures_of(request: Request) -> list[Expenditure]:
+    """The request's payments and refunds (戻入) in the order recorded; a refund's `signed_yen` is
+    negative. Each payment carries `refunded_yen` (what refunds took back of it) and `refundable_yen`."""
+    rows = list(
+        Expenditure.objects.filter(request=request)
+        .select_related("recorded_by", "refund_of")
+        .order_by("recorded_at", "id")
+    )
+    refunded: dict[int, int] = {}
+    for row in rows:
+        if row.kind == Expenditure.Kind.REFUND:
+            refunded[row.refund_of_id] = refunded.get(row.refund_of_id, 0) + row.amount_yen
+    for row in rows:
+        if row.kind == Expenditure.Kind.PAYMENT:
+            row.refunded_yen = refunded.get(row.pk, 0)
+            row.refundable_yen = row.amount_yen - row.refunded_yen
+    return rows
+
+
+def spent_yen(request: Request) -> int:
+    """What answering the request cost the fund: payments minus refunds, in yen."""
+    totals = Expenditure.objects.filter(request=request).aggregate(
+        paid=Sum("amount_yen", filter=Q(kind=Expenditure.Kind.PAYMENT)),
+        refunded=Sum("amount_yen", filter=Q(kind=Expenditure.Kind.REFUND)),
+    )
+    return (totals["paid"] or 0) - (totals["refunded"] or 0)

@@ -14,12 +14,15 @@ Each takes keyword `actor`, checks its scope, runs in one transaction and writes
 
 from machi.requests.actions.lifecycle import (
     CITY_BOUNDS,
+    DATATYPES,
     DUPLICATE_DAYS,
     DUPLICATE_METRES,
     REOPEN_DAYS,
     TRANSITIONS,
+    AttributesRefused,
     address_key,
     change_status,
+    clean_attributes,
     find_duplicates,
     follow,
     metres_between,
@@ -27,23 +30,38 @@ from machi.requests.actions.lifecycle import (
     submit_request,
     withdraw,
 )
+from machi.requests.actions.money import (
+    PAYABLE,
+    ExpenditureRefused,
+    record_expenditure,
+    refund_expenditure,
+    refunded_yen,
+)
 from machi.requests.actions.outcomes import post_request_outcomes
 from machi.requests.actions.photos import add_photos, prepare_photo
 
 __all__ = [
     "CITY_BOUNDS",
+    "DATATYPES",
     "DUPLICATE_DAYS",
     "DUPLICATE_METRES",
+    "PAYABLE",
     "REOPEN_DAYS",
     "TRANSITIONS",
+    "AttributesRefused",
+    "ExpenditureRefused",
     "add_photos",
     "address_key",
     "change_status",
+    "clean_attributes",
     "find_duplicates",
     "follow",
     "metres_between",
     "post_request_outcomes",
     "prepare_photo",
+    "record_expenditure",
+    "refund_expenditure",
+    "refunded_yen",
     "reopen",
     "submit_request",
     "withdraw",
