@@ -175,10 +175,6 @@ def test_report_triage_spend_resolve_reopen(page, screenshot, site, setting, vie
 
 
 def _record_expenditure(page, screenshot, viewport):
-    from machi.requests import actions
-
-    if not hasattr(actions, "record_expenditure"):  # until req-money is merged
-        return
     field(page, "節").select_option(label="需用費")
     field(page, "支払先").fill("熊本舗装")
     field(page, "支払日").fill(timezone.localdate().isoformat())
@@ -187,5 +183,15 @@ def _record_expenditure(page, screenshot, viewport):
     expect(page.get_by_role("status")).to_have_text(
         "30,000円の支出を記録し、基金の事業の決算額に計上しました"
     )
-    expect(page.get_by_role("table", name="支出と戻入（記録順）")).to_contain_text("熊本舗装")
+    table = page.get_by_role("table", name="支出と戻入（記録順）")
+    expect(table).to_contain_text("熊本舗装")
+    expect(page.get_by_text("基金の残り：970,000円")).to_be_visible()
+    # Part of it comes back (戻入): shown as △ and the fund's money left grows again.
+    page.get_by_text("戻入する").click()
+    page.get_by_label(re.compile("^戻入額（円）")).fill("5000")
+    page.get_by_label(re.compile("^戻入日")).fill(timezone.localdate().isoformat())
+    page.get_by_role("button", name="戻入を記録する").click()
+    expect(page.get_by_role("status")).to_have_text("5,000円を戻入し、基金の事業の決算額から差し引きました")
+    expect(table).to_contain_text("△5,000")
+    expect(page.get_by_text("基金の残り：975,000円")).to_be_visible()
     check(page, screenshot, "expenditure", viewport)

@@ -408,3 +408,82 @@ def test_the_map_tiles_come_from_the_setting_and_its_host_is_allowed_and_no_scri
     scripts = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", page)
     assert scripts == []
     assert "/static/requests/vendor/leaflet/leaflet.js" in page
+
+
+# --- Money ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def funded(fund):
+    fund.initial_yen = 50_000
+    fund.save()
+    return fund
+
+
+def expenditure(**values) -> dict:
+    return {
+        "section": "supplies",
+        "payee": "熊本舗装",
+        "paid_on": "令和8年6月3日",
+        "amount_yen": "３０，０００",
+    } | values
+
+
+def test_staff_record_an_expenditure_and_refund_part_of_it(client, staff, funded, submitted):
+    client.force_login(staff)
+    code = submitted.service_request_id
+    response = client.post(reverse("requests:staff_expenditure", kwargs={"code": code}), expenditure())
+    assert response.status_code == 302
+    payment = submitted.expenditures.get()
+    assert payment.amount_yen == 30_000
+    funded.refresh_from_db()
+    assert funded.settled_yen == 30_000
+    refund_url = reverse("requests:staff_refund", kwargs={"code": code, "expenditure_id": payment.pk})
+    client.post(refund_url, {"amount_yen": "5000", "paid_on": "2026-06-04"})
+    page = client.get(reverse("requests:staff_request", kwargs={"code": code})).content.decode()
+    assert "△5,000" in page and "25,000" in page
+    assert "25,000円" in page  # the fund's money left: 50,000 − 25,000
+
+
+def test_past_the_money_left_needs_a_reason_and_nothing_is_written_without_it(
+    client, staff, funded, submitted
+):
+    client.force_login(staff)
+    url = reverse("requests:staff_expenditure", kwargs={"code": submitted.service_request_id})
+    response = client.post(url, expenditure(amount_yen="60000"))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "予算を超える理由を入力してください" in page
+    assert 'name="overdraw_reason"' in page and "data-overdraw" not in page  # the reason's field is shown
+    assert not submitted.expenditures.exists()
+    response = client.post(
+        url, expenditure(amount_yen="60000", overdraw_reason="台風被害で緊急の補修が必要なため")
+    )
+    assert response.status_code == 302
+    assert submitted.expenditures.get().overdraw_reason == "台風被害で緊急の補修が必要なため"
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"amount_yen": "0"}, "金額"),
+        ({"amount_yen": "-5"}, "金額は0以上の整数"),
+        ({"amount_yen": "―"}, "金額は0以上の整数"),
+        ({"section": "unknown"}, "節"),
+        ({"paid_on": "令和8年2月30日"}, "2月"),
+    ],
+)
+def test_bad_expenditures_are_refused_on_the_form(client, staff, funded, submitted, values, message):
+    client.force_login(staff)
+    url = reverse("requests:staff_expenditure", kwargs={"code": submitted.service_request_id})
+    response = client.post(url, expenditure(**values))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not submitted.expenditures.exists()
+
+
+def test_residents_cannot_record_expenditures(client, resident, funded, submitted):
+    client.force_login(resident)
+    url = reverse("requests:staff_expenditure", kwargs={"code": submitted.service_request_id})
+    assert client.post(url, expenditure()).status_code == 403
+    assert not submitted.expenditures.exists()

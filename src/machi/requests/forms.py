@@ -28,6 +28,13 @@ ACTION_FIELDS = {
     "requests.no_reason": "reason",
     "requests.no_referral": "referred_to",
     "requests.no_duplicate": "duplicate_of",
+    "requests.expenditure_over_budget": "overdraw_reason",
+    "requests.expenditure_section": "section",
+    "requests.expenditure_payee": "payee",
+    "requests.expenditure_amount": "amount_yen",
+    "requests.expenditure_date": "paid_on",
+    "requests.expenditure_order_number": "order_number",
+    "requests.expenditure_note": "note",
 }
 
 

@@ -105,15 +105,6 @@ def _for_staff(request, code: str) -> Request:
     return request_
 
 
-def _fund(found: Request):
-    """The fund's money left (queries.fund_left, req-money) and the request's expenditures."""
-    fund_left = getattr(queries, "fund_left", None)
-    expenditures_of = getattr(queries, "expenditures_of", None)
-    left = fund_left(found) if fund_left else None
-    rows = expenditures_of(found) if expenditures_of else list(found.expenditures.all())
-    return left, rows
-
-
 @login_required
 def staff_request(request, code: str, *, form=None, expenditure_form=None, status=200):
     """Everything about one request, the change of status (POST) and the fund's money."""
@@ -147,15 +138,7 @@ def staff_request(request, code: str, *, form=None, expenditure_form=None, statu
         else:
             status = 400
         found.refresh_from_db()
-    left, expenditures = _fund(found)
-    refunded = {}
-    for row in expenditures:
-        if row.kind == Expenditure.Kind.REFUND:
-            refunded[row.refund_of_id] = refunded.get(row.refund_of_id, 0) + row.amount_yen
-    for row in expenditures:
-        row.refundable = (
-            row.amount_yen - refunded.get(row.pk, 0) if row.kind == Expenditure.Kind.PAYMENT else 0
-        )
+    expenditures = queries.expenditures_of(found)
     return render(
         request,
         "requests/staff/request.html",
@@ -169,7 +152,7 @@ def staff_request(request, code: str, *, form=None, expenditure_form=None, statu
             "form": form or StatusForm(request=found),
             "expenditures": expenditures,
             "spent": sum(row.signed_yen for row in expenditures),
-            "left": left,
+            "left": queries.fund_left(found),
             "expenditure_form": expenditure_form or ExpenditureForm(),
             "refund_form": RefundForm(),
             "points": [{"lat": str(found.latitude), "lon": str(found.longitude), "label": label_of(found)}]
