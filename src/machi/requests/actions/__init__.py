@@ -29,6 +29,7 @@ from machi.requests.actions.lifecycle import (
 )
 from machi.requests.actions.outcomes import post_request_outcomes
 from machi.requests.actions.photos import add_photos, prepare_photo
+from machi.requests.actions.privacy import erase_expired, erase_request, forget_requests
 
 __all__ = [
     "CITY_BOUNDS",
@@ -39,8 +40,11 @@ __all__ = [
     "add_photos",
     "address_key",
     "change_status",
+    "erase_expired",
+    "erase_request",
     "find_duplicates",
     "follow",
+    "forget_requests",
     "metres_between",
     "post_request_outcomes",
     "prepare_photo",
