@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from machi.requests.views import photos
+from machi.requests.views import photos, stats
 
 app_name = "requests"
 
@@ -13,5 +13,6 @@ urlpatterns = [
     #
     # --- Photos and statistics (views.photos, views.stats) ---
     path("photos/<int:photo_id>/", photos.photo, name="photo"),
+    path("stats/", stats.stats, name="stats"),
     # --- end of photos and statistics ---
 ]
