@@ -91,6 +91,10 @@ def test_the_page_reads_in_english(client, figures):
     page = client.get(URL, {"year": 2026}).content.decode()
     assert "Fewer than 5" in page and "Withheld" in page and "Resolved" in page
     assert "FY2026" in page and "Total for the year" in page
+    text = re.sub(r"<[^>]+>", " ", page.split("<main", 1)[1].split("</main>", 1)[0])
+    for data in ("中央区", "東区", "道路の破損", "街灯の故障", "道路"):
+        text = text.replace(data, "")
+    assert not re.findall(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]+", text)  # no Japanese but the data
     client.cookies["django_language"] = "en"
     header = client.get(URL, {"year": 2026, "format": "csv"}).content.decode("utf-8-sig").splitlines()[0]
     assert header.startswith("Ward,Group,Category,Month,Received")
