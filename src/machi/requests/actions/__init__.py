@@ -12,6 +12,7 @@ One module per job, re-exported here so callers write `from machi.requests impor
 Each takes keyword `actor`, checks its scope, runs in one transaction and writes the audit log.
 """
 
+from machi.requests.actions.categories import import_categories
 from machi.requests.actions.lifecycle import (
     CITY_BOUNDS,
     DUPLICATE_DAYS,
@@ -45,6 +46,7 @@ __all__ = [
     "find_duplicates",
     "follow",
     "forget_requests",
+    "import_categories",
     "metres_between",
     "post_request_outcomes",
     "prepare_photo",
