@@ -37,7 +37,8 @@ def figures(road, higashi):
     actions.change_status(
         actor=SYSTEM, request=made[0], to="resolved", expected_version=made[0].version, now=TUESDAY
     )
-    submit(road, now=TUESDAY + datetime.timedelta(days=30))  # one in July: withheld
+    for _ in range(5):
+        submit(road, now=TUESDAY + datetime.timedelta(days=30))  # five in July
     east = Category.objects.create(ward=higashi, code="light", name="街灯の故障")
     submit(east)
     return made
@@ -80,8 +81,9 @@ def test_the_csv_holds_the_same_figures_withheld_alike(client, figures):
     assert rows[0][:5] == ["区", "分類", "種類", "月", "受付"]
     by_month = {(r[0], r[2], r[3]): r[4:] for r in rows[1:]}
     assert by_month[("中央区", "道路の破損", "2026年6月")][:2] == ["5", "1"]
-    assert by_month[("中央区", "道路の破損", "2026年7月")] == ["5件未満"] + ["非公表"] * 9
-    assert by_month[("中央区", "道路の破損", "年度計")][0] == "6"
+    assert by_month[("中央区", "道路の破損", "2026年7月")][:2] == ["5", "0"]
+    assert by_month[("中央区", "道路の破損", "年度計")][0] == "10"
+    assert by_month[("東区", "街灯の故障", "2026年6月")] == ["5件未満"] + ["非公表"] * 9
     assert by_month[("東区", "街灯の故障", "年度計")][0] == "5件未満"
     assert "花子" not in response.content.decode("utf-8-sig")
 

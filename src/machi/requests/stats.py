@@ -16,6 +16,9 @@ Definitions (the page and the CSV say them too):
 - A cell of fewer than 5 requests is **withheld** (`withheld`): its counts are shown as 「5件未満」 and
   its medians not at all, so that a single request cannot be picked out and a median of two is not
   read as a ward's performance (FixMyStreet's league table was skewed by one report).
+- A total must not give a withheld cell away by subtraction (the year's 12 less June's 10 is July's
+  2): where the total less the parts shown would leave fewer than 5, the smallest part shown is
+  withheld too (`protect`, shown as 「非公表」), as statistics offices do (secondary suppression).
 
 One query reads the requests of the year (constant whatever their number); the figures are counted
 in Python, the same on SQLite and PostgreSQL.
@@ -65,10 +68,12 @@ class Cell:
     ack_days: list = field(default_factory=list, repr=False)
     resolve_days: list = field(default_factory=list, repr=False)
     within_target: int = 0
+    # Withheld though it holds 5 or more: shown, it would give away a smaller cell (see `protect`).
+    suppressed: bool = False
 
     @property
     def withheld(self) -> bool:
-        return self.received < THRESHOLD
+        return self.received < THRESHOLD or self.suppressed
 
     @property
     def median_ack_days(self) -> Decimal | None:
@@ -199,7 +204,29 @@ def statistics(
                     category_public=row["category__public"],
                 )
             cell.add(row, today)
-    return [cells[key] for key in sorted(cells)]
+    ordered = [cells[key] for key in sorted(cells)]
+    by_category: dict[tuple, list[Cell]] = defaultdict(list)
+    for cell in ordered:
+        by_category[(cell.ward_code, cell.category_code)].append(cell)
+    for group in by_category.values():
+        year = next((cell for cell in group if cell.month is None), None)
+        protect(year, [cell for cell in group if cell.month is not None])
+    return ordered
+
+
+def protect(total: Cell | None, parts: list[Cell]) -> None:
+    """Withhold parts until the total less the parts shown is 0 or at least 5 (secondary suppression)."""
+    if total is None or total.withheld:
+        return
+    shown = sorted(
+        (part for part in parts if not part.withheld),
+        key=lambda part: (part.received, part.month or datetime.date.max, part.category_code),
+    )
+    hidden = total.received - sum(part.received for part in shown)
+    while 0 < hidden < THRESHOLD and shown:
+        smallest = shown.pop(0)
+        smallest.suppressed = True
+        hidden += smallest.received
 
 
 def totals(cells: list[Cell], *, key=lambda cell: (cell.ward_code, cell.month)) -> dict:
@@ -240,7 +267,8 @@ def values(cell: Cell) -> list[str]:
     """A cell's figures as shown: 「5件未満」 and 「非公表」 where withheld, 「―」 where there is nothing to
     measure (no request acknowledged or resolved yet)."""
     if cell.withheld:
-        return [gettext("5件未満")] + [gettext("非公表")] * (len(columns()) - 1)
+        first = gettext("5件未満") if cell.received < THRESHOLD else gettext("非公表")
+        return [first] + [gettext("非公表")] * (len(columns()) - 1)
     counts = [cell.received, cell.resolved, cell.referred, cell.declined, cell.withdrawn, cell.duplicate]
     share = cell.within_target_share
     return [
