@@ -382,11 +382,13 @@ def test_the_retention_task_anonymises_only_expired_rows_once(world):
         "facilities": 0,
         "grants": 0,
         "events": 0,
+        "requests": 0,
     }
     assert anonymise_expired(actor=SYSTEM, today=datetime.date(2026, 4, 1), dry_run=True) == {
         "facilities": 6,  # four bookings and two lottery entries
         "grants": 2,
         "events": 0,
+        "requests": 0,
     }
     assert Reservation.objects.filter(holder__isnull=False).count() == 5  # the dry run changed nothing
 
@@ -394,6 +396,7 @@ def test_the_retention_task_anonymises_only_expired_rows_once(world):
         "facilities": 6,
         "grants": 2,
         "events": 0,
+        "requests": 0,
     }
     old = Reservation.objects.filter(date__lt=datetime.date(2023, 4, 1))
     assert {(r.holder_id, r.holder_name, r.holder_phone, r.purpose) for r in old} == {(None, ERASED, "", "")}
@@ -417,6 +420,7 @@ def test_the_retention_task_anonymises_only_expired_rows_once(world):
         "facilities": 0,
         "grants": 0,
         "events": 0,
+        "requests": 0,
     }
     assert AuditEntry.objects.filter(action="facilities.anonymise_reservation").count() == 4
 

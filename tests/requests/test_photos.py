@@ -193,3 +193,14 @@ def test_the_photo_is_shown_to_the_requester_and_the_wards_staff_only(
     client.logout()
     assert client.get(url).status_code == 404
     assert client.get(reverse("requests:photo", args=[photo.pk + 99])).status_code == 404
+
+
+def test_a_phones_multi_picture_jpeg_is_stored_as_a_plain_jpeg(road, people):
+    [alice] = people(1)
+    out = io.BytesIO()
+    Image.new("RGB", (30, 20), "red").save(
+        out, format="MPO", save_all=True, append_images=[Image.new("RGB", (30, 20), "blue")]
+    )
+    photo = actions.add_photos(actor=alice, request=submit(alice, road), files=[upload(out.getvalue())])[0]
+    stored = Image.open(io.BytesIO(bytes(photo.content)))
+    assert (stored.format, getattr(stored, "n_frames", 1), photo.content_type) == ("JPEG", 1, "image/jpeg")

@@ -8,7 +8,7 @@ import pytest
 from machi.accounts.actors import SYSTEM
 from machi.requests import actions, queries
 from machi.requests.models import Category
-from machi.requests.stats import THRESHOLD, working_days_between
+from machi.requests.stats import THRESHOLD, values, working_days_between
 
 from .conftest import CITY_HALL, TUESDAY
 
@@ -121,3 +121,20 @@ def test_the_figures_take_one_query_however_many_requests(road, django_assert_nu
     with django_assert_num_queries(1):
         cells = queries.statistics(fiscal_year=2026, today=LATER)
     assert sum(c.received for c in cells if c.month is None) == 12
+
+
+def test_a_total_does_not_give_a_withheld_month_away(road):
+    for _ in range(6):
+        submit(road)  # June: 6
+    for _ in range(2):
+        submit(road, now=TUESDAY + 30 * DAY)  # July: 2
+    june, july, year = queries.statistics(fiscal_year=2026, today=LATER)
+    assert (year.month, year.received, year.withheld) == (None, 8, False)
+    assert july.withheld and july.received == 2
+    assert june.withheld and june.suppressed  # 8 less 6 would show July's 2
+    assert values(june)[0] == "非公表" and values(july)[0] == "5件未満"
+    for _ in range(5):
+        submit(road, now=TUESDAY + 60 * DAY)  # August: 5; the smallest shown month is withheld beside July
+    cells = queries.statistics(fiscal_year=2026, today=LATER)
+    shown = [c for c in cells if c.month is not None and not c.withheld]
+    assert sum(c.received for c in cells if c.month is None) - sum(c.received for c in shown) >= THRESHOLD

@@ -119,3 +119,14 @@ def test_the_project_page_and_the_ledger_api_show_them(client, fund, road, june)
     body = client.get(f"/api/projects/{fund.pk}").json()
     metrics = {(o["source"], o["metric"]) for o in body["outcomes"]}
     assert ("requests", "resolved") in metrics and ("requests", "spent-yen") in metrics
+
+
+def test_a_category_is_not_posted_where_the_total_would_give_a_small_one_away(fund, road, chuo, june):
+    park = Category.objects.create(ward=chuo, code="park", name="公園の遊具", fund=fund)
+    submit(park)
+    submit(park)  # 2 in June: withheld; the total (7) less the road's 5 would show it
+    actions.post_request_outcomes(actor=SYSTEM, fiscal_year=2026, month=datetime.date(2026, 6, 1))
+    month = posted(fund, JUNE)
+    assert month["received"] == 7
+    assert not [m for m in month if m.startswith("category-") and not m.endswith("spent-yen")]
+    assert month[f"category-{road.pk}__spent-yen"] == 25_000  # money is public whatever the count

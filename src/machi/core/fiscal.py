@@ -169,3 +169,21 @@ def parse_date(text: str) -> dt.date:
         if number < 1 or found < starts[era] or (later and found >= min(later)):
             raise ValueError(f"{written}は{era}の期間にない日付です")
     return found
+
+
+def parse_month(text: str | None, fiscal_year: int) -> dt.date | None:
+    """The first day of the month a command's `--month` names: 2022-05, 2022/5, 2022年5月, or a bare 5
+    (the month of the fiscal year: 1–3 fall in the next calendar year); None for none."""
+    if not text:
+        return None
+    value = normalize(text).replace(" ", "")
+    bare = re.fullmatch(r"(\d{1,2})月?", value)
+    if bare:
+        month = int(bare.group(1))
+        if not 1 <= month <= 12:
+            raise ValueError(f"月は 1〜12 か 2022-05 のように指定してください: {text!r}")
+        return dt.date(fiscal_year + (month <= 3), month, 1)
+    match = re.fullmatch(r"(\d{4})[-/年](\d{1,2})月?", value)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValueError(f"月は 2022-05 のように指定してください: {text!r}")
+    return dt.date(int(match.group(1)), int(match.group(2)), 1)

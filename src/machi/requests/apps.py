@@ -7,7 +7,8 @@ class RequestsConfig(AppConfig):
     label = "requests"
     verbose_name = _("地域課題の受付")
 
-    # A person's rights over their data (machi.accounts.privacy): the requests they made and follow.
+    # A person's rights over their data (machi.accounts.privacy): the requests they made and follow,
+    # forgetting them, and the retention sweep.
     def personal_data(self, user):
         from machi.requests.privacy import personal_data
 
@@ -18,3 +19,13 @@ class RequestsConfig(AppConfig):
         from machi.requests.staff_tasks import staff_tasks
 
         return staff_tasks(user, now)
+
+    def forget_person(self, user, *, actor):
+        from machi.requests.privacy import forget_person
+
+        forget_person(user, actor=actor)
+
+    def anonymise_expired(self, before, *, actor):
+        from machi.requests.privacy import anonymise_expired
+
+        return anonymise_expired(before, actor=actor)

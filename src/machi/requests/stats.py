@@ -16,11 +16,15 @@ Definitions (the page and the CSV say them too):
 - A cell of fewer than 5 requests is **withheld** (`withheld`): its counts are shown as 「5件未満」 and
   its medians not at all, so that a single request cannot be picked out and a median of two is not
   read as a ward's performance (FixMyStreet's league table was skewed by one report).
+- A total must not give a withheld cell away by subtraction (the year's 12 less June's 10 is July's
+  2): where the total less the parts shown would leave fewer than 5, the smallest part shown is
+  withheld too (`protect`, shown as 「非公表」), as statistics offices do (secondary suppression).
 
 One query reads the requests of the year (constant whatever their number); the figures are counted
 in Python, the same on SQLite and PostgreSQL.
 """
 
+import csv
 import datetime
 import statistics as pystats
 from collections import defaultdict
@@ -29,8 +33,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 
-from machi.core.fiscal import fiscal_year_bounds
+from machi.core.fiscal import fiscal_year_bounds, fiscal_year_of
+from machi.core.importing import escape_formula
 from machi.requests.models import Request
 from machi.requests.workdays import is_working_day
 
@@ -62,10 +68,12 @@ class Cell:
     ack_days: list = field(default_factory=list, repr=False)
     resolve_days: list = field(default_factory=list, repr=False)
     within_target: int = 0
+    # Withheld though it holds 5 or more: shown, it would give away a smaller cell (see `protect`).
+    suppressed: bool = False
 
     @property
     def withheld(self) -> bool:
-        return self.received < THRESHOLD
+        return self.received < THRESHOLD or self.suppressed
 
     @property
     def median_ack_days(self) -> Decimal | None:
@@ -196,7 +204,29 @@ def statistics(
                     category_public=row["category__public"],
                 )
             cell.add(row, today)
-    return [cells[key] for key in sorted(cells)]
+    ordered = [cells[key] for key in sorted(cells)]
+    by_category: dict[tuple, list[Cell]] = defaultdict(list)
+    for cell in ordered:
+        by_category[(cell.ward_code, cell.category_code)].append(cell)
+    for group in by_category.values():
+        year = next((cell for cell in group if cell.month is None), None)
+        protect(year, [cell for cell in group if cell.month is not None])
+    return ordered
+
+
+def protect(total: Cell | None, parts: list[Cell]) -> None:
+    """Withhold parts until the total less the parts shown is 0 or at least 5 (secondary suppression)."""
+    if total is None or total.withheld:
+        return
+    shown = sorted(
+        (part for part in parts if not part.withheld),
+        key=lambda part: (part.received, part.month or datetime.date.max, part.category_code),
+    )
+    hidden = total.received - sum(part.received for part in shown)
+    while 0 < hidden < THRESHOLD and shown:
+        smallest = shown.pop(0)
+        smallest.suppressed = True
+        hidden += smallest.received
 
 
 def totals(cells: list[Cell], *, key=lambda cell: (cell.ward_code, cell.month)) -> dict:
@@ -212,3 +242,92 @@ def totals(cells: list[Cell], *, key=lambda cell: (cell.ward_code, cell.month)) 
         total.ack_days += cell.ack_days
         total.resolve_days += cell.resolve_days
     return dict(summed)
+
+
+# --- As the page and the CSV show them ---------------------------------------------------------
+
+
+def columns() -> list[str]:
+    """The figures' headings, in the language of the request (the page's table and the CSV's header)."""
+    return [
+        pgettext("requests statistics", "受付"),
+        gettext("対応済"),
+        gettext("引継ぎ"),
+        gettext("対応不可"),
+        gettext("取下げ"),
+        gettext("重複"),
+        gettext("期限超過（未対応）"),
+        gettext("受付確認までの日数（中央値、開庁日）"),
+        gettext("対応済までの日数（中央値、開庁日）"),
+        gettext("目標日数内に対応済の割合"),
+    ]
+
+
+def values(cell: Cell) -> list[str]:
+    """A cell's figures as shown: 「5件未満」 and 「非公表」 where withheld, 「―」 where there is nothing to
+    measure (no request acknowledged or resolved yet)."""
+    if cell.withheld:
+        first = gettext("5件未満") if cell.received < THRESHOLD else gettext("非公表")
+        return [first] + [gettext("非公表")] * (len(columns()) - 1)
+    counts = [cell.received, cell.resolved, cell.referred, cell.declined, cell.withdrawn, cell.duplicate]
+    share = cell.within_target_share
+    return [
+        *(f"{count:,}" for count in [*counts, cell.overdue]),
+        "―" if cell.median_ack_days is None else str(cell.median_ack_days),
+        "―" if cell.median_resolve_days is None else str(cell.median_resolve_days),
+        "―" if share is None else f"{share}%",
+    ]
+
+
+def month_label(month: datetime.date | None) -> str:
+    if month is None:
+        return gettext("年度計")
+    return gettext("%(year)s年%(month)s月") % {"year": month.year, "month": month.month}
+
+
+@dataclass
+class Table:
+    """One category's months and year, as one table of the page."""
+
+    ward_name: str
+    category_name: str
+    category_group: str
+    cells: list[Cell]
+
+    @property
+    def rows(self) -> list[tuple[str, bool, list[str]]]:
+        return [(month_label(c.month), c.month is None, values(c)) for c in self.cells]
+
+
+def tables(cells: list[Cell]) -> list[Table]:
+    grouped: dict[tuple, Table] = {}
+    for cell in cells:
+        key = (cell.ward_code, cell.category_code)
+        if key not in grouped:
+            grouped[key] = Table(cell.ward_name, cell.category_name, cell.category_group, [])
+        grouped[key].cells.append(cell)
+    return list(grouped.values())
+
+
+def write_csv(stream, cells: list[Cell]) -> None:
+    """The same figures as the page, withheld alike, as CSV (UTF-8 with BOM, CRLF) to a text stream."""
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow(
+        [
+            gettext("区"),
+            gettext("分類"),
+            pgettext("requests statistics", "種類"),
+            pgettext("requests statistics", "月"),
+            *columns(),
+        ]
+    )
+    for cell in cells:
+        names = [cell.ward_name, cell.category_group, cell.category_name]
+        writer.writerow([*(escape_formula(n) for n in names), month_label(cell.month), *values(cell)])
+
+
+def fiscal_years() -> list[int]:
+    """The fiscal years that have requests, newest first, with the current one."""
+    years = set(Request.objects.order_by().values_list("fiscal_year", flat=True).distinct())
+    years.add(fiscal_year_of(timezone.now()))
+    return sorted(years, reverse=True)

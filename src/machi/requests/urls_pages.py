@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from machi.requests.views import photos, public, report, staff
+from machi.requests.views import photos, public, report, staff, stats
 
 
 class RequestCode:
@@ -45,5 +45,6 @@ urlpatterns = [
     #
     # --- Photos and statistics (views.photos, views.stats) ---
     path("photos/<int:photo_id>/", photos.photo, name="photo"),
+    path("stats/", stats.stats, name="stats"),
     # --- end of photos and statistics ---
 ]

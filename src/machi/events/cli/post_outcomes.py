@@ -5,7 +5,7 @@ from django.core.management.base import CommandError
 from machi.accounts.actors import SYSTEM
 from machi.accounts.management import acting_user
 from machi.accounts.scope import NotAllowed
-from machi.core.fiscal import parse_fiscal_year
+from machi.core.fiscal import parse_fiscal_year, parse_month
 
 HELP = "催しの実績（開催数・申込・出席・初参加・繰り上げ）を事業の成果として台帳に計上する"
 
@@ -22,7 +22,7 @@ def run(options, stdout):
     actor = SYSTEM if options.get("user") is None else acting_user(options["user"])
     try:
         fiscal_year = parse_fiscal_year(options["year"])
-        month = _month(options.get("month"), fiscal_year)
+        month = parse_month(options.get("month"), fiscal_year)
         postings = post_event_outcomes(actor=actor, fiscal_year=fiscal_year, month=month)
     except ValueError as error:
         raise CommandError(str(error)) from None
@@ -45,25 +45,3 @@ def run(options, stdout):
             f"{found.sessions} 回、申込 {found.registrations} 件（{found.seats} 人）、出席 {found.attendees} 人"
             f"（出席率 {rate}）、初参加 {found.first_timers} 人、繰り上げ {found.promotions} 件{withdrawn}"
         )
-
-
-def _month(text: str | None, fiscal_year: int):
-    """2022-05, 2022/5, 2022年5月, or a bare 5 (the month of the fiscal year: 1–3 fall in the next year)."""
-    import datetime
-    import re
-
-    from machi.core.text import normalize
-
-    if not text:
-        return None
-    value = normalize(text).replace(" ", "")
-    bare = re.fullmatch(r"(\d{1,2})月?", value)
-    if bare:
-        month = int(bare.group(1))
-        if not 1 <= month <= 12:
-            raise ValueError(f"月は 1〜12 か 2022-05 のように指定してください: {text!r}")
-        return datetime.date(fiscal_year + (month <= 3), month, 1)
-    match = re.fullmatch(r"(\d{4})[-/年](\d{1,2})月?", value)
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValueError(f"月は 2022-05 のように指定してください: {text!r}")
-    return datetime.date(int(match.group(1)), int(match.group(2)), 1)

@@ -12,6 +12,7 @@ One module per job, re-exported here so callers write `from machi.requests impor
 Each takes keyword `actor`, checks its scope, runs in one transaction and writes the audit log.
 """
 
+from machi.requests.actions.categories import import_categories
 from machi.requests.actions.lifecycle import (
     CITY_BOUNDS,
     DATATYPES,
@@ -39,6 +40,7 @@ from machi.requests.actions.money import (
 )
 from machi.requests.actions.outcomes import post_request_outcomes
 from machi.requests.actions.photos import add_photos, prepare_photo
+from machi.requests.actions.privacy import erase_expired, erase_request, forget_requests
 
 __all__ = [
     "CITY_BOUNDS",
@@ -54,8 +56,12 @@ __all__ = [
     "address_key",
     "change_status",
     "clean_attributes",
+    "erase_expired",
+    "erase_request",
     "find_duplicates",
     "follow",
+    "forget_requests",
+    "import_categories",
     "metres_between",
     "post_request_outcomes",
     "prepare_photo",

@@ -8,7 +8,8 @@ given (a cell now withheld, a category gone) is withdrawn.
 The figures are those of the public statistics (`machi.requests.stats`, where each is defined):
 for the project as a whole (all the categories it pays for, public or not: a total names none) and,
 under 内訳, per public category (`category-<id>__<metric>`). A group of fewer than 5 requests posts
-no counts or medians at all, as the statistics page withholds them. The yen spent per category is
+no counts or medians at all, as the statistics page withholds them, nor does a category whose
+figures would give a smaller one away by subtraction from the total (`stats.protect`). The yen spent per category is
 the sum of its expenditures' `signed_yen` paid in the period (refunds, 戻入, taken off), posted
 whatever the count: money is public in the ledger already.
 """
@@ -22,7 +23,7 @@ from django.db import transaction
 
 from machi.core.fiscal import fiscal_periods
 from machi.requests.models import Category, Expenditure
-from machi.requests.stats import Cell, statistics, totals
+from machi.requests.stats import Cell, protect, statistics, totals
 
 SOURCE = "requests"
 CENT = Decimal("0.01")
@@ -113,6 +114,9 @@ def post_request_outcomes(
         if cell.fund_id in fund_ids
     ]
     by_fund = totals(cells, key=lambda cell: (cell.fund_id, cell.month))
+    for fund_id in fund_ids:  # a fund's year less its months shown must not give a small month away
+        months = [cell for (fund, month), cell in by_fund.items() if fund == fund_id and month is not None]
+        protect(by_fund.get((fund_id, None)), months)
     categories = {
         pk: (name, public)
         for pk, name, public in Category.objects.filter(fund__in=fund_ids).values_list("pk", "name", "public")
@@ -135,6 +139,8 @@ def post_request_outcomes(
                     for cell in cells
                     if cell.fund_id == project.pk and cell.month == key_month and cell.category_public
                 }
+                # The total less the categories named must not give a small one away.
+                protect(total, list(parts.values()))
                 for category_id in sorted(set(parts) | set(spent)):
                     name, public = categories[category_id]
                     if public:
