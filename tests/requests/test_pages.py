@@ -487,3 +487,47 @@ def test_residents_cannot_record_expenditures(client, resident, funded, submitte
     url = reverse("requests:staff_expenditure", kwargs={"code": submitted.service_request_id})
     assert client.post(url, expenditure()).status_code == 403
     assert not submitted.expenditures.exists()
+
+
+# --- The category's own questions ---------------------------------------------------------------
+
+
+@pytest.fixture
+def with_questions(road):
+    road.attributes = [
+        {
+            "code": "size",
+            "label": "穴の大きさ",
+            "datatype": "singlevaluelist",
+            "required": True,
+            "values": [{"key": "small", "name": "小さい"}, {"key": "large", "name": "大きい"}],
+        },
+        {"code": "depth", "label": "深さ（cm）", "datatype": "number", "required": False},
+        {"code": "note", "description": "通行止めの要否は職員が判断します", "variable": False},
+    ]
+    road.save()
+    return road
+
+
+def test_the_categorys_questions_are_asked_and_kept(client, resident, with_questions):
+    client.force_login(resident)
+    page = client.get(report_url(with_questions)).content.decode()
+    assert "穴の大きさ" in page and "大きい" in page and "深さ（cm）" in page
+    client.post(report_url(with_questions), form(attr_size="large", attr_depth="１２"))
+    assert Request.objects.get().attributes == {"size": "large", "depth": "12"}
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [({}, "穴の大きさを選んでください"), ({"attr_size": "large", "attr_depth": "深い"}, "数値")],
+)
+def test_bad_answers_to_the_questions_write_nothing(client, resident, with_questions, values, message):
+    client.force_login(resident)
+    response = client.post(report_url(with_questions), form(**values))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Request.objects.exists()
+
+
+def test_the_public_list_links_the_statistics(client, db):
+    assert reverse("requests:stats") in client.get(reverse("requests:index")).content.decode()

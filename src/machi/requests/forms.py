@@ -109,9 +109,16 @@ class ReportForm(NamedRequiredMessages, forms.Form):
         self.attribute_codes = []
         for attribute in category.attributes or []:
             code = str(attribute.get("code") or "")
-            if not code:
-                continue
-            self.fields[f"attr_{code}"] = _attribute_field(attribute)
+            if not code or attribute.get("variable", True) is False:
+                continue  # information only (Open311 variable=false): nothing to answer
+            field = self.fields[f"attr_{code}"] = _attribute_field(attribute)
+            # As NamedRequiredMessages names the form's own fields: 「穴の大きさを選んでください。」
+            message = (
+                "%(label)sを選んでください。"
+                if isinstance(field, forms.ChoiceField)
+                else "%(label)sを入力してください。"
+            )
+            field.error_messages["required"] = gettext(message) % {"label": field.label}
             self.attribute_codes.append(code)
 
     def attribute_answers(self) -> dict:

@@ -1,7 +1,7 @@
 """What the requests pages share: the map's tile settings and a photo's address."""
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from machi.core.fiscal import fiscal_year_label
@@ -24,10 +24,7 @@ def map_settings() -> dict:
 
 def photo_url(photo) -> str:
     """The photo's page (staff of the ward and the requester only; the public never)."""
-    try:
-        return reverse("requests:photo", kwargs={"photo_id": photo.pk})
-    except NoReverseMatch:  # until the photos' view is merged (req-stats)
-        return ""
+    return reverse("requests:photo", kwargs={"photo_id": photo.pk})
 
 
 def label_of(request) -> str:

@@ -9,7 +9,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -46,13 +46,6 @@ class ListFilter(forms.Form):
         self.fields["category"].choices = [("", _("すべての種類")), *sorted(names.items())]
 
 
-def stats_url() -> str:
-    try:
-        return reverse("requests:stats")
-    except NoReverseMatch:  # until the statistics page is merged (req-stats)
-        return ""
-
-
 def index(request):
     """Requests in public categories, newest first, 20 a page, with the page's points on a map."""
     wards = list(Ward.objects.order_by("code"))
@@ -83,7 +76,6 @@ def index(request):
             "points": _points(rows),
             "query": query.urlencode(),
             "map": map_settings(),
-            "stats_url": stats_url(),
             "nav": "index",
         },
     )
