@@ -1,7 +1,8 @@
 """The residents' requests' part of the staff home (`machi.accounts.staff_home`): new requests waiting to
 be acknowledged and open requests past their date, in the person's wards; each count links to the
-queue filtered to them. Two queries besides the scope's own."""
+queue filtered to them. One query besides the scope's own."""
 
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -19,20 +20,24 @@ def staff_tasks(user, now) -> list[StaffTask]:
         return []
     requests = Request.objects.all() if wards is None else Request.objects.filter(ward_id__in=wards)
     today = timezone.localdate(now)
+    counts = requests.aggregate(
+        new=Count("pk", filter=Q(status=Request.Status.RECEIVED, acknowledged_at__isnull=True)),
+        late=Count("pk", filter=late_filter(today)),
+    )
     queue = reverse("requests:queue")
     return [
         StaffTask(
             section=_("地域課題の受付"),
             rank=47,
             label=_("受付の確認を待っている課題"),
-            count=requests.filter(status=Request.Status.RECEIVED, acknowledged_at__isnull=True).count(),
+            count=counts["new"],
             url=f"{queue}?{urlencode({'status': Request.Status.RECEIVED.value})}",
         ),
         StaffTask(
             section=_("地域課題の受付"),
             rank=47,
             label=_("期限を過ぎた課題"),
-            count=requests.filter(late_filter(today)).count(),
+            count=counts["late"],
             url=f"{queue}?{urlencode({'late': 'on'})}",
         ),
     ]
