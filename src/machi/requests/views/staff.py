@@ -46,11 +46,15 @@ def _staff_wards(user) -> list[Ward]:
 class QueueFilter(forms.Form):
     status = forms.ChoiceField(label=gettext_lazy("状態"), required=False)
     ward = forms.ChoiceField(label=gettext_lazy("区"), required=False)
-    category = forms.CharField(label=gettext_lazy("種類のコード"), required=False, max_length=40)
+    category = forms.ChoiceField(label=gettext_lazy("種類"), required=False)
     late = forms.BooleanField(label=gettext_lazy("期限を過ぎたものだけ"), required=False)
 
-    def __init__(self, *args, wards, **kwargs):
+    def __init__(self, *args, wards, categories, **kwargs):
         super().__init__(*args, **kwargs)
+        names: dict[str, str] = {}
+        for found in categories:
+            names.setdefault(found.code, found.name)
+        self.fields["category"].choices = [("", _("すべての種類")), *sorted(names.items())]
         choices = status_choices()
         choices[0] = ("all", _("すべて"))
         choices.insert(0, ("", _("対応中のもの（受付・確認中・対応中）")))
@@ -63,7 +67,8 @@ def queue(request):
     """The actor's wards' requests: overdue first, then the oldest; filter by status, ward, category."""
     _require_staff(request.user)
     wards = _staff_wards(request.user)
-    form = QueueFilter(request.GET or None, wards=wards)
+    categories = Category.objects.filter(ward__in=wards).only("code", "name").order_by("code")
+    form = QueueFilter(request.GET or None, wards=wards, categories=categories)
     filters = form.cleaned_data if form.is_valid() else {}
     ward = next((w for w in wards if w.code == filters.get("ward")), None)
     today = timezone.localdate()
@@ -78,7 +83,6 @@ def queue(request):
     page = Paginator(listing, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    categories = Category.objects.filter(ward__in=wards, active=True).select_related("ward")
     return render(
         request,
         "requests/staff/queue.html",
@@ -87,7 +91,6 @@ def queue(request):
             "page": page,
             "today": today,
             "query": query.urlencode(),
-            "categories": categories,
             "nav": "queue",
         },
     )
