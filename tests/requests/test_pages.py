@@ -531,3 +531,13 @@ def test_bad_answers_to_the_questions_write_nothing(client, resident, with_quest
 
 def test_the_public_list_links_the_statistics(client, db):
     assert reverse("requests:stats") in client.get(reverse("requests:index")).content.decode()
+
+
+def test_staff_opening_a_request_is_recorded(client, staff, submitted):
+    from machi.audit.models import AuditEntry
+
+    client.force_login(staff)
+    client.get(reverse("requests:staff_request", kwargs={"code": submitted.service_request_id}))
+    [entry] = AuditEntry.objects.filter(action="requests.view_request")
+    assert (entry.actor, entry.ward_id, entry.before) == (staff, submitted.ward_id, None)
+    assert entry.after == {"kind": "view", "people": [submitted.requester_id], "caller": False}

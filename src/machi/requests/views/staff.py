@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from machi.accounts.scope import NotAllowed, can_manage_ward, is_staff_anywhere, staff_ward_ids
+from machi.audit.actions import record_view
 from machi.core.display import join_words
 from machi.core.errors import status_of
 from machi.ledger.models import Ward
@@ -142,6 +143,14 @@ def staff_request(request, code: str, *, form=None, expenditure_form=None, statu
             status = 400
         found.refresh_from_db()
     expenditures = queries.expenditures_of(found)
+    # Staff are shown the requester's name (or the caller's), the words and the place: recorded.
+    record_view(
+        actor=request.user,
+        action="requests.view_request",
+        obj=found,
+        people=[found.requester_id],
+        detail={"caller": found.on_behalf},
+    )
     return render(
         request,
         "requests/staff/request.html",
