@@ -23,13 +23,6 @@ DAY = datetime.date(2026, 6, 10)
 
 
 @pytest.fixture
-def budgeted(fund):
-    fund.initial_yen = 100_000
-    fund.save()
-    return fund
-
-
-@pytest.fixture
 def made(road, budgeted, people):
     [alice] = people(1)
     return actions.submit_request(
