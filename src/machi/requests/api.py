@@ -221,36 +221,6 @@ class RefundIn(BodyIn):
     note: Text = ""
 
 
-# OpenAPI links (a fuzzer and a client generator follow them): a submitted request's code to what can be
-# done with it, a payment's id to its refund. (Not from the list: it may be empty, leaving nothing to follow.)
-ON_A_REQUEST = (
-    "get_request",
-    "triage",
-    "decide",
-    "resolve",
-    "reopen",
-    "withdraw",
-    "follow",
-    "record_expenditure",
-)
-
-
-def _links(status: int, code: str, operations=ON_A_REQUEST, **more: str) -> dict:
-    return {
-        "responses": {
-            status: {
-                "links": {
-                    operation: {
-                        "operationId": f"machi_requests_api_{operation}",
-                        "parameters": {"code": code, **more},
-                    }
-                    for operation in operations
-                }
-            }
-        }
-    }
-
-
 STAFF_CHANGE = {200: RequestDetailOut, 400: ValidationErrorOut, **AUTH_ERRORS, 404: ErrorOut, 409: ErrorOut}
 
 
@@ -314,7 +284,6 @@ def get_request(request, code: Code):
         "受けた申出（その区の職員だけ、ほかは 403）。attributes は種類の追加の項目への回答（必須・型・選択肢を確認、"
         "誤りは 400）。番号は区・年度ごとに欠番なく付きます。"
     ),
-    openapi_extra=_links(201, "$response.body#/code"),
 )
 def submit(request, payload: SubmitIn):
     category = _category(payload.service_code)
@@ -431,9 +400,6 @@ def follow(request, code: Code):
         "種類の事業（課題対応経費）の決算額に計上し、事業の履歴に「課題対応 <課題> <節>」と残します（支払先は職員向け）。"
         "予算の残りを超える支出は overdraw_reason（流用の理由）がなければ 400（内訳つき）。"
         "取下げ・重複・対応不可・引継ぎの課題には 409。"
-    ),
-    openapi_extra=_links(
-        201, "$request.path.code", ("refund_expenditure",), expenditure_id="$response.body#/id"
     ),
 )
 def record_expenditure(request, code: Code, payload: ExpenditureIn):
