@@ -106,6 +106,17 @@ def test_an_expense_beyond_money_left_is_refused_unless_staff_say_why(budgeted, 
     assert BudgetShortfall.objects.get(project=budgeted).reason == "講師の交通費が増えたため"
 
 
+def test_ledger_check_lists_a_project_an_event_overdrew_with_its_reason(budgeted, make_event, staff):
+    """An event's expense posts straight to 決算額 (no commitment a service's hook names): the stated
+    reason is what tells the ledger's check a service spent beyond the money left."""
+    from machi.ledger.queries import ledger_check
+
+    spend(make_event(), actor=staff, amount_yen=120_000, overdraw_reason="講師の交通費が増えたため")
+
+    [finding] = [f for f in ledger_check(2026, with_reasons=True)["中央区"] if f.kind == "overdrawn"]
+    assert "防災意識の向上事業" in finding.message and "講師の交通費が増えたため" in finding.message
+
+
 def test_a_project_without_a_budget_takes_no_expense(project, make_event):
     with pytest.raises(actions.EventRefused, match="予算が計上されていない"):
         spend(make_event())

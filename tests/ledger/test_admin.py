@@ -147,7 +147,10 @@ def test_project_change_form_shows_the_history_newest_first_read_only(admin_clie
     history = html[html.index('<table class="figure-history">') :]
     history = history[: history.index("</table>")]
     assert history.index("決算の確定") < history.index("取込")
-    assert '<td class="num">―</td><td class="num">1,750</td><td>市 管理者</td><td>決算の確定</td>' in history
+    assert (
+        '<td class="num">―</td><td class="num">1,750</td><td class="num">1,750</td><td>市 管理者</td><td>決算の確定</td>'
+        in history
+    )
     assert "<input" not in history and "<textarea" not in history
     assert "figure_history" not in response.context["adminform"].form.fields
 

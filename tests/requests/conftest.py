@@ -30,3 +30,11 @@ def road(chuo, fund):
 @pytest.fixture
 def staff(ward_staff, chuo):
     return ward_staff("chuo-staff", chuo, display_name="中央 職員")
+
+
+@pytest.fixture
+def budgeted(fund):
+    """The fund with a 当初予算 of 100,000 yen (money left to spend from)."""
+    fund.initial_yen = 100_000
+    fund.save()
+    return fund

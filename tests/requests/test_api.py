@@ -18,13 +18,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def budgeted(fund):
-    fund.initial_yen = 100_000
-    fund.save()
-    return fund
-
-
-@pytest.fixture
 def alice(people):
     return people(1, prefix="alice")[0]
 

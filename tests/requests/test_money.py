@@ -6,6 +6,7 @@ import datetime
 import subprocess
 
 import pytest
+from django.contrib import admin as django_admin
 
 from machi.audit.models import AuditEntry
 from machi.core.errors import Conflict, NotAllowed, Refused
@@ -20,13 +21,6 @@ from .conftest import CITY_HALL, TUESDAY
 pytestmark = pytest.mark.django_db
 
 DAY = datetime.date(2026, 6, 10)
-
-
-@pytest.fixture
-def budgeted(fund):
-    fund.initial_yen = 100_000
-    fund.save()
-    return fund
 
 
 @pytest.fixture
@@ -99,6 +93,9 @@ def test_a_refund_takes_its_amount_off_and_shows_as_a_decrease(made, staff, budg
     assert page.status_code == 200 and "△5" in page.content.decode()
     history = client.get(f"/api/projects/{budgeted.pk}").json()["history"]
     assert [c["change"] for c in history] == [30_000, -5_000]
+    # So does staff's figure history in the admin.
+    assert reversal.change_yen == -5_000
+    assert "△5" in str(django_admin.site._registry[Project].figure_history(budgeted))
 
 
 def test_a_refund_never_takes_back_more_than_what_is_left_of_its_payment(made, staff, budgeted):

@@ -121,6 +121,14 @@ def format_rate(rate: Decimal | None) -> str:
     return format_decimal(rate * 100, format="0.0", locale="ja_JP") + "%"
 
 
+def move_yen(old: int | None, new: int | None) -> int | None:
+    """How far a change moved a figure, counting ― as nothing: negative where it went down (shown △
+    by `format_thousands`), None only from ― to ―."""
+    if old is None and new is None:
+        return None
+    return (new or 0) - (old or 0)
+
+
 def unused_amount(settled: int | None, revised: int | None) -> int | None:
     """不用額 = 予算現額 − 決算額 (no 繰越 in ward programmes). None where not budgeted."""
     if revised is None:

@@ -374,13 +374,14 @@ class ProjectAdmin(WardScopedAdmin):
         rows = format_html_join(
             "\n",
             '<tr><td class="nowrap">{}</td><td class="nowrap">{}</td><td class="num">{}</td><td class="num">{}</td>'
-            "<td>{}</td><td>{}</td></tr>",
+            '<td class="num">{}</td><td>{}</td><td>{}</td></tr>',
             (
                 (
                     date_format(timezone.localtime(c.changed_at), "Y年n月j日 H:i"),
                     c.get_stage_display(),
                     format_thousands(c.old_yen),
                     format_thousands(c.new_yen),
+                    format_thousands(c.change_yen),
                     c.changed_by or _("記録なし"),
                     c.reason,
                 )
@@ -395,7 +396,15 @@ class ProjectAdmin(WardScopedAdmin):
                 '<th scope="col">{}</th>',
                 (
                     (label,)
-                    for label in (_("日時"), _("段階"), _("変更前"), _("変更後"), _("変更者"), _("理由"))
+                    for label in (
+                        _("日時"),
+                        _("段階"),
+                        _("変更前"),
+                        _("変更後"),
+                        _("増減"),
+                        _("変更者"),
+                        _("理由"),
+                    )
                 ),
             ),
             rows,
@@ -424,7 +433,8 @@ class FigureChangeAdmin(WardScopedAdmin):
     """The history of every figure, to read and search. Append-only: no add, change or delete here."""
 
     list_display = (
-        "changed_at", "project_name", "ward_name", "stage", "old_thousands", "new_thousands", "changed_by", "reason",
+        "changed_at", "project_name", "ward_name", "stage", "old_thousands", "new_thousands", "change_thousands",
+        "changed_by", "reason",
     )  # fmt: skip
     empty_value_display = _("記録なし")
     list_filter = ("stage", "project__programme__ward", ChangeFiscalYearFilter)
@@ -460,3 +470,7 @@ class FigureChangeAdmin(WardScopedAdmin):
     @admin.display(description=_("変更後（千円）"))
     def new_thousands(self, obj) -> str:
         return format_thousands(obj.new_yen)
+
+    @admin.display(description=_("増減（千円）"))
+    def change_thousands(self, obj) -> str:
+        return format_thousands(obj.change_yen)

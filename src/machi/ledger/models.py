@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from machi.core import lgcode
 from machi.core.fiscal import fiscal_year_label, wareki
 from machi.core.models import AppendOnlyError, AppendOnlyModel  # noqa: F401  (AppendOnlyError re-exported)
-from machi.core.money import execution_rate, unused_amount
+from machi.core.money import execution_rate, move_yen, unused_amount
 from machi.core.text import name_key
 from machi.ledger.queries import FigureChangeQuerySet, ProgrammeQuerySet, ProjectQuerySet, WardQuerySet
 
@@ -243,6 +243,11 @@ class FigureChange(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.project} {self.get_stage_display()}: {self.old_yen} → {self.new_yen}"
+
+    @property
+    def change_yen(self) -> int | None:
+        """The move (new − old, ― as nothing): negative for a refund or reversal, shown △."""
+        return move_yen(self.old_yen, self.new_yen)
 
 
 class Outcome(models.Model):

@@ -13,7 +13,7 @@ from django.utils.translation import pgettext
 from machi.accounts.public import public_actor_label
 from machi.core.display import join_clauses
 from machi.core.models import AppendOnlyQuerySet
-from machi.core.money import execution_rate, unused_amount
+from machi.core.money import execution_rate, move_yen, unused_amount
 from machi.core.text import normalize
 
 MONEY_FIELDS = ("initial_yen", "revised_yen", "settled_yen")
@@ -100,11 +100,9 @@ class PublicChange:
 
     @property
     def change_yen(self) -> int | None:
-        """How far the change moved the figure, in yen, counting ― as nothing: negative where it went
-        down (a refund, a reversal, a revision down), shown △. None only from ― to ―."""
-        if self.new_yen is None and self.old_yen is None:
-            return None
-        return (self.new_yen or 0) - (self.old_yen or 0)
+        """How far the change moved the figure (`machi.core.money.move_yen`): negative where it went
+        down (a refund, a reversal, a revision down), shown △; None only from ― to ―."""
+        return move_yen(self.old_yen, self.new_yen)
 
 
 def public_history(project) -> list[PublicChange]:

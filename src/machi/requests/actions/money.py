@@ -83,12 +83,11 @@ def record_expenditure(
         fund = _fund(request)
         _within_fund_year(fund, paid_on)
         label = _public_label(request, section)
-        # Kept in the ledger's history as written (for staff), in Japanese like the public label.
-        staff_reason = f"{label}: {payee} 支出命令番号 {order_number or '―'} {amount_yen:,}円" + (
-            f"（{note}）" if note else ""
-        )
+        staff_reason = _staff_reason(label, payee, order_number, amount_yen, note)
         change = _post(actor, fund, amount_yen, staff_reason, label, overdraw_reason)
-        expenditure = Expenditure.objects.create(
+        expenditure = _keep(
+            actor,
+            "requests.record_expenditure",
             request=request,
             kind=Expenditure.Kind.PAYMENT,
             section=section,
@@ -99,15 +98,6 @@ def record_expenditure(
             note=note,
             overdraw_reason=overdraw_reason if _overdrawn(change) else "",
             figure_change=change,
-            recorded_by=actor_user(actor),
-        )
-        record(
-            actor=actor,
-            action="requests.record_expenditure",
-            obj=expenditure,
-            before=None,
-            after=_snapshot(expenditure),
-            ward=request.ward_id,
         )
     return expenditure
 
@@ -154,11 +144,11 @@ def refund_expenditure(
         fund = payment.figure_change.project if payment.figure_change_id else _fund(request)
         _within_fund_year(fund, paid_on)
         label = _public_label(request, payment.section, refund=True)
-        staff_reason = f"{label}: {payment.payee} 支出命令番号 {order_number or '―'} △{amount_yen:,}円" + (
-            f"（{note}）" if note else ""
-        )
+        staff_reason = _staff_reason(label, payment.payee, order_number, -amount_yen, note)
         change = _post(actor, fund, -amount_yen, staff_reason, label, "")
-        refund = Expenditure.objects.create(
+        refund = _keep(
+            actor,
+            "requests.refund_expenditure",
             request=request,
             kind=Expenditure.Kind.REFUND,
             section=payment.section,
@@ -169,15 +159,6 @@ def refund_expenditure(
             note=note,
             refund_of=payment,
             figure_change=change,
-            recorded_by=actor_user(actor),
-        )
-        record(
-            actor=actor,
-            action="requests.refund_expenditure",
-            obj=refund,
-            before=None,
-            after=_snapshot(refund),
-            ward=request.ward_id,
         )
     return refund
 
@@ -321,6 +302,22 @@ def _public_label(request: Request, section: str, *, refund: bool = False) -> st
     with translation.override("ja"):
         label = f"課題対応 {request.label} {ExpenseSection(section).label}"
         return f"{label} 戻入" if refund else label
+
+
+def _staff_reason(label: str, payee: str, order_number: str, signed_yen: int, note: str) -> str:
+    """What staff read in the fund's history (kept as written, in Japanese like the public label):
+    the payee, the 支出命令番号 and the amount, a refund's marked △."""
+    amount = f"{signed_yen:,}円" if signed_yen > 0 else f"△{-signed_yen:,}円"
+    return f"{label}: {payee} 支出命令番号 {order_number or '―'} {amount}" + (f"（{note}）" if note else "")
+
+
+def _keep(actor, action: str, **fields) -> Expenditure:
+    """The expenditure or refund row, with who recorded it, and its audit entry in the request's ward."""
+    kept = Expenditure.objects.create(recorded_by=actor_user(actor), **fields)
+    record(
+        actor=actor, action=action, obj=kept, before=None, after=_snapshot(kept), ward=kept.request.ward_id
+    )
+    return kept
 
 
 def _post(actor, fund, delta_yen: int, reason: str, public_reason: str, overdraw_reason: str):
