@@ -82,7 +82,7 @@ def test_the_worker_enqueues_the_due_work_and_runs_it(keep_signal_handlers):
     # The daily work too: the retention of personal data, with nothing past it here.
     assert daily.task_path == "machi.accounts.tasks.anonymise_expired"
     assert daily.status == "SUCCESSFUL"
-    assert daily.return_value == {"facilities": 0, "grants": 0, "events": 0}
+    assert daily.return_value == {"facilities": 0, "grants": 0, "events": 0, "requests": 0}
     work()  # the same day: the daily work is not enqueued again
     assert DBTaskResult.objects.filter(task_path=daily.task_path).count() == 1
 

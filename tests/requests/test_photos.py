@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from machi.audit.models import AuditEntry
 from machi.core.errors import Conflict, NotAllowed, Refused
 from machi.requests import actions
 from machi.requests.actions import photos as photo_actions
@@ -192,6 +193,8 @@ def test_the_photo_is_shown_to_the_requester_and_the_wards_staff_only(
         assert client.get(url).status_code == 404
     client.logout()
     assert client.get(url).status_code == 404
+    [seen] = AuditEntry.objects.filter(action="requests.view_photo")  # staff's look, not the requester's
+    assert (seen.actor, seen.after["people"], seen.after["photo"]) == (staff, [alice.pk], photo.pk)
     assert client.get(reverse("requests:photo", args=[photo.pk + 99])).status_code == 404
 
 

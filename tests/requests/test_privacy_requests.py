@@ -147,3 +147,13 @@ def test_the_download_lists_the_requests_and_describes_the_photos(road, people):
     assert row["description"].startswith("自宅前") and row["address"] == "手取本町1-1"
     [described] = data["request_photos"]
     assert (described["request__number"], described["content_type"]) == (1, "image/png")
+
+
+def test_an_erased_request_takes_no_new_photo(road, people, staff):
+    [alice] = people(1)
+    request = submit(alice, road)
+    resolve(request)
+    actions.erase_request(actor=staff, request=request)
+    with pytest.raises(Conflict):
+        actions.add_photos(actor=staff, request=request, files=[photo()])
+    assert not Photo.objects.exists()

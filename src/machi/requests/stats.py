@@ -47,7 +47,11 @@ COUNTED = ("resolved", "referred", "declined", "withdrawn", "duplicate")
 
 @dataclass
 class Cell:
-    """One group of requests (a ward's category in a month, or in the whole year: `month` None)."""
+    """One group of requests (a ward's category in a month, or in the whole year: `month` None).
+
+    The counts are the true counts, for Machi's own sums; what the public may see is `shown(name)`,
+    the medians and share (None where withheld) and `values()`: anything published goes through those.
+    """
 
     ward_code: str
     ward_name: str

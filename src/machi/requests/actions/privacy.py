@@ -11,7 +11,7 @@ old values.
 Retention: a closed request (対応済・対応不可・引継ぎ・重複・取下げ) is a 5-year record (5年保存) of the
 city's document rules for 陳情・要望 and their handling: kept for five fiscal years counted from the
 April 1 after the fiscal year it closed in, then erased by the retention sweep (`machi privacy
-anonymise-expired`). Where the city's general retention (`MACHI_RETENTION_FISCAL_YEARS`) is longer,
+anonymise` and the worker's daily task). Where the city's general retention (`MACHI_RETENTION_FISCAL_YEARS`) is longer,
 the longer applies. A request still open is never erased by retention.
 """
 

@@ -3,6 +3,7 @@
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+from machi.audit.actions import record_view
 from machi.core.errors import NotFound
 from machi.requests.queries import photo_for
 
@@ -11,6 +12,14 @@ def photo(request, photo_id: int):
     found = photo_for(request.user, photo_id)
     if found is None:
         raise NotFound(_("写真が見つかりません"), code="requests.no_photo")
+    if found.request.requester_id != request.user.pk:  # staff shown a resident's photo: audited
+        record_view(
+            actor=request.user,
+            action="requests.view_photo",
+            obj=found.request,
+            people=[found.request.requester_id],
+            detail={"photo": found.pk},
+        )
     response = HttpResponse(bytes(found.content), content_type=found.content_type)
     response["Content-Length"] = str(found.size)
     response["Content-Disposition"] = f'inline; filename="request-photo-{found.pk}"'
