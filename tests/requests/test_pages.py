@@ -541,3 +541,17 @@ def test_staff_opening_a_request_is_recorded(client, staff, submitted):
     [entry] = AuditEntry.objects.filter(action="requests.view_request")
     assert (entry.actor, entry.ward_id, entry.before) == (staff, submitted.ward_id, None)
     assert entry.after == {"kind": "view", "people": [submitted.requester_id], "caller": False}
+
+
+def test_the_staff_queue_and_my_reports_read_a_fixed_number_of_queries(client, staff, road, resident):
+    def count(user, name) -> int:
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(name)).status_code == 200
+        return len(queries)
+
+    actions.submit_request(actor=resident, category=road, description="穴", address="水前寺1-1")
+    first = (count(staff, "requests:queue"), count(resident, "requests:mine"))
+    for n in range(5):
+        actions.submit_request(actor=resident, category=road, description=f"穴{n}", address=f"水前寺{n}")
+    assert (count(staff, "requests:queue"), count(resident, "requests:mine")) == first
