@@ -195,3 +195,38 @@ def _record_expenditure(page, screenshot, viewport):
     expect(table).to_contain_text("△5,000")
     expect(page.get_by_text("基金の残り：975,000円")).to_be_visible()
     check(page, screenshot, "expenditure", viewport)
+
+
+def test_a_near_open_request_is_offered_first_and_followed(
+    page, screenshot, site, setting, django_user_model
+):
+    from machi.requests import actions
+
+    viewport = "phone"
+    page.set_viewport_size(VIEWPORTS[viewport])
+    road = Category.objects.get(code="road")
+    neighbour = django_user_model.objects.create_user("taro", "taro@example.jp", display_name="熊本 太郎")
+    first = actions.submit_request(
+        actor=neighbour,
+        category=road,
+        description="市役所前の歩道が割れています（太郎）",
+        latitude="32.803100",
+        longitude="130.707900",
+    )
+    log_in(page, site, "hanako")
+    page.goto(f"{site}/requests/report/?category={road.pk}")
+    page.get_by_role("region", name=re.compile("^地図")).click()  # its centre: 熊本市役所
+    field(page, "内容").fill("歩道に段差があります。")
+    page.get_by_role("button", name="この内容で申し出る").click()
+
+    offered = page.get_by_role("region", name="近くで同じ種類の問題が既に知らされています")
+    expect(offered).to_contain_text(first.label)
+    expect(offered).not_to_contain_text("太郎")  # the other's words and name are never shown
+    expect(page.get_by_role("button", name="別の問題として申し出る")).to_be_visible()
+    check(page, screenshot, "duplicate", viewport)
+    page.get_by_role("button", name=f"同じ問題です（フォローする） {first.label}").click()
+
+    expect(page.get_by_role("status")).to_contain_text(f"{first.label}をフォローしました")
+    expect(page.get_by_text("フォロー中")).to_be_visible()
+    assert Request.objects.count() == 1
+    assert first.followers.filter(user__username="hanako").exists()
