@@ -24,14 +24,12 @@ from machi.requests.models import Category, Request
 from machi.requests.views.common import label_of, map_settings, photo_url
 
 
-def reportable_category(value) -> Category | None:
+def reportable_category(value, *, public_only: bool = True) -> Category | None:
+    """An active category by its id (residents: a public one only; staff entering a call: any)."""
     if not str(value or "").isdigit():
         return None
-    return (
-        Category.objects.select_related("ward", "fund")
-        .filter(pk=int(value), active=True, public=True)
-        .first()
-    )
+    found = Category.objects.select_related("ward", "fund").filter(pk=int(value), active=True)
+    return (found.filter(public=True) if public_only else found).first()
 
 
 def grouped(categories) -> list[tuple[str, list[Category]]]:

@@ -249,7 +249,7 @@ def staff_phoned(request):
     """A request phoned in or brought to the counter: staff choose the category, then enter the caller."""
     _require_staff(request.user)
     wards = _staff_wards(request.user)
-    category = reportable_category(request.GET.get("category"))
+    category = reportable_category(request.GET.get("category"), public_only=False)
     if category is None or category.ward not in wards:
         categories = Category.objects.filter(ward__in=wards, active=True).select_related("ward")
         return render(
