@@ -555,3 +555,15 @@ def test_the_staff_queue_and_my_reports_read_a_fixed_number_of_queries(client, s
     for n in range(5):
         actions.submit_request(actor=resident, category=road, description=f"穴{n}", address=f"水前寺{n}")
     assert (count(staff, "requests:queue"), count(resident, "requests:mine")) == first
+
+
+def test_a_groups_representative_reports_for_the_group(client, chuo, resident, road):
+    from machi.accounts.models import CommunityGroup
+
+    group = CommunityGroup.objects.create(
+        name="白川一丁目自治会", kind="jichikai", ward=chuo, representative=resident, status="approved"
+    )
+    client.force_login(resident)
+    assert "白川一丁目自治会" in client.get(report_url(road)).content.decode()
+    client.post(report_url(road), form(group=str(group.pk)))
+    assert Request.objects.get().group == group

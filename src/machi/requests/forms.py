@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from machi.accounts.forms import NamedRequiredMessages
+from machi.accounts.models import CommunityGroup
 from machi.core.forms import DateText, YenField
 from machi.ledger.models import ExpenseSection
 from machi.requests.actions import TRANSITIONS
@@ -103,9 +104,22 @@ class ReportForm(NamedRequiredMessages, forms.Form):
     )
     not_duplicate = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, category: Category, **kwargs):
+    def __init__(self, *args, category: Category, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.category = category
+        groups = (
+            CommunityGroup.objects.of_person(user).filter(status="approved").order_by("name")
+            if user is not None
+            else CommunityGroup.objects.none()
+        )
+        if user is not None and groups.exists():
+            self.fields["group"] = forms.ModelChoiceField(
+                label=_("申し出る人"),
+                queryset=groups,
+                required=False,
+                empty_label=gettext("個人として"),
+                help_text=_("団体の代表・構成員として申し出るときは団体を選んでください"),
+            )
         self.attribute_codes = []
         for attribute in category.attributes or []:
             code = str(attribute.get("code") or "")

@@ -47,7 +47,7 @@ def report(request):
     category = reportable_category(request.GET.get("category"))
     if category is None:
         return _choose(request)
-    form = ReportForm(request.POST or None, request.FILES or None, category=category)
+    form = ReportForm(request.POST or None, request.FILES or None, category=category, user=request.user)
     if request.method == "POST" and form.is_valid():
         values = form.cleaned_data
         try:
@@ -80,6 +80,7 @@ def _submit(request, category: Category, form: ReportForm) -> Request:
         latitude=values["latitude"],
         longitude=values["longitude"],
         address=values["address"],
+        group=values.get("group"),
         **extra,
     )
 
