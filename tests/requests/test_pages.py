@@ -567,3 +567,31 @@ def test_a_groups_representative_reports_for_the_group(client, chuo, resident, r
     assert "白川一丁目自治会" in client.get(report_url(road)).content.decode()
     client.post(report_url(road), form(group=str(group.pk)))
     assert Request.objects.get().group == group
+
+
+def test_the_map_tiles_are_configured_from_the_environment(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = os.environ | {
+        "MACHI_DEBUG": "1",
+        "MACHI_HOME": str(tmp_path),
+        "MACHI_MAP_TILES": "https://tiles.example.org/{z}/{x}/{y}.png",
+        "MACHI_MAP_ATTRIBUTION": "© Example",
+    }
+    probe = (
+        "from django.conf import settings as s; print(s.MACHI_MAP_TILES['url'], s.MACHI_MAP_TILES['attribution']);"
+        "print(' '.join(s.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src']))"
+    )
+    shell = subprocess.run(
+        [str(Path(sys.executable).parent / "machi"), "shell", "-c", probe],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert shell.returncode == 0, shell.stderr
+    tiles, img_src = shell.stdout.splitlines()[-2:]
+    assert tiles == "https://tiles.example.org/{z}/{x}/{y}.png © Example"
+    assert img_src == "'self' data: https://tiles.example.org"
