@@ -57,7 +57,7 @@ def report(request):
                 )
                 if duplicates:
                     return _report_page(request, category, form, duplicates=duplicates)
-            created = _submit(request, category, form)
+            created = submit_form(request.user, category, form, group=values.get("group"))
         except ValidationError as refusal:
             attach_refusal(form, refusal)
             return _report_page(request, category, form, status=status_of(refusal))
@@ -66,22 +66,20 @@ def report(request):
     return _report_page(request, category, form, status=400 if form.errors else 200)
 
 
-def _submit(request, category: Category, form: ReportForm) -> Request:
+def submit_form(user, category: Category, form: ReportForm, **more) -> Request:
+    """Submit what a report form (a resident's, or staff's for a caller with `more`) read: one call of
+    `actions.submit_request`, photos and the category's answers in its transaction."""
     values = form.cleaned_data
-    extra = {}
-    if values["photos"]:
-        extra["photos"] = values["photos"]
-    if answers := form.attribute_answers():
-        extra["attributes"] = answers
     return actions.submit_request(
-        actor=request.user,
+        actor=user,
         category=category,
         description=values["description"],
         latitude=values["latitude"],
         longitude=values["longitude"],
         address=values["address"],
-        group=values.get("group"),
-        **extra,
+        photos=values["photos"],
+        attributes=form.attribute_answers(),
+        **more,
     )
 
 

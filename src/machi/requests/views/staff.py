@@ -28,7 +28,7 @@ from machi.requests.forms import CallerForm, ExpenditureForm, RefundForm, Status
 from machi.requests.models import Category, Expenditure, Request
 from machi.requests.views.common import label_of, map_settings, photo_url
 from machi.requests.views.public import status_choices
-from machi.requests.views.report import grouped, reportable_category
+from machi.requests.views.report import grouped, reportable_category, submit_form
 
 PAGE_SIZE = 50
 
@@ -262,23 +262,14 @@ def staff_phoned(request):
     if request.method == "POST":
         if form.is_valid():
             values = form.cleaned_data
-            extra = {}
-            if values["photos"]:
-                extra["photos"] = values["photos"]
-            if answers := form.attribute_answers():
-                extra["attributes"] = answers
             try:
-                created = actions.submit_request(
-                    actor=request.user,
-                    category=category,
-                    description=values["description"],
-                    latitude=values["latitude"],
-                    longitude=values["longitude"],
-                    address=values["address"],
+                created = submit_form(
+                    request.user,
+                    category,
+                    form,
                     school_district=values["school_district"],
                     caller_name=values["caller_name"],
                     caller_phone=values["caller_phone"],
-                    **extra,
                 )
             except ValidationError as refusal:
                 attach_refusal(form, refusal)
