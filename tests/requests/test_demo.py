@@ -1,0 +1,151 @@
+"""`machi demo`'s residents' requests: every ward's quick-response fund gets its categories and requests in
+every state, labelled as demo; FY2022's 決算額 stays as the seed prints it; a second run changes nothing."""
+
+from collections import Counter
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from tests.conftest import DATASET
+from tests.test_demo_current_year import WARDS, YEAR, run_demo
+
+from machi.accounts.actors import SYSTEM
+from machi.audit.models import AuditEntry
+from machi.ledger import demo as ledger_demo
+from machi.ledger.importers.csv_reader import read_csv
+from machi.ledger.models import FigureChange, Project
+from machi.requests import demo
+from machi.requests.actions import CITY_BOUNDS
+from machi.requests.models import Category, Request, RequestUpdate
+
+FUND_NAMES = {
+    "中央区": "中央区課題対応経費",
+    "東区": "東区地域活性化支援事業",
+    "西区": "地域ニーズ対応経費",
+    "南区": "地域課題対応費",
+    "北区": "緊急課題対応費",
+}
+EVERY_STATE = set(Request.Status.values)
+
+
+@pytest.fixture
+def demo_year(kumamoto):
+    """FY2022 as imported, and the current year's demo programme carried from it (as `machi demo` does)."""
+    ledger_demo.load_current_year(actor=SYSTEM)
+
+
+@pytest.mark.django_db
+def test_every_ward_gets_categories_on_its_current_year_fund_and_requests_in_every_state(demo_year):
+    report = demo.load(actor=SYSTEM)
+
+    assert report.fiscal_year == YEAR
+    assert f"デモの地域課題（令和{YEAR - 2018}年度）" in report.summary()
+    for ward in WARDS:
+        categories = Category.objects.filter(ward__name=ward).select_related("fund__programme")
+        assert 4 <= categories.count() <= 6, ward
+        funds = {c.fund for c in categories}
+        assert len(funds) == 1, ward
+        [fund] = funds
+        assert (fund.programme.fiscal_year, fund.programme.is_demo) == (YEAR, True)
+        assert fund.name == FUND_NAMES[ward] and fund.no == demo.FUNDS[ward]
+        assert all(demo.DEMO_NOTE in c.description and c.target_days > 0 and c.group for c in categories)
+        requests = Request.objects.filter(ward__name=ward)
+        assert set(requests.values_list("status", flat=True)) == EVERY_STATE, ward
+        assert all(r.description.startswith(demo.DEMO_PREFIX) for r in requests)
+        # Phoned in: entered by staff for a made-up caller, never a real person's account.
+        assert all(
+            r.on_behalf and r.requester_id is None and r.caller_phone.startswith("000-") for r in requests
+        )
+        assert all(
+            CITY_BOUNDS["lat"][0] <= r.latitude <= CITY_BOUNDS["lat"][1]
+            and CITY_BOUNDS["lon"][0] <= r.longitude <= CITY_BOUNDS["lon"][1]
+            and r.school_district.endswith("校区")
+            for r in requests
+        )
+        numbers = sorted(requests.values_list("number", flat=True))
+        assert numbers == list(range(1, len(numbers) + 1)) and all(r.fiscal_year == YEAR for r in requests)
+    # One category with its own Open311 questions: the street light's pole number.
+    light = Category.objects.get(ward__name="中央区", code="streetlight")
+    assert [a["code"] for a in light.attributes] == ["pole_number", "lamp_state"]
+
+    chuo = Request.objects.filter(ward__name="中央区")
+    declined = chuo.get(status="declined")
+    assert "私道" in declined.public_reason
+    assert chuo.get(status="referred").referred_to == "熊本市 空家対策課"
+    duplicate = chuo.get(status="duplicate")
+    assert duplicate.duplicate_of.is_open and duplicate.duplicate_of.category == duplicate.category
+    # One was reopened by its caller: resolved, then back to 確認中.
+    reopened = chuo.get(category__code="streetlight", updates__to_status="resolved")
+    assert [u.to_status for u in reopened.updates.all()] == [
+        "received",
+        "checking",
+        "in_progress",
+        "resolved",
+        "checking",
+    ]
+    assert reopened.resolved_at is None and reopened.status == "checking"
+    # History dated as it happened, with public and internal notes.
+    times = list(reopened.updates.values_list("at", flat=True))
+    assert times == sorted(times) and times[0] == reopened.created_at
+    assert RequestUpdate.objects.exclude(public_note="").exists()
+    assert RequestUpdate.objects.exclude(internal_note="").exists()
+    # The late one shows as overdue.
+    late = [r for r in chuo.filter(status__in=Request.OPEN) if r.expected_by < timezone.localdate()]
+    assert late, "one open request is past its expected date"
+
+    counts = (Category.objects.count(), Request.objects.count(), RequestUpdate.objects.count())
+    audited = AuditEntry.objects.count()
+    again = demo.load(actor=SYSTEM)
+    assert not again.changed_anything
+    assert (
+        "受付 新規 0 件" in again.summary()
+        and f"変更なし {len(WARDS) * len(demo.PLANS)} 件" in again.summary()
+    )
+    assert (Category.objects.count(), Request.objects.count(), RequestUpdate.objects.count()) == counts
+    assert AuditEntry.objects.count() == audited
+
+
+@pytest.mark.django_db
+def test_the_public_sees_demo_requests_without_the_callers_or_descriptions(demo_year, client):
+    demo.load(actor=SYSTEM)
+
+    answer = client.get(
+        reverse("open311-requests", kwargs={"fmt": "json"}), {"jurisdiction_id": "431010", "page_size": 100}
+    )
+    assert answer.status_code == 200
+    rows = answer.json()
+    assert len(rows) == len(demo.PLANS)
+    assert Counter(row["status"] for row in rows) == {"open": 4, "closed": 6}
+    text = answer.content.decode()
+    assert "デモ申出者" not in text and "000-0000" not in text and "業者見積り" not in text
+    referred = next(row for row in rows if row["agency_responsible"] == "熊本市 空家対策課")
+    assert referred["status"] == "closed"
+
+
+@pytest.mark.django_db
+def test_without_a_current_year_programme_the_categories_use_fy2022_funds_and_nothing_is_spent(kumamoto):
+    report = demo.load(actor=SYSTEM)
+
+    assert report.fiscal_year == 2022
+    assert "支出なし（令和4年度の決算額はそのまま）" in report.summary()
+    funds = {(c.ward.name, c.fund.programme.fiscal_year, c.fund.no) for c in Category.objects.all()}
+    assert funds == {(ward, 2022, no) for ward, no in demo.FUNDS.items()}
+    assert not FigureChange.objects.exclude(reason__startswith="取込").exists()
+
+
+@pytest.mark.django_db
+def test_machi_demo_loads_the_requests_and_keeps_fy2022_as_the_seed_prints_it():
+    out = run_demo()
+
+    assert "デモの地域課題" in out
+    assert Request.objects.filter(fiscal_year=YEAR).count() == len(WARDS) * len(demo.PLANS)
+    seed = {(row.ward, row.no): row.settled_yen for row in read_csv(DATASET / "ledger.csv").rows}
+    stored = Project.objects.for_year(2022).values_list("programme__ward__name", "no", "settled_yen")
+    assert {(ward, no): settled for ward, no, settled in stored} == seed
+    assert (
+        not FigureChange.objects.filter(project__programme__fiscal_year=2022)
+        .exclude(reason__startswith="取込")
+        .exists()
+    )
+    again = run_demo()
+    assert "変更はありません" in again
