@@ -10,6 +10,12 @@ every client a different person with their own token and connection, all release
   ward's numbers for the year exactly 1..200 — no gap, no repeat — in the answers and in the database.
   (A warm-up first submits to 東区, whose numbers are its own, so every worker has imported and
   connected.)
+- steady: the same 200 submissions sent by 20 clients in parallel, each sending its 10 one after
+  another (東区): the rate and latency of a busy hour rather than of one instant. 200 requests released
+  at one instant queue behind each other (200 × the CPU a request costs ÷ the CPUs), so the burst's
+  p99 measures that queue; the steady phase's p99 is what each person waits.
+- floor: the same 200 clients call GET /api/me (a token, no submission): what a request costs the
+  server at least, and so the most submissions per second the CPUs allow.
 - listing: 50,000 requests bulk-created in the database, then GET /open311/v2/requests.json
   ?page_size=1000 over HTTP (best and median of 5). Target < 300 ms. The number of SQL queries of
   page_size=10 and page_size=1000 is counted in this process (Django's test client and
@@ -43,11 +49,12 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.booking_rush import CPUS, DEFAULT_SERVER, burst, run_phase
+from bench.booking_rush import CPUS, DEFAULT_SERVER, Phase, burst, call, cpu_now, run_phase
 from bench.event_rush import _django, verdict
 from bench.live_machi import live_machi
 
 SUBMISSIONS = 200
+STEADY_CLIENTS = 20
 WARMUP = 20
 LISTED = 50_000
 PAGE = 1000
@@ -118,18 +125,37 @@ def run(args) -> int:
             machi,
             [submission(chuo, next(tokens), CHUO, n) for n in range(SUBMISSIONS)],
         )
-        numbering = check_numbers(machi, rush)
+        steady = steady_phase(machi, higashi)
+        floor = run_phase(
+            f"floor: GET /api/me ({SUBMISSIONS} clients: a token, no submission)",
+            machi,
+            [("GET", "/api/me", machi.tokens[WARMUP + n], None) for n in range(SUBMISSIONS)],
+        )
+        numbering = check_numbers(machi, rush, "431010", SUBMISSIONS) + check_numbers(
+            machi, steady, "431028", WARMUP + SUBMISSIONS
+        )
         server_errors = machi.log.read_text().count("Traceback")
         listing = list_requests(machi)
         race = fund_race(machi)
 
     rush.report(f"≥ 100 submissions/s, p99 < 500 ms, numbers 1..{SUBMISSIONS} without a gap or a repeat")
+    steady.report("≥ 100 submissions/s, p99 < 500 ms")
+    floor.report()
+    for phase in (rush, steady, floor):
+        per_request = (phase.cpu.server + phase.cpu.database + phase.cpu.client) / len(phase.statuses)
+        print(
+            f"   CPU bound ({phase.name.split(':')[0]}): {CPUS} CPUs / {per_request * 1000:.1f} ms per request"
+            f" = {CPUS / per_request:.0f} requests/s at most on an idle machine"
+        )
     rate, p99 = rush.count(200) / rush.wall, rush.percentile(99)
     results = [
         (f"submissions: all {SUBMISSIONS} accepted (server tracebacks: {server_errors})", rush.count(200) == SUBMISSIONS),
         *numbering,
         (f"submissions: ≥ 100/s ({rate:.0f}/s)", rate >= 100),
         (f"submissions: p99 < 500 ms ({p99 * 1000:.0f} ms)", p99 < 0.5),
+        (f"steady: all {SUBMISSIONS} accepted", steady.count(200) == SUBMISSIONS),
+        (f"steady: ≥ 100/s ({steady.count(200) / steady.wall:.0f}/s)", steady.count(200) / steady.wall >= 100),
+        (f"steady: p99 < 500 ms ({steady.percentile(99) * 1000:.0f} ms)", steady.percentile(99) < 0.5),
         *listing,
         *race,
     ]  # fmt: skip
@@ -184,32 +210,72 @@ def fiscal_year_now() -> int:
     return fiscal_year_of(timezone.now())
 
 
-def check_numbers(machi, rush) -> list[tuple[str, bool]]:
-    """The 200 answers' ids and the database's numbers: exactly 1..200, once each."""
+def check_numbers(machi, phase, ward_code: str, total: int) -> list[tuple[str, bool]]:
+    """The phase's answers' numbers among the ward's, and the ward's numbers in the database: 1..total,
+    once each, and the counter at total."""
     from machi.requests.models import Request, RequestCounter
 
     year = fiscal_year_now()
     answered = Counter(
         int(answer[0]["service_request_id"].rsplit("-", 1)[1])
-        for status, answer in zip(rush.statuses, rush.answers, strict=True)
+        for status, answer in zip(phase.statuses, phase.answers, strict=True)
         if status == 200
     )
     stored = Counter(
-        Request.objects.filter(ward__code="431010", fiscal_year=year).values_list("number", flat=True)
+        Request.objects.filter(ward__code=ward_code, fiscal_year=year).values_list("number", flat=True)
     )
-    counter = RequestCounter.objects.get(ward__code="431010", fiscal_year=year).last
-    wanted = Counter(range(1, SUBMISSIONS + 1))
+    counter = RequestCounter.objects.get(ward__code=ward_code, fiscal_year=year).last
+    wanted = Counter(range(1, total + 1))
     repeats = sum(c - 1 for c in stored.values() if c > 1)
     gaps = len(set(wanted) - set(stored))
-    print(f"\n== numbering: {len(stored)} requests stored, counter {counter}, gaps {gaps}, repeats {repeats}")
+    print(
+        f"\n== numbering {ward_code}: {len(stored)} requests stored, counter {counter}, gaps {gaps},"
+        f" repeats {repeats}"
+    )
     return [
-        (f"numbers: the answers are 1..{SUBMISSIONS}, once each", answered == wanted),
         (
-            f"numbers: the database holds 1..{SUBMISSIONS}, no gap ({gaps}), no repeat ({repeats}), "
-            f"counter {counter}",
-            stored == wanted and counter == SUBMISSIONS,
+            f"numbers {ward_code}: {len(phase.statuses)} answers, each a different number within 1..{total}",
+            len(answered) == len(phase.statuses) and all(c == 1 for c in answered.values())
+            and set(answered) <= set(wanted),
         ),
-    ]
+        (
+            f"numbers {ward_code}: the database holds 1..{total}, no gap ({gaps}), no repeat ({repeats}), "
+            f"counter {counter}",
+            stored == wanted and counter == total,
+        ),
+    ]  # fmt: skip
+
+
+def steady_phase(machi, service_code: str) -> Phase:
+    """200 submissions by 20 clients in parallel, each sending its 10 one after another."""
+    clients, each = STEADY_CLIENTS, SUBMISSIONS // STEADY_CLIENTS
+
+    async def client(n: int, start: asyncio.Event):
+        token, answers = machi.tokens[n], []
+        for k in range(each):
+            method, path, _token, body = submission(service_code, token, HIGASHI, WARMUP + n * each + k)
+            answers.append(await call(machi.port, method, path, token, body, start))
+        return answers
+
+    async def run_all():
+        start = asyncio.Event()
+        tasks = [asyncio.create_task(client(n, start)) for n in range(clients)]
+        await asyncio.sleep(0.05)
+        began = time.perf_counter()
+        start.set()
+        done = await asyncio.gather(*tasks)
+        return [answer for answers in done for answer in answers], time.perf_counter() - began
+
+    before = cpu_now(machi)
+    results, wall = asyncio.run(run_all())
+    return Phase(
+        name=f"steady: {SUBMISSIONS} submissions by {clients} clients in parallel ({each} each), 東区",
+        statuses=[status for status, _, _ in results],
+        latencies=[seconds for _, _, seconds in results],
+        wall=wall,
+        answers=[answer for _, answer, _ in results],
+        cpu=cpu_now(machi) - before,
+    )
 
 
 # --- Listing --------------------------------------------------------------------------------------
