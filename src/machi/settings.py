@@ -147,13 +147,32 @@ MACHI_DAILY_TASKS = ["machi.accounts.tasks.anonymise_expired"]
 # many fiscal years after the one it belongs to, then anonymised (machi.accounts.privacy).
 MACHI_RETENTION_FISCAL_YEARS = int(os.environ.get("MACHI_RETENTION_FISCAL_YEARS", 3))
 
-# Content-Security-Policy: only our own scripts, styles and images; no inline script.
+# The map tiles of the residents' requests pages (report a problem, the public map): a URL template
+# with {z}/{x}/{y}, the attribution shown on the map and the page it links to. 地理院タイル (the
+# Geospatial Information Authority of Japan's standard map) unless MACHI_MAP_TILES names another source.
+MACHI_MAP_TILES = {
+    "url": os.environ.get("MACHI_MAP_TILES", "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"),
+    "attribution": os.environ.get("MACHI_MAP_ATTRIBUTION", "地理院タイル"),
+    "attribution_url": os.environ.get(
+        "MACHI_MAP_ATTRIBUTION_URL", "https://maps.gsi.go.jp/development/ichiran.html"
+    ),
+}
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+# Content-Security-Policy: only our own scripts, styles and images (and the map's tiles); no inline script.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *filter(None, [_origin(MACHI_MAP_TILES["url"])])],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

@@ -232,8 +232,9 @@ def test_project_page_shows_the_full_history_by_office_never_the_person_nor_the_
     actions.set_figures(project, reason="2月補正で減額（田中が確認）", actor=staff, revised_yen=1_800_000)
     text = visible_text(client.get(reverse("ledger:project", kwargs={"project_id": project.pk})))
     # oldest first: the three figures entered, then the revision
-    assert re.search(r"\d{4}年\d+月\d+日 \d\d:\d\d 当初予算 ― 2,000 システム 当初予算の計上", text)
-    assert re.search(r"2月補正後 2,000 1,800 中央区役所 訂正", text)
+    assert re.search(r"\d{4}年\d+月\d+日 \d\d:\d\d 当初予算 ― 2,000 2,000 システム 当初予算の計上", text)
+    # the change as a move too, a decrease marked △ as the ward's reports mark negatives
+    assert re.search(r"2月補正後 2,000 1,800 △200 中央区役所 訂正", text)
     assert "田中" not in text and "tanaka" not in text and "減額" not in text
 
 

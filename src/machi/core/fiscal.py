@@ -93,6 +93,31 @@ def fiscal_year_bounds(fiscal_year: int) -> tuple[dt.date, dt.date]:
     return dt.date(fiscal_year, 4, 1), dt.date(fiscal_year + 1, 3, 31)
 
 
+def fiscal_periods(fiscal_year: int, month: dt.date | None = None) -> list[tuple[dt.date, dt.date]]:
+    """The fiscal year and each of its months, as (first day, last day); or the one month asked for
+    (refused outside the year). The periods a service posts its outcomes for."""
+    start, end = fiscal_year_bounds(fiscal_year)
+    if month is not None:
+        first = month.replace(day=1)
+        if not start <= first <= end:
+            raise ValueError(
+                f"{first:%Y年%-m月}は{fiscal_year}年度（{start:%Y年%-m月}〜{end:%Y年%-m月}）の月ではありません"
+            )
+        return [(first, month_end(first))]
+    months = []
+    first = start
+    while first <= end:
+        months.append((first, month_end(first)))
+        first = month_end(first) + dt.timedelta(days=1)
+    return [(start, end), *months]
+
+
+def month_end(first: dt.date) -> dt.date:
+    """The last day of the month `first` is in."""
+    following = first.replace(day=1, year=first.year + first.month // 12, month=first.month % 12 + 1)
+    return following - dt.timedelta(days=1)
+
+
 # The first day of each era, newest first: 令和 began on 2019-05-01, 平成 on 1989-01-08.
 _ERA_STARTS = (("令和", dt.date(2019, 5, 1)), ("平成", dt.date(1989, 1, 8)), ("昭和", dt.date(1926, 12, 25)))
 

@@ -5,42 +5,17 @@ is attached to the form as a non-field error, in the action's own words.
 """
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from machi.accounts.forms import NamedRequiredMessages, nfkc
-from machi.core.money import MAX_YEN
+from machi.accounts.forms import NamedRequiredMessages
+from machi.core.forms import YenField, parse_yen  # noqa: F401 (the grants' pages and events read them here)
 from machi.grants.actions import ExpenseInput
 from machi.grants.models import Application, Attachment, ExpenseCategory
 
 # Empty rows a new budget starts with; a person adds more with 「行を追加」.
 START_ROWS = 3
 MAX_ROWS = 50
-
-
-def parse_yen(value) -> int | None:
-    """An amount as people type it (１２，０００円, 12,000, 12000) → integer yen; None when empty."""
-    text = nfkc(str(value if value is not None else "")).replace(",", "").replace(" ", "").removesuffix("円")
-    if text == "":
-        return None
-    if not text.isdigit():
-        raise ValidationError(_("金額は0以上の整数（円）で入力してください。例：12000"), code="yen")
-    yen = int(text)
-    if yen > MAX_YEN:
-        raise ValidationError(_("金額が大きすぎます。"), code="yen")
-    return yen
-
-
-class YenField(forms.Field):
-    """Integer yen, 全角 and thousands separators accepted; the same reading as grants.js."""
-
-    def __init__(self, **kwargs):
-        attrs = {"inputmode": "numeric", "autocomplete": "off", "maxlength": 30, "data-yen": ""}
-        super().__init__(widget=forms.TextInput(attrs=attrs), **kwargs)
-
-    def to_python(self, value):
-        return parse_yen(value)
 
 
 class ApplicationForm(NamedRequiredMessages, forms.Form):

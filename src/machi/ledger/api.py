@@ -114,6 +114,9 @@ class FigureChangeOut(Schema):
     stage: StageName = Field(description="initial 当初予算 / revised 2月補正後 / settled 決算額")
     old: Yen
     new: Yen
+    change: int | None = Field(
+        description="増減（円）= new − old。負は減ったこと（戻入・取消、ページでは△）。― は 0 として数える（null は ― のまま変わらないとき）"
+    )
     changed_at: dt.datetime = Field(description="変更日時（ISO 8601、+09:00）")
     changed_by: str = Field(
         description="変更した組織・役割（中央区役所、市役所、システム）。個人名・ユーザー名は公開しません"
@@ -384,6 +387,7 @@ def _change_out(change: PublicChange) -> dict:
         "stage": change.stage,
         "old": change.old_yen,
         "new": change.new_yen,
+        "change": change.change_yen,
         "changed_at": local_time(change.changed_at),
         "changed_by": change.changed_by,
         "reason": change.reason,

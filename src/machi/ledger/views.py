@@ -81,6 +81,7 @@ PART_SEPARATOR = "__"
 OUTCOME_SOURCES = {
     "facilities": gettext_lazy("地域コミュニティセンターの予約システム"),
     "events": gettext_lazy("催し・講座・訓練の申込・受付"),
+    "requests": gettext_lazy("地域課題の受付"),
 }
 
 

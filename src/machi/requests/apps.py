@@ -20,3 +20,9 @@ class RequestsConfig(AppConfig):
         from machi.requests.privacy import personal_data
 
         return personal_data(user)
+
+    # The staff home (machi.accounts.staff_home): new requests to acknowledge and overdue ones.
+    def staff_tasks(self, user, now):
+        from machi.requests.staff_tasks import staff_tasks
+
+        return staff_tasks(user, now)

@@ -122,10 +122,6 @@ def _locked(actor, expense: EventExpense) -> EventExpense:
 
 
 def _record(actor, event, section, payee, paid_on, amount_yen, note, overdraw_reason) -> EventExpense:
-    from machi.ledger.actions import state_overdraw
-    from machi.ledger.models import Project
-    from machi.ledger.queries import money_left
-
     event = Event.objects.select_related("ward", "project").get(pk=event.pk)
     if event.status in (Event.Status.DRAFT, Event.Status.PENDING_APPROVAL):
         raise EventConflict(
@@ -133,35 +129,11 @@ def _record(actor, event, section, payee, paid_on, amount_yen, note, overdraw_re
             % {"title": event.title, "status": event.get_status_display()},
             code="events.expense_status",
         )
-    # The project's row first, as the ledger's set_figures and a grant's decision lock it: whichever
-    # comes second sees the other's money.
-    project = Project.objects.select_for_update(of=("self",)).get(pk=event.project_id)
-    left = money_left(project)
     label = _expense_label(event, section)
-    if left.left_yen is None:
-        raise EventRefused(
-            _("事業「%(project)s」に予算が計上されていないため、支出を記録できません")
-            % {"project": project.name},
-            code="events.expense_no_budget",
-        )
-    if amount_yen > left.left_yen:
-        if not normalize(overdraw_reason or ""):
-            raise EventRefused(
-                _(
-                    "事業「%(project)s」の予算の残りは%(left)s円です（%(breakdown)s）。"
-                    "%(amount)s円の支出を記録するには、予算を超える理由を入力してください"
-                )
-                % {
-                    "project": project.name,
-                    "left": f"{left.left_yen:,}",
-                    "breakdown": left.breakdown(),
-                    "amount": f"{amount_yen:,}",
-                },
-                code="events.expense_over_budget",
-            )
-        state_overdraw(
-            project, actor=actor, left=left, adding_yen=amount_yen, service=label, reason=overdraw_reason
-        )
+    staff_reason = f"{label}: {payee} {amount_yen:,}円" + (f"（{note}）" if note else "")
+    # The ledger's one way to spend: the project's row locked, its money left checked (beyond it only
+    # with a stated reason, kept for `machi ledger check`), the 決算額 moved with its history.
+    change = _post(actor, event.project, +amount_yen, staff_reason, label, overdraw_reason)
     expense = EventExpense.objects.create(
         event=event,
         section=section,
@@ -170,10 +142,8 @@ def _record(actor, event, section, payee, paid_on, amount_yen, note, overdraw_re
         amount_yen=amount_yen,
         note=note,
         recorded_by=actor_user(actor),
+        figure_change=change,
     )
-    staff_reason = f"{label}: {payee} {amount_yen:,}円" + (f"（{note}）" if note else "")
-    expense.figure_change = _post(actor, project, +amount_yen, staff_reason, label)
-    expense.save(update_fields=["figure_change"])
     record(
         actor=actor,
         action="events.record_expense",
@@ -186,13 +156,12 @@ def _record(actor, event, section, payee, paid_on, amount_yen, note, overdraw_re
 
 
 def _withdraw(actor, expense: EventExpense, reason: str) -> None:
-    from machi.ledger.models import Project
-
     before = _snapshot(expense)
-    project = Project.objects.select_for_update(of=("self",)).get(pk=expense.event.project_id)
     label = _expense_label(expense.event, expense.section)
     staff_reason = f"{label}の取消: {expense.payee} {expense.amount_yen:,}円 理由: {reason}"
-    expense.withdrawal_change = _post(actor, project, -expense.amount_yen, staff_reason, f"{label}の取消")
+    expense.withdrawal_change = _post(
+        actor, expense.event.project, -expense.amount_yen, staff_reason, f"{label}の取消"
+    )
     expense.withdrawn_at = timezone.now()
     expense.withdrawn_by = actor_user(actor)
     expense.withdrawal_reason = reason[:200]
@@ -207,12 +176,19 @@ def _withdraw(actor, expense: EventExpense, reason: str) -> None:
     )
 
 
-def _post(actor, project, delta_yen: int, reason: str, public_reason: str):
+def _post(actor, project, delta_yen: int, reason: str, public_reason: str, overdraw_reason: str = ""):
     """Move the project's 決算額 by `delta_yen` through the ledger; the one change it appends."""
-    from machi.ledger.actions import add_to_settled
+    from machi.ledger.actions import post_spending
 
-    return add_to_settled(
-        project, actor=actor, delta_yen=delta_yen, reason=reason, public_reason=public_reason
+    return post_spending(
+        project,
+        actor=actor,
+        delta_yen=delta_yen,
+        reason=reason,
+        public_reason=public_reason,
+        overdraw_reason=overdraw_reason,
+        refusal=EventRefused,
+        code="events.expense",
     )
 
 

@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from machi.core.fiscal import fiscal_year_bounds
+from machi.core.fiscal import fiscal_periods as periods_of
 from machi.core.text import normalize
 from machi.events.models import Event, Registration
 
@@ -112,31 +112,6 @@ class _Held:
     first_day: datetime.date
     sessions: int
     registrations: list = field(default_factory=list)  # (registration, attended: bool)
-
-
-def periods_of(
-    fiscal_year: int, month: datetime.date | None = None
-) -> list[tuple[datetime.date, datetime.date]]:
-    """The fiscal year and each of its months; or the one month asked for (refused outside the year)."""
-    start, end = fiscal_year_bounds(fiscal_year)
-    if month is not None:
-        first = month.replace(day=1)
-        if not start <= first <= end:
-            raise ValueError(
-                f"{first:%Y年%-m月}は{fiscal_year}年度（{start:%Y年%-m月}〜{end:%Y年%-m月}）の月ではありません"
-            )
-        return [(first, _month_end(first))]
-    months = []
-    first = start
-    while first <= end:
-        months.append((first, _month_end(first)))
-        first = _month_end(first) + datetime.timedelta(days=1)
-    return [(start, end), *months]
-
-
-def _month_end(first: datetime.date) -> datetime.date:
-    following = first.replace(year=first.year + first.month // 12, month=first.month % 12 + 1)
-    return following - datetime.timedelta(days=1)
 
 
 def post_event_outcomes(

@@ -16,27 +16,11 @@ from django.views.decorators.http import require_POST
 
 from machi.accounts.forms import NamedRequiredMessages, add_action_errors
 from machi.accounts.scope import NotAllowed, can_manage_ward
-from machi.core.fiscal import parse_date
+from machi.core.forms import DateText
 from machi.core.preview import rolled_back
 from machi.events import actions
 from machi.events.models import Event, EventExpense
 from machi.grants.forms import YenField
-
-
-class DateText(forms.Field):
-    """A date as people type it: 2026-05-10, 2026/5/10, 令和8年5月10日 (全角 too)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(widget=forms.TextInput(attrs={"maxlength": 30, "autocomplete": "off"}), **kwargs)
-
-    def to_python(self, value):
-        text = (value or "").strip()
-        if not text:
-            return None
-        try:
-            return parse_date(text)
-        except ValueError as error:
-            raise ValidationError(str(error), code="date") from None
 
 
 class ExpenseForm(NamedRequiredMessages, forms.Form):

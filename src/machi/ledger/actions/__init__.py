@@ -35,6 +35,7 @@ from machi.ledger.actions.figures import (
     FIGURE_LABELS,
     FigureRefused,
     add_to_settled,
+    post_spending,
     project_snapshot,
     set_figures,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "import_ledger",
     "keep_services_in_place",
     "post_outcomes",
+    "post_spending",
     "preview_carry_forward",
     "preview_commitments",
     "project_snapshot",

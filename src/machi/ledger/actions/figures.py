@@ -10,9 +10,9 @@ from machi.accounts.scope import require_ward
 from machi.audit.actions import record
 from machi.core.errors import Refused
 from machi.core.text import normalize
-from machi.ledger.actions.commitments import hold_commitments
+from machi.ledger.actions.commitments import hold_commitments, state_overdraw
 from machi.ledger.models import FigureChange, Project, Stage
-from machi.ledger.queries import budget_of
+from machi.ledger.queries import budget_of, money_left
 
 FIGURE_LABELS = {"initial_yen": "当初予算", "revised_yen": "2月補正後", "settled_yen": "決算額"}
 ATTRIBUTE_LABELS = {
@@ -110,6 +110,72 @@ def add_to_settled(
             )
         (change,) = set_figures(
             locked, actor=actor, reason=reason, public_reason=public_reason[:200], settled_yen=settled
+        )
+    project.settled_yen = locked.settled_yen
+    return change
+
+
+def post_spending(
+    project: Project,
+    *,
+    actor,
+    delta_yen: int,
+    reason: str,
+    public_reason: str,
+    overdraw_reason: str = "",
+    refusal: type[Refused] = FigureRefused,
+    code: str = "ledger.spending",
+) -> FigureChange:
+    """A service spends from `project` (`delta_yen` > 0) or takes a payment back (< 0): the one way
+    every service (events' expenses, requests' expenditures) posts money to a project's 決算額.
+
+    On the project's row, locked first (as `set_figures` and a grant's decision lock it: whichever
+    comes second sees the other's money): a payment needs a budget (else `refusal`, code
+    `<code>_no_budget`), and one beyond the project's money left (`money_left`) is refused
+    (`<code>_over_budget`, with the breakdown) unless `overdraw_reason` says why; the reason is then
+    kept (`state_overdraw`) and `machi ledger check` lists the project while it stays overdrawn.
+    The move itself is `add_to_settled`: one change in the history, `public_reason` for the public.
+    Runs in the caller's transaction where there is one.
+    """
+    with transaction.atomic():
+        locked = (
+            Project.objects.select_for_update(of=("self",))
+            .select_related("programme__ward")
+            .get(pk=project.pk)
+        )
+        if delta_yen > 0:
+            left = money_left(locked)
+            if left.left_yen is None:
+                raise refusal(
+                    _("事業「%(project)s」に予算が計上されていないため、支出を記録できません")
+                    % {"project": locked.name},
+                    code=f"{code}_no_budget",
+                )
+            if delta_yen > left.left_yen:
+                if not normalize(overdraw_reason or ""):
+                    raise refusal(
+                        _(
+                            "事業「%(project)s」の予算の残りは%(left)s円です（%(breakdown)s）。"
+                            "%(amount)s円の支出を記録するには、予算を超える理由を入力してください"
+                        )
+                        % {
+                            "project": locked.name,
+                            "left": f"{left.left_yen:,}",
+                            "breakdown": left.breakdown(),
+                            "amount": f"{delta_yen:,}",
+                        },
+                        code=f"{code}_over_budget",
+                    )
+                state_overdraw(
+                    locked,
+                    actor=actor,
+                    left=left,
+                    adding_yen=delta_yen,
+                    service=public_reason,
+                    reason=overdraw_reason,
+                )
+        change = add_to_settled(
+            locked, actor=actor, delta_yen=delta_yen, reason=reason, public_reason=public_reason
         )
     project.settled_yen = locked.settled_yen
     return change

@@ -27,18 +27,35 @@ from machi.requests.actions.lifecycle import (
     submit_request,
     withdraw,
 )
+from machi.requests.actions.money import (
+    PAYABLE,
+    ExpenditureRefused,
+    record_expenditure,
+    refund_expenditure,
+    refunded_yen,
+)
+from machi.requests.actions.outcomes import post_request_outcomes
+from machi.requests.actions.photos import add_photos, prepare_photo
 
 __all__ = [
     "CITY_BOUNDS",
     "DUPLICATE_DAYS",
     "DUPLICATE_METRES",
+    "PAYABLE",
     "REOPEN_DAYS",
     "TRANSITIONS",
+    "ExpenditureRefused",
+    "add_photos",
     "address_key",
     "change_status",
     "find_duplicates",
     "follow",
     "metres_between",
+    "post_request_outcomes",
+    "prepare_photo",
+    "record_expenditure",
+    "refund_expenditure",
+    "refunded_yen",
     "reopen",
     "submit_request",
     "withdraw",

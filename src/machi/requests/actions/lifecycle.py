@@ -18,6 +18,7 @@ from machi.audit.actions import record
 from machi.core.errors import Conflict, NotAllowed, Refused
 from machi.core.fiscal import fiscal_year_of
 from machi.core.text import name_key, normalize
+from machi.requests.actions.photos import prepare_photos, store_photos
 from machi.requests.models import DESCRIPTION_MAX, Category, Follower, Request, RequestCounter, RequestUpdate
 from machi.requests.workdays import add_working_days
 
@@ -147,10 +148,12 @@ def submit_request(
     group=None,
     caller_name: str = "",
     caller_phone: str = "",
+    photos=(),
     now: datetime.datetime | None = None,
 ) -> Request:
     """A new request, numbered next in its ward and fiscal year. A caller's name or phone (a request
-    phoned in) is entered by the ward's staff and recorded as on their behalf; a group's by its member."""
+    phoned in) is entered by the ward's staff and recorded as on their behalf; a group's by its member.
+    Up to three photos (uploaded files) are stored with it: one refused refuses the whole submission."""
     _require_person(actor)
     on_behalf = bool(caller_name or caller_phone)
     if on_behalf:
@@ -172,6 +175,7 @@ def submit_request(
     address = normalize(address)[:200]
     if lat is None and not address:
         raise Refused(_("場所（地図の位置または住所）を指定してください"), code="requests.no_location")
+    prepared = prepare_photos(photos)  # checked and encoded before the ward's counter is locked
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     fiscal_year = fiscal_year_of(now)
@@ -201,6 +205,7 @@ def submit_request(
     )
     RequestUpdate.objects.create(request=request, to_status=Status.RECEIVED, actor=actor_user(actor))
     record(actor=actor, action="requests.submit", obj=request, before=None, after=_snapshot(request))
+    store_photos(actor=actor, request=request, prepared=prepared)
     return request
 
 
