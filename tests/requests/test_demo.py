@@ -16,7 +16,7 @@ from machi.ledger.importers.csv_reader import read_csv
 from machi.ledger.models import FigureChange, Project
 from machi.requests import demo
 from machi.requests.actions import CITY_BOUNDS
-from machi.requests.models import Category, Request, RequestUpdate
+from machi.requests.models import Category, Expenditure, Request, RequestUpdate
 
 FUND_NAMES = {
     "中央区": "中央区課題対応経費",
@@ -93,6 +93,21 @@ def test_every_ward_gets_categories_on_its_current_year_fund_and_requests_in_eve
     late = [r for r in chuo.filter(status__in=Request.OPEN) if r.expected_by < timezone.localdate()]
     assert late, "one open request is past its expected date"
 
+    # What the answers cost, on the current year's demo funds only, each through the ledger's history.
+    spent = {
+        (e.request.ward.name, e.figure_change.project_id): e.amount_yen
+        for e in Expenditure.objects.select_related("request__ward", "figure_change")
+    }
+    assert len(spent) == len(WARDS) and report.spent == len(WARDS) * 3
+    for ward in WARDS:
+        fund = Project.objects.get(
+            programme__fiscal_year=YEAR, programme__ward__name=ward, no=demo.FUNDS[ward]
+        )
+        paid = Expenditure.objects.filter(request__ward__name=ward)
+        assert paid.count() == 3 and all(e.request.category.fund_id == fund.pk for e in paid)
+        assert fund.settled_yen == sum(e.amount_yen for e in paid)
+    assert not Expenditure.objects.filter(figure_change__project__programme__fiscal_year=2022).exists()
+
     counts = (Category.objects.count(), Request.objects.count(), RequestUpdate.objects.count())
     audited = AuditEntry.objects.count()
     again = demo.load(actor=SYSTEM)
@@ -102,6 +117,7 @@ def test_every_ward_gets_categories_on_its_current_year_fund_and_requests_in_eve
         and f"変更なし {len(WARDS) * len(demo.PLANS)} 件" in again.summary()
     )
     assert (Category.objects.count(), Request.objects.count(), RequestUpdate.objects.count()) == counts
+    assert Expenditure.objects.count() == len(WARDS) * 3 and again.spent == 0
     assert AuditEntry.objects.count() == audited
 
 
@@ -131,6 +147,7 @@ def test_without_a_current_year_programme_the_categories_use_fy2022_funds_and_no
     funds = {(c.ward.name, c.fund.programme.fiscal_year, c.fund.no) for c in Category.objects.all()}
     assert funds == {(ward, 2022, no) for ward, no in demo.FUNDS.items()}
     assert not FigureChange.objects.exclude(reason__startswith="取込").exists()
+    assert not Expenditure.objects.exists()
 
 
 @pytest.mark.django_db

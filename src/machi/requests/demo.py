@@ -363,9 +363,8 @@ def _ensure_requests(actor, ward, categories, *, now, spend: bool, report: DemoR
         for step in plan.steps:
             when = min(now, submitted + datetime.timedelta(days=step.days, hours=4))
             request = _take(actor, request, step, when, made)
-        if spend and plan.cost is not None:
-            paid_on = timezone.localtime(request.resolved_at or now).date()
-            if _spend(actor, request, plan.cost, paid_on=paid_on):
+            if step.to == "resolved" and spend and plan.cost is not None:
+                _spend(actor, request, plan.cost, paid_on=timezone.localtime(when).date())
                 report.spent += 1
                 report.spent_yen += plan.cost.amount_yen
         made[n] = request
@@ -400,10 +399,8 @@ def _date_last_update(request: Request, when: datetime.datetime) -> None:
     RequestUpdate.objects.filter(pk__in=list(last)).update(at=when)
 
 
-def _spend(actor, request: Request, cost: Cost, *, paid_on: datetime.date) -> bool:
+def _spend(actor, request: Request, cost: Cost, *, paid_on: datetime.date) -> None:
     """What the answer cost, on the current year's demo fund (never FY2022's: its 決算額 is the seed's)."""
-    if not hasattr(actions, "record_expenditure"):  # the money part is not on this branch yet
-        return False
     actions.record_expenditure(
         actor=actor,
         request=request,
@@ -411,6 +408,6 @@ def _spend(actor, request: Request, cost: Cost, *, paid_on: datetime.date) -> bo
         payee=cost.payee,
         paid_on=paid_on,
         amount_yen=cost.amount_yen,
+        order_number=f"デモ-{request.ward.code}-{request.number:04d}",
         note=cost.note,
     )
-    return True
