@@ -87,7 +87,9 @@ def test_every_ward_gets_categories_on_its_current_year_fund_and_requests_in_eve
     # History dated as it happened, with public and internal notes.
     times = list(reopened.updates.values_list("at", flat=True))
     assert times == sorted(times) and times[0] == reopened.created_at
-    assert RequestUpdate.objects.exclude(public_note="").exists()
+    public = RequestUpdate.objects.exclude(public_note="")
+    assert public.exists() and all(u.public_note.startswith(demo.DEMO_PREFIX) for u in public)
+    assert declined.public_reason.startswith(demo.DEMO_PREFIX)
     assert RequestUpdate.objects.exclude(internal_note="").exists()
     # The late one shows as overdue.
     late = [r for r in chuo.filter(status__in=Request.OPEN) if r.expected_by < timezone.localdate()]

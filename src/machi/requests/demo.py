@@ -11,9 +11,11 @@ there is no current-year programme (a fiscal year before FY2022's successor), FY
 **Requests**, phoned in by made-up callers (000- numbers) and entered by the system operator, submitted
 over the last weeks: 受付, 確認中, 対応中 (one late: it shows as overdue), 対応済 (one of them reopened by its
 caller), 対応不可 with its public reason, 引継ぎ (to 空家対策課), 重複 (of an open one) and 取下げ, with public
-and internal notes. Their coordinates are illustrative places in the ward. Each step goes through the
-requests' own actions (`submit_request`, `change_status`, `reopen`, `withdraw`) with the day it
-happened as `now`; the history rows are then dated that day too, so the timeline reads as it would have.
+and internal notes. Their coordinates are illustrative places in the ward. The description, which only
+staff and the requester see, starts with 【デモ】, and so does every public note and reason, which anyone
+sees. Each step goes through the requests' own actions (`submit_request`, `change_status`, `reopen`,
+`withdraw`) with the day it happened as `now`; the history rows are then dated that day too, so the
+timeline reads as it would have.
 
 **Money**: the resolved ones record what the answer cost (`record_expenditure`) on the current year's
 demo fund only. FY2022's 決算額 stays exactly as the seed prints it: no expenditure ever goes to FY2022.
@@ -373,7 +375,7 @@ def _ensure_requests(actor, ward, categories, *, now, spend: bool, report: DemoR
 
 def _take(actor, request: Request, step: Step, when, made: dict[int, Request]) -> Request:
     if step.to == "reopen":
-        request = actions.reopen(actor=actor, request=request, public_note=step.public, now=when)
+        request = actions.reopen(actor=actor, request=request, public_note=_demo(step.public), now=when)
     elif step.to == "withdraw":
         request = actions.withdraw(actor=actor, request=request)
     else:
@@ -382,15 +384,20 @@ def _take(actor, request: Request, step: Step, when, made: dict[int, Request]) -
             request=request,
             to=step.to,
             expected_version=request.version,
-            public_note=step.public,
+            public_note=_demo(step.public),
             internal_note=step.internal,
-            reason=step.reason,
+            reason=_demo(step.reason),
             referred_to=step.referred_to,
             duplicate_of=made.get(step.duplicate_of) if step.duplicate_of is not None else None,
             now=when,
         )
     _date_last_update(request, when)
     return request
+
+
+def _demo(public_text: str) -> str:
+    """What the public reads (notes, reasons) says it is demo too: they never see the description."""
+    return f"{DEMO_PREFIX}{public_text}" if public_text else ""
 
 
 def _date_last_update(request: Request, when: datetime.datetime) -> None:
