@@ -6,7 +6,7 @@ and what the light does —, 公園遊具の破損, 不法投棄, 危険な空�
 ward's quick-response fund: 中央区 No.15 課題対応経費, 東区 No.21 地域活性化支援事業, 西区 No.3 地域ニーズ対応経費,
 南区 No.16 地域課題対応費, 北区 No.8 緊急課題対応費. A category names one fund project: the current year's
 (the same No. on the demo programme `ledger.demo` carries forward), since requests come in now; where
-there is no current-year programme (a fiscal year before FY2022's successor), FY2022's.
+there is no current-year demo programme (the ledger's demo makes one only after FY2022), FY2022's.
 
 **Requests**, phoned in by made-up callers (000- numbers) and entered by the system operator, submitted
 over the last weeks: 受付, 確認中, 対応中 (one late: it shows as overdue), 対応済 (one of them reopened by its
