@@ -17,6 +17,7 @@ from machi.events.api_door import router as events_door_router
 from machi.facilities.api import router as facilities_router
 from machi.grants.api import router as grants_router
 from machi.ledger.api import router as ledger_router
+from machi.requests.api import router as requests_router
 
 
 class UnicodeJSONRenderer(JSONRenderer):
@@ -45,3 +46,4 @@ api.add_router("", facilities_router)
 api.add_router("", grants_router)
 api.add_router("", events_router)
 api.add_router("", events_door_router)
+api.add_router("", requests_router)

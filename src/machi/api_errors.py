@@ -111,6 +111,11 @@ def field_message(error: dict) -> str:
         "string_too_short": _lazy("%(label)sを入力してください"),
         "string_too_long": _lazy("%(label)sは%(max_length)s文字以内で指定してください"),
         "literal_error": _lazy("%(label)sの値が正しくありません（%(expected)s）"),
+        "enum": _lazy("%(label)sの値が正しくありません（%(expected)s）"),
+        "date_type": _lazy("%(label)sは日付（YYYY-MM-DD）で指定してください"),
+        "date_parsing": _lazy("%(label)sは日付（YYYY-MM-DD）で指定してください"),
+        "date_from_datetime_parsing": _lazy("%(label)sは日付（YYYY-MM-DD）で指定してください"),
+        "date_from_datetime_inexact": _lazy("%(label)sは日付（YYYY-MM-DD）で指定してください"),
         "string_pattern_mismatch": _lazy("%(label)sの形式が正しくありません"),
     }
     if kind in messages:

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from machi.accounts.actors import SystemActor, actor_user
@@ -135,6 +136,122 @@ def _require_person(actor) -> None:
         raise NotAllowed(_("課題の受付にはログインが必要です"), code="requests.login")
 
 
+# The datatypes of Open311 GeoReport v2 service definitions; an attribute without one is a string.
+DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
+ATTRIBUTE_MAX = {"string": 200, "text": 2000}
+
+
+class AttributesRefused(Refused):
+    """Answers to a category's own questions refused (400); `problems` holds one message per answer."""
+
+    default_code = "requests.bad_attributes"
+
+    def __init__(self, problems: list[str]):
+        super().__init__(" / ".join(problems))
+        self.problems = problems
+
+
+def clean_attributes(category: Category, answers: dict) -> dict:
+    """The answers to the category's own questions (Open311 service definition attributes), checked:
+    each required one given, each of its datatype (a number, a date and time, a key of the allowed
+    values; several keys for a multivaluelist), no question the category does not ask. Returns the
+    answers to store (by code: text, a number as text, ISO 8601, a key, a list of keys); refuses with
+    every problem named (`AttributesRefused`)."""
+    if not isinstance(answers, dict):
+        raise AttributesRefused([_("追加の項目の回答が正しくありません")])
+    definitions = [d for d in category.attributes or [] if isinstance(d, dict) and d.get("code")]
+    known = {str(d["code"]) for d in definitions}
+    problems = [
+        _("「%(code)s」という項目はこの種類にはありません") % {"code": code}
+        for code in answers
+        if str(code) not in known
+    ]
+    cleaned: dict = {}
+    for definition in definitions:
+        code = str(definition["code"])
+        if definition.get("variable", True) is False:
+            continue  # information only: nothing to answer
+        value, problem = _attribute_answer(definition, answers.get(code))
+        if problem:
+            problems.append(problem)
+        elif value not in (None, "", []):
+            cleaned[code] = value
+    if problems:
+        raise AttributesRefused(problems)
+    return cleaned
+
+
+def _attribute_answer(definition: dict, value) -> tuple[object, str | None]:
+    label = str(definition.get("label") or definition.get("description") or definition["code"])
+    datatype = definition.get("datatype") or "string"
+    values = [v for v in definition.get("values") or [] if isinstance(v, dict)]
+    keys = {normalize(str(v.get("key", ""))): str(v.get("key", "")) for v in values}
+    names = {normalize(str(v.get("name", ""))): str(v.get("key", "")) for v in values}
+    if isinstance(value, list | tuple):
+        given = [normalize(str(v)).strip() for v in value if v is not None and str(v).strip()]
+    else:
+        given = [normalize(str(value)).strip()] if value is not None and str(value).strip() else []
+    if not given:
+        if definition.get("required"):
+            return None, _("「%(label)s」は必須です") % {"label": label}
+        return None, None
+    if datatype == "multivaluelist":
+        chosen = [keys.get(v) or names.get(v) for v in given]
+        if None in chosen:
+            return None, _("「%(label)s」の選択肢にない値です（%(keys)s から選んでください）") % {
+                "label": label,
+                "keys": "、".join(keys.values()),
+            }
+        return list(dict.fromkeys(chosen)), None
+    if len(given) > 1:
+        return None, _("「%(label)s」は1つだけ指定してください") % {"label": label}
+    [text] = given
+    if datatype == "singlevaluelist":
+        key = keys.get(text) or names.get(text)
+        if key is None:
+            return None, _("「%(label)s」の選択肢にない値です（%(keys)s から選んでください）") % {
+                "label": label,
+                "keys": "、".join(keys.values()),
+            }
+        return key, None
+    if datatype == "number":
+        try:
+            number = Decimal(text.replace(",", ""))
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or abs(number) >= Decimal(10) ** 15:
+            return None, _("「%(label)s」は数値で指定してください") % {"label": label}
+        return str(number.normalize() if number != number.to_integral() else number.to_integral()), None
+    if datatype == "datetime":
+        moment, day = _moment_or_day(text)
+        if moment is None and day is None:
+            return None, _("「%(label)s」は日時（例: 2026-06-01T09:30+09:00）で指定してください") % {
+                "label": label
+            }
+        if moment is not None:
+            moment = moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+            return timezone.localtime(moment).isoformat(timespec="minutes"), None
+        return day.isoformat(), None
+    limit = ATTRIBUTE_MAX["text" if datatype == "text" else "string"]
+    original = value if isinstance(value, str) else text
+    original = original.strip()
+    if len(original) > limit:
+        return None, _("「%(label)s」は%(max)s文字以内で入力してください") % {"label": label, "max": limit}
+    if any((ord(c) < 32 and c not in "\n\t") or ord(c) == 127 for c in original):
+        return None, _("「%(label)s」に制御文字は使えません") % {"label": label}
+    return original, None
+
+
+def _moment_or_day(text: str) -> tuple[datetime.datetime | None, datetime.date | None]:
+    """A W3C date and time (2026-06-01T09:30+09:00), or a date alone; (None, None) if neither."""
+    try:
+        if "T" in text or " " in text:
+            return parse_datetime(text.replace(" ", "T", 1)), None
+        return None, parse_date(text)
+    except ValueError:
+        return None, None
+
+
 @transaction.atomic
 def submit_request(
     *,
@@ -149,11 +266,13 @@ def submit_request(
     caller_name: str = "",
     caller_phone: str = "",
     photos=(),
+    attributes: dict | None = None,
     now: datetime.datetime | None = None,
 ) -> Request:
     """A new request, numbered next in its ward and fiscal year. A caller's name or phone (a request
     phoned in) is entered by the ward's staff and recorded as on their behalf; a group's by its member.
-    Up to three photos (uploaded files) are stored with it: one refused refuses the whole submission."""
+    Up to three photos (uploaded files) are stored with it: one refused refuses the whole submission.
+    `attributes` answers the category's own questions (`clean_attributes`: required, type, choices)."""
     _require_person(actor)
     on_behalf = bool(caller_name or caller_phone)
     if on_behalf:
@@ -175,6 +294,7 @@ def submit_request(
     address = normalize(address)[:200]
     if lat is None and not address:
         raise Refused(_("場所（地図の位置または住所）を指定してください"), code="requests.no_location")
+    answers = clean_attributes(category, attributes or {})
     prepared = prepare_photos(photos)  # checked and encoded before the ward's counter is locked
     now = now or timezone.now()
     today = timezone.localtime(now).date()
@@ -201,6 +321,7 @@ def submit_request(
         on_behalf=on_behalf,
         acknowledge_by=add_working_days(today, 1),
         expected_by=add_working_days(today, category.target_days),
+        attributes=answers,
         created_at=now,
     )
     RequestUpdate.objects.create(request=request, to_status=Status.RECEIVED, actor=actor_user(actor))
