@@ -21,7 +21,8 @@ every client a different person with their own token and connection, all release
   page_size=10 and page_size=1000 is counted in this process (Django's test client and
   CaptureQueriesContext against the same database): it must be the same.
 - fund race: 16 staff clients at once record an expenditure against a fund with room for exactly 3
-  (POST /api/requests/{id}/expenditures, no 流用 reason): exactly 3 may succeed. Skipped with a note
+  (POST /api/requests/{code}/expenditures, each for a different request of the fund's category, no
+  流用 reason): exactly 3 may succeed, the rest hear 400. Skipped with a note
   while the API has no such endpoint.
 
 Latency is measured by each client from its connect to the end of the answer (it includes the wait in
@@ -380,11 +381,61 @@ def fund_race(machi) -> list[tuple[str, bool]]:
     """16 staff at once record an expenditure against a fund with room for 3, without a 流用 reason."""
     with urllib.request.urlopen(f"{machi.base_url}/api/openapi.json", timeout=10) as answer:
         paths = json.load(answer)["paths"]
-    path = next((p for p in paths if p.startswith("/api/requests/") and p.endswith("/expenditures")), None)
-    if path is None or "post" not in paths[path]:
-        print("\n== fund race: skipped — this Machi has no POST /api/requests/{id}/expenditures yet")
+    if "post" not in paths.get("/api/requests/{code}/expenditures", {}):
+        print("\n== fund race: skipped — this Machi has no POST /api/requests/{code}/expenditures yet")
         return []
-    return []
+    from django.utils import timezone
+
+    from machi.accounts.actions import create_token
+    from machi.accounts.actors import SYSTEM
+    from machi.accounts.models import RoleGrant, User
+    from machi.ledger.models import Ward
+    from machi.requests.models import Category
+
+    ward = Ward.objects.get(code="431010")
+    fund = Category.objects.get(ward=ward, code=CATEGORY).fund
+    tokens = []
+    for n in range(FUND_CLIENTS):
+        person = User.objects.create_user(f"staff{n:02d}", email=f"staff{n:02d}@example.jp", is_staff=True)
+        RoleGrant.objects.create(user=person, role="ward-staff", ward=ward)
+        tokens.append(create_token(actor=SYSTEM, user=person, name="fund race")[1])
+    year, today = fiscal_year_now(), timezone.localdate().isoformat()
+    body = {
+        "section": "supplies",
+        "payee": "（ベンチマーク）工事店",
+        "paid_on": today,
+        "amount_yen": COST_YEN,
+    }
+    # Each clerk pays for a different request of the same category: only the fund's row is shared.
+    race = run_phase(
+        f"fund race: {FUND_CLIENTS} staff pay {COST_YEN:,} yen each from a fund with room for {FUND_ROOM}",
+        machi,
+        [
+            ("POST", f"/api/requests/431010-{year}-{n + 1}/expenditures", token, body)
+            for n, token in enumerate(tokens)
+        ],
+    )
+    fund.refresh_from_db()
+    won, refused = race.count(201), race.count(400)
+    print(
+        f"\n== fund race: {FUND_CLIENTS} staff at once, a fund of {fund.initial_yen:,} yen ({FUND_ROOM} payments)"
+    )
+    print(f"   answers         {'   '.join(f'{s}: {c}' for s, c in sorted(Counter(race.statuses).items()))}")
+    print(f"   succeeded       {won} of {FUND_CLIENTS}; the fund's 決算額 {fund.settled_yen or 0:,} yen")
+    print(
+        f"   latency         p50 {statistics.median(race.latencies) * 1000:.0f} ms   "
+        f"p99 {race.percentile(99) * 1000:.0f} ms"
+    )
+    return [
+        (
+            f"fund race: exactly {FUND_ROOM} of {FUND_CLIENTS} succeed ({won}), the rest 400 ({refused})",
+            won == FUND_ROOM and refused == FUND_CLIENTS - FUND_ROOM,
+        ),
+        (
+            f"fund race: the fund's 決算額 is {FUND_ROOM} payments ({fund.settled_yen or 0:,} yen)",
+            fund.settled_yen == FUND_ROOM * COST_YEN,
+        ),
+    ]  # fmt: skip
 
 
 if __name__ == "__main__":
