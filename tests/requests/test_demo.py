@@ -35,7 +35,7 @@ def demo_year(kumamoto):
 
 
 @pytest.mark.django_db
-def test_every_ward_gets_categories_on_its_current_year_fund_and_requests_in_every_state(demo_year):
+def test_every_ward_gets_categories_on_its_current_year_fund_and_requests_in_every_state(demo_year, client):
     report = demo.load(actor=SYSTEM)
 
     assert report.fiscal_year == YEAR
@@ -67,6 +67,15 @@ def test_every_ward_gets_categories_on_its_current_year_fund_and_requests_in_eve
     # One category with its own Open311 questions: the street light's pole number.
     light = Category.objects.get(ward__name="中央区", code="streetlight")
     assert [a["code"] for a in light.attributes] == ["pole_number", "lamp_state"]
+    answered = Request.objects.filter(category=light).order_by("number")
+    assert [r.attributes for r in answered] == [
+        {"pole_number": "デモ 101", "lamp_state": "off"},
+        {"lamp_state": "blinking"},
+    ]
+    definition = client.get(
+        reverse("open311-service", kwargs={"code": "431010-streetlight", "fmt": "json"})
+    ).json()
+    assert [a["code"] for a in definition["attributes"]] == ["pole_number", "lamp_state"]
 
     chuo = Request.objects.filter(ward__name="中央区")
     declined = chuo.get(status="declined")

@@ -67,7 +67,7 @@ STREETLIGHT_ATTRIBUTES = (
         "code": "lamp_state",
         "label": "街灯の状態",
         "datatype": "singlevaluelist",
-        "required": False,
+        "required": True,
         "description": "いちばん近いものを選んでください。",
         "values": [
             {"key": "off", "name": "夜に点かない"},
@@ -359,6 +359,7 @@ def _ensure_requests(actor, ward, categories, *, now, spend: bool, report: DemoR
             school_district=place.school_district,
             caller_name=f"デモ申出者{n + 1}",
             caller_phone=f"000-0000-{n + 1:04d}",
+            attributes=plan.attributes,
             now=submitted,
         )
         _date_last_update(request, submitted)
