@@ -1,11 +1,11 @@
 """`machi demo`'s residents' requests: every ward's quick-response fund gets its categories and requests in
 every state, labelled as demo; FY2022's 決算額 stays as the seed prints it; a second run changes nothing."""
 
+import datetime
 from collections import Counter
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from tests.conftest import DATASET
 from tests.test_demo_current_year import WARDS, YEAR, run_demo
 
@@ -26,27 +26,30 @@ FUND_NAMES = {
     "北区": "緊急課題対応費",
 }
 EVERY_STATE = set(Request.Status.values)
+# The demo loaded as on a day well inside FY2026 (its weeks of requests all in that year), whatever today is.
+NOW = datetime.datetime(2026, 12, 1, 10, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=9)))
+DEMO_YEAR = 2026
 
 
 @pytest.fixture
 def demo_year(kumamoto):
     """FY2022 as imported, and the current year's demo programme carried from it (as `machi demo` does)."""
-    ledger_demo.load_current_year(actor=SYSTEM)
+    ledger_demo.load_current_year(actor=SYSTEM, today=NOW.date())
 
 
 @pytest.mark.django_db
 def test_every_ward_gets_categories_on_its_current_year_fund_and_requests_in_every_state(demo_year):
-    report = demo.load(actor=SYSTEM)
+    report = demo.load(actor=SYSTEM, now=NOW)
 
-    assert report.fiscal_year == YEAR
-    assert f"デモの地域課題（令和{YEAR - 2018}年度）" in report.summary()
+    assert report.fiscal_year == DEMO_YEAR
+    assert "デモの地域課題（令和8年度）" in report.summary()
     for ward in WARDS:
         categories = Category.objects.filter(ward__name=ward).select_related("fund__programme")
         assert 4 <= categories.count() <= 6, ward
         funds = {c.fund for c in categories}
         assert len(funds) == 1, ward
         [fund] = funds
-        assert (fund.programme.fiscal_year, fund.programme.is_demo) == (YEAR, True)
+        assert (fund.programme.fiscal_year, fund.programme.is_demo) == (DEMO_YEAR, True)
         assert fund.name == FUND_NAMES[ward] and fund.no == demo.FUNDS[ward]
         assert all(demo.DEMO_NOTE in c.description and c.target_days > 0 and c.group for c in categories)
         requests = Request.objects.filter(ward__name=ward)
@@ -63,7 +66,9 @@ def test_every_ward_gets_categories_on_its_current_year_fund_and_requests_in_eve
             for r in requests
         )
         numbers = sorted(requests.values_list("number", flat=True))
-        assert numbers == list(range(1, len(numbers) + 1)) and all(r.fiscal_year == YEAR for r in requests)
+        assert numbers == list(range(1, len(numbers) + 1)) and all(
+            r.fiscal_year == DEMO_YEAR for r in requests
+        )
     # One category with its own Open311 questions: the street light's pole number.
     light = Category.objects.get(ward__name="中央区", code="streetlight")
     assert [a["code"] for a in light.attributes] == ["pole_number", "lamp_state"]
@@ -97,7 +102,7 @@ def test_every_ward_gets_categories_on_its_current_year_fund_and_requests_in_eve
     assert declined.public_reason.startswith(demo.DEMO_PREFIX)
     assert RequestUpdate.objects.exclude(internal_note="").exists()
     # The late one shows as overdue.
-    late = [r for r in chuo.filter(status__in=Request.OPEN) if r.expected_by < timezone.localdate()]
+    late = [r for r in chuo.filter(status__in=Request.OPEN) if r.expected_by < NOW.date()]
     assert late, "one open request is past its expected date"
 
     # What the answers cost, on the current year's demo funds only, each through the ledger's history.
@@ -108,7 +113,7 @@ def test_every_ward_gets_categories_on_its_current_year_fund_and_requests_in_eve
     assert len(spent) == len(WARDS) and report.spent == len(WARDS) * 3
     for ward in WARDS:
         fund = Project.objects.get(
-            programme__fiscal_year=YEAR, programme__ward__name=ward, no=demo.FUNDS[ward]
+            programme__fiscal_year=DEMO_YEAR, programme__ward__name=ward, no=demo.FUNDS[ward]
         )
         paid = Expenditure.objects.filter(request__ward__name=ward)
         assert paid.count() == 3 and all(e.request.category.fund_id == fund.pk for e in paid)
@@ -117,7 +122,7 @@ def test_every_ward_gets_categories_on_its_current_year_fund_and_requests_in_eve
 
     counts = (Category.objects.count(), Request.objects.count(), RequestUpdate.objects.count())
     audited = AuditEntry.objects.count()
-    again = demo.load(actor=SYSTEM)
+    again = demo.load(actor=SYSTEM, now=NOW)
     assert not again.changed_anything
     assert (
         "受付 新規 0 件" in again.summary()
@@ -130,10 +135,11 @@ def test_every_ward_gets_categories_on_its_current_year_fund_and_requests_in_eve
 
 @pytest.mark.django_db
 def test_the_public_sees_demo_requests_without_the_callers_or_descriptions(demo_year, client):
-    demo.load(actor=SYSTEM)
+    demo.load(actor=SYSTEM, now=NOW)
 
     answer = client.get(
-        reverse("open311-requests", kwargs={"fmt": "json"}), {"jurisdiction_id": "431010", "page_size": 100}
+        reverse("open311-requests", kwargs={"fmt": "json"}),
+        {"jurisdiction_id": "431010", "page_size": 100, "start_date": "2026-09-01T00:00:00+09:00"},
     )
     assert answer.status_code == 200
     rows = answer.json()
@@ -147,7 +153,7 @@ def test_the_public_sees_demo_requests_without_the_callers_or_descriptions(demo_
 
 @pytest.mark.django_db
 def test_without_a_current_year_programme_the_categories_use_fy2022_funds_and_nothing_is_spent(kumamoto):
-    report = demo.load(actor=SYSTEM)
+    report = demo.load(actor=SYSTEM, now=NOW)
 
     assert report.fiscal_year == 2022
     assert "支出なし（令和4年度の決算額はそのまま）" in report.summary()
