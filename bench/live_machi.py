@@ -8,6 +8,9 @@
 once, and gives back (status, answer) each. With `event=(seats, max_party)` the seed also holds a
 published first-come event of 中央区 open for registration now (`machi.event`); with
 `events=[(seats, max_party), …]`, one such event for each (`machi.events`, the first is `machi.event`).
+With `fund_yen=…`, 中央区's quick-response fund (a project of the current year budgeted that much), a
+category it pays for and one request of it (`machi.request`, its service_request_id), and every person
+is a member of 中央区's staff.
 
 The database is a SQLite file in `scratch` (a copy of `sqlite_template`, an already migrated
 file, where given: the tests pass theirs), or a new PostgreSQL database on the server
@@ -55,6 +58,7 @@ class LiveMachi:
     server_pid: int
     event: int | None = None
     events: list[int] = field(default_factory=list)
+    request: str | None = None
     _pg_conninfo: str | None = field(default=None, repr=False)
 
     @property
@@ -149,6 +153,7 @@ def live_machi(
     event: tuple[int, int] | None = None,
     events: list[tuple[int, int]] = (),
     sqlite_template: Path | None = None,
+    fund_yen: int | None = None,
 ):
     events = [event, *events] if event else list(events)
     scratch.mkdir(parents=True, exist_ok=True)
@@ -162,6 +167,7 @@ def live_machi(
                 str(users),
                 str(rooms),
                 *(str(number) for pair in events for number in pair),
+                *(["--fund", str(fund_yen)] if fund_yen is not None else []),
             ],
             env=env,
             cwd=ROOT,
@@ -208,6 +214,7 @@ def live_machi(
                 server_pid=server.pid,
                 event=seed["events"][0] if seed["events"] else None,
                 events=seed["events"],
+                request=seed.get("request"),
                 _pg_conninfo=pg,
             )
         finally:
@@ -272,7 +279,7 @@ def _stop(server: subprocess.Popen) -> None:
 # --- Inside the child process: migrate and seed ------------------------------------------------
 
 
-def prepare(users: int, rooms: int, events: list[tuple[int, int]] = ()) -> dict:
+def prepare(users: int, rooms: int, events: list[tuple[int, int]] = (), fund_yen: int | None = None) -> dict:
     import django
 
     django.setup()
@@ -303,6 +310,7 @@ def prepare(users: int, rooms: int, events: list[tuple[int, int]] = ()) -> dict:
             for n in range(users)
         )
         tokens = [create_token(actor=SYSTEM, user=person, name="race")[1] for person in people]
+        request = seed_fund(ward, people, fund_yen) if fund_yen is not None else None
     # Next month: its booking window opened on the 1st of last month, and its days are all ahead.
     first = add_months(timezone.localdate(), 1)
     days = [(first + datetime.timedelta(days=4 + n)).isoformat() for n in range(DAYS)]
@@ -312,7 +320,31 @@ def prepare(users: int, rooms: int, events: list[tuple[int, int]] = ()) -> dict:
         "days": days,
         "blocks": list(centre.blocks.order_by("position").values_list("code", flat=True)),
         "tokens": tokens,
+        "request": request,
     }
+
+
+def seed_fund(ward, people, fund_yen: int) -> str:
+    """中央区's quick-response fund budgeted `fund_yen`, a category it pays for, one request of it; the
+    people become the ward's staff. The request's service_request_id."""
+    from django.utils import timezone
+
+    from machi.accounts.actors import SYSTEM
+    from machi.accounts.models import RoleGrant
+    from machi.core.fiscal import fiscal_year_of
+    from machi.ledger.models import Programme, Project
+    from machi.requests import actions as requests
+    from machi.requests.models import Category
+
+    year = fiscal_year_of(timezone.localdate())
+    programme = Programme.objects.get_or_create(ward=ward, fiscal_year=year)[0]
+    fund = Project.objects.create(programme=programme, no=15, name="課題対応経費", initial_yen=fund_yen)
+    road = Category.objects.create(ward=ward, code="road", name="道路の破損", target_days=5, fund=fund)
+    RoleGrant.objects.bulk_create(RoleGrant(user=person, role="ward-staff", ward=ward) for person in people)
+    made = requests.submit_request(
+        actor=SYSTEM, category=road, description="側溝の蓋が外れている", address="中央区手取本町1-1"
+    )
+    return made.service_request_id
 
 
 def seed_event(ward, seats: int, max_party: int, n: int = 0) -> int:
@@ -349,9 +381,17 @@ def seed_event(ward, seats: int, max_party: int, n: int = 0) -> int:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["prepare"] and len(sys.argv) >= 4 and len(sys.argv) % 2 == 0:
-        numbers = [int(arg) for arg in sys.argv[4:]]
+    arguments = sys.argv[1:]
+    fund = None
+    if "--fund" in arguments:
+        at = arguments.index("--fund")
+        fund = int(arguments[at + 1])
+        del arguments[at : at + 2]
+    if arguments[:1] == ["prepare"] and len(arguments) >= 3 and len(arguments) % 2 == 1:
+        numbers = [int(arg) for arg in arguments[3:]]
         events = list(zip(numbers[::2], numbers[1::2], strict=True))
-        print(json.dumps(prepare(int(sys.argv[2]), int(sys.argv[3]), events)))
+        print(json.dumps(prepare(int(arguments[1]), int(arguments[2]), events, fund)))
     else:
-        sys.exit("usage: live_machi.py prepare USERS ROOMS [SEATS MAX_PARTY]… (run by live_machi())")
+        sys.exit(
+            "usage: live_machi.py prepare USERS ROOMS [SEATS MAX_PARTY]… [--fund YEN] (run by live_machi())"
+        )

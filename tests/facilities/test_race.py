@@ -8,29 +8,17 @@ PostgreSQL server. Exactly one client may win; every other one must hear 409, an
 database must hold exactly one booking of the block.
 """
 
-import os
-
 import pytest
-from bench.live_machi import engine_of, live_machi, race
+from bench.live_machi import race
+from tests.live_support import served
 
 CLIENTS = 48
-ENGINE = engine_of(os.environ.get("DATABASE_URL"))
 
 
 @pytest.fixture(scope="module")
 def machi(tmp_path_factory, race_sqlite_template):
-    with live_machi(
-        users=CLIENTS,
-        rooms=3,
-        engine=ENGINE,
-        scratch=tmp_path_factory.mktemp("race"),
-        workers=4,
-        threads=4,
-        sqlite_template=race_sqlite_template,
-    ) as machi:
+    with served(tmp_path_factory, race_sqlite_template, "race", users=CLIENTS, rooms=3) as machi:
         yield machi
-        log = machi.log.read_text()
-        assert "Traceback" not in log, log
 
 
 def active_bookings(machi, room: int, day: str) -> list[tuple[int, str, str]]:

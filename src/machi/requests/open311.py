@@ -7,13 +7,19 @@
   unique across wards and years, and the same number the ward's letters give (令和4年度 中央区 第123号).
 - status: open = 受付 / 確認中 / 対応中, closed = every other state; status_notes is the last public note.
 - A request shows no description, address or person (the public view of `queries.public_view`); its
-  location is rounded to about 50 m. Service definitions have an empty attribute list for now.
+  location is rounded to about 50 m.
+- Service definitions: the category's own questions (`Category.attributes`) as the standard's
+  attributes (variable, code, datatype, required, datatype_description, order, description, values
+  of key and name); a service with questions says metadata=true in the list.
 - POST requests: form-encoded, api_key = a Machi API token (the request is made as that person);
-  email, first_name, last_name and phone are ignored (the person is the token's).
+  email, first_name, last_name and phone are ignored (the person is the token's). Answers come as
+  attribute[code]=value (a multivaluelist as attribute[code][]=… repeated), checked by the requests'
+  own rule (`actions.clean_attributes`): each problem is one error of the list.
 - Errors: the standard's list [{"code": 400, "description": "…"}] with that HTTP status.
 """
 
 import datetime
+import re
 import xml.etree.ElementTree as ET
 from functools import wraps
 
@@ -75,8 +81,9 @@ def _respond(fmt: str, rows, root: str, item: str, status: int = 200):
     return JsonResponse(rows, safe=False, status=status, json_dumps_params={"ensure_ascii": False})
 
 
-def _errors(fmt: str, status: int, description: str):
-    return _respond(fmt, [{"code": status, "description": description}], "errors", "error", status)
+def _errors(fmt: str, status: int, *descriptions: str):
+    rows = [{"code": status, "description": description} for description in descriptions]
+    return _respond(fmt, rows, "errors", "error", status)
 
 
 def open311(view):
@@ -90,6 +97,8 @@ def open311(view):
             return view(request, *args, fmt=fmt, **kwargs)
         except Open311Error as error:
             return _errors(fmt, error.status, error.description)
+        except actions.AttributesRefused as error:
+            return _errors(fmt, 400, *error.problems)
         except Refused as error:
             return _errors(fmt, status_of(error), " ".join(error.messages))
         except NotAllowed as error:
@@ -166,7 +175,7 @@ def services(request, fmt: str):
             "service_code": _service_code(category),
             "service_name": category.name,
             "description": category.description,
-            "metadata": False,
+            "metadata": bool(category.attributes),
             "type": "realtime",
             "keywords": "",
             "group": category.group,
@@ -180,16 +189,43 @@ def services(request, fmt: str):
 @open311
 def service_definition(request, code: str, fmt: str):
     category = _category(code, _ward(request))
-    body = {"service_code": _service_code(category), "attributes": []}
+    body = {"service_code": _service_code(category), "attributes": attribute_definitions(category)}
     if fmt == "xml":
         root = ET.Element("service_definition")
-        ET.SubElement(root, "service_code").text = body["service_code"]
-        ET.SubElement(root, "attributes")
+        _fill(root, body)
         return HttpResponse(
             b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root, encoding="utf-8"),
             content_type="text/xml; charset=utf-8",
         )
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+
+
+def attribute_definitions(category: Category) -> list[dict]:
+    """The category's own questions as GeoReport v2 attributes, in their order: `description` is the
+    question, `datatype_description` the category's help for it; values are key and name."""
+    rows = []
+    definitions = [d for d in category.attributes or [] if isinstance(d, dict) and d.get("code")]
+    for position, definition in enumerate(definitions, start=1):
+        datatype = definition.get("datatype") or "string"
+        rows.append(
+            {
+                "variable": definition.get("variable", True) is not False,
+                "code": str(definition["code"]),
+                "datatype": datatype if datatype in actions.DATATYPES else "string",
+                "required": bool(definition.get("required")),
+                "datatype_description": str(definition.get("description") or ""),
+                "order": int(definition.get("order") or position),
+                "description": str(
+                    definition.get("label") or definition.get("description") or definition["code"]
+                ),
+                "values": [
+                    {"key": str(value.get("key", "")), "name": str(value.get("name", value.get("key", "")))}
+                    for value in definition.get("values") or []
+                    if isinstance(value, dict)
+                ],
+            }
+        )
+    return sorted(rows, key=lambda row: row["order"])
 
 
 def _when(value) -> str | None:
@@ -303,6 +339,22 @@ def one_request(request, code: str, fmt: str):
     return _respond(fmt, [_row(_one(code))], "service_requests", "request")
 
 
+_ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
+
+
+def _answers(form) -> dict:
+    """attribute[code]=value, and attribute[code][]=… repeated for a multivaluelist (GeoReport v2)."""
+    answers: dict = {}
+    for name in form:
+        match = _ATTRIBUTE.match(name)
+        if match is None:
+            continue
+        code, many = match.group(1), match.group(2)
+        values = form.getlist(name)
+        answers[code] = values if many or len(values) > 1 else values[0]
+    return answers
+
+
 def _submit(request, fmt: str):
     user = user_for_token((request.POST.get("api_key") or "").strip())
     if user is None:
@@ -318,6 +370,7 @@ def _submit(request, fmt: str):
         latitude=request.POST.get("lat"),
         longitude=request.POST.get("long"),
         address=request.POST.get("address_string", ""),
+        attributes=_answers(request.POST),
     )
     notice = _("%(label)sとして受け付けました。%(day)sまでに受付を確認します") % {
         "label": made.label,
