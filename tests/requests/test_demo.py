@@ -38,7 +38,7 @@ def demo_year(kumamoto):
 
 
 @pytest.mark.django_db
-def test_every_ward_gets_categories_on_its_current_year_fund_and_requests_in_every_state(demo_year):
+def test_every_ward_gets_categories_on_its_current_year_fund_and_requests_in_every_state(demo_year, client):
     report = demo.load(actor=SYSTEM, now=NOW)
 
     assert report.fiscal_year == DEMO_YEAR
@@ -72,6 +72,13 @@ def test_every_ward_gets_categories_on_its_current_year_fund_and_requests_in_eve
     # One category with its own Open311 questions: the street light's pole number.
     light = Category.objects.get(ward__name="中央区", code="streetlight")
     assert [a["code"] for a in light.attributes] == ["pole_number", "lamp_state"]
+    definition = client.get(
+        reverse("open311-service", kwargs={"code": "431010-streetlight", "fmt": "json"})
+    ).json()
+    assert [(a["code"], a["required"]) for a in definition["attributes"]] == [
+        ("pole_number", False),
+        ("lamp_state", True),
+    ]
     answered = Request.objects.filter(category=light).order_by("number")
     assert [r.attributes for r in answered] == [
         {"pole_number": "デモ 101", "lamp_state": "off"},
