@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1:8000
 # Test processes (pytest-xdist): one per core; each module's tests stay in one process.
 TEST_WORKERS ?= auto
 
-.PHONY: run test fuzz-api install lint bench clean
+.PHONY: run test fuzz-api install lint bench bench-requests clean
 
 # A development server: debug asked for here, as Machi runs in production mode unless told.
 run: export MACHI_DEBUG ?= 1
@@ -44,6 +44,11 @@ bench: install
 	$(BIN)/python bench/report_pdf.py
 	$(BIN)/python bench/booking_rush.py
 	$(BIN)/python bench/event_rush.py
+	$(BIN)/python bench/requests_rush.py
+
+# Residents' requests over Open311 at gunicorn, on SQLite and PostgreSQL (bench/requests_rush.py).
+bench-requests: install
+	$(BIN)/python bench/requests_rush.py
 
 clean:
 	rm -rf $(VENV) machi.sqlite3* var

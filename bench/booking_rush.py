@@ -106,12 +106,16 @@ class Phase:
             print(f"   target          {target}")
 
 
-async def call(port: int, method: str, path: str, token: str, body: dict | None, start: asyncio.Event):
-    """One client: connect, send one request, read the whole answer. (status, answer, seconds)."""
-    payload = b"" if body is None else json.dumps(body).encode()
+async def call(port: int, method: str, path: str, token: str, body: dict | str | None, start: asyncio.Event):
+    """One client: connect, send one request, read the whole answer. (status, answer, seconds).
+
+    A dict body is sent as JSON; a str body as a form already encoded (Open311's POST)."""
+    form = isinstance(body, str)
+    payload = b"" if body is None else body.encode() if form else json.dumps(body).encode()
+    kind = "application/x-www-form-urlencoded" if form else "application/json"
     head = (
         f"{method} {path} HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: Bearer {token}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
+        f"Content-Type: {kind}\r\nContent-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
     ).encode()
     await start.wait()
     began = time.perf_counter()
@@ -161,6 +165,8 @@ def run_phase(name: str, machi, requests) -> Phase:
 
 def backends(machi) -> set[int]:
     """The PostgreSQL backends serving the scratch database (but the one asking)."""
+    if machi.engine == "sqlite":  # in the server's own processes
+        return set()
     return {
         pid
         for (pid,) in machi.query(

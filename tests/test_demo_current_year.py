@@ -21,6 +21,8 @@ from machi.grants.models import GrantProgramme, GrantTrack
 from machi.ledger import demo as ledger_demo
 from machi.ledger.importers.csv_reader import read_csv
 from machi.ledger.models import FigureChange, Programme, Project
+from machi.requests import demo as requests_demo
+from machi.requests.models import Expenditure
 
 YEAR = ledger_demo.current_fiscal_year()
 WARDS = {"中央区", "東区", "西区", "南区", "北区"}
@@ -61,7 +63,13 @@ def test_each_ward_gets_a_demo_programme_of_this_year_and_fy2022_stays_as_the_se
     }
     assert set(chuo) == set(old)
     assert all(chuo[no].initial_yen == old[no].revised_yen for no in old)
-    assert all(chuo[no].settled_yen is None and chuo[no].revised_yen is None for no in old)
+    assert all(chuo[no].revised_yen is None for no in old)
+    # Nothing settled yet, but what the demo's requests paid from the quick-response fund (requests.demo).
+    fund = chuo.pop(requests_demo.FUNDS["中央区"])
+    assert fund.settled_yen == sum(
+        e.amount_yen for e in Expenditure.objects.filter(request__ward__name="中央区")
+    )
+    assert all(project.settled_yen is None for project in chuo.values())
 
     seed = {(row.ward, row.no, row.name): row for row in read_csv(DATASET / "ledger.csv").rows}
     stored = Project.objects.for_year(2022).select_related("programme__ward")

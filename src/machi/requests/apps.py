@@ -6,6 +6,14 @@ class RequestsConfig(AppConfig):
     name = "machi.requests"
     label = "requests"
     verbose_name = _("地域課題の受付")
+    demo_label = "デモの地域課題"
+
+    def load_demo(self, dataset, *, actor):
+        """Each ward's categories on its quick-response fund and illustrative requests in every state
+        (`requests.demo`)."""
+        from machi.requests import demo
+
+        return demo.load(actor=actor)
 
     # A person's rights over their data (machi.accounts.privacy): the requests they made and follow,
     # forgetting them, and the retention sweep.

@@ -125,7 +125,12 @@ class Request(models.Model):
                 fields=["ward", "fiscal_year", "number"], name="requests_number_per_ward_year"
             )
         ]
-        indexes = [models.Index(fields=["category", "status", "created_at"])]
+        indexes = [
+            models.Index(fields=["category", "status", "created_at"]),
+            # Newest first (the public list, Open311's GET requests): a page is read off the index
+            # instead of sorting every request.
+            models.Index(fields=["created_at", "id"], name="requests_newest_first"),
+        ]
         verbose_name = _("地域課題")
         verbose_name_plural = _("地域課題")
 

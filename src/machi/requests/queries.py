@@ -3,7 +3,7 @@
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import BooleanField, Case, Max, Prefetch, Q, Sum, Value, When
+from django.db.models import BooleanField, Case, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
 from django.utils import timezone
 
 from machi.accounts.scope import ward_scope_filter
@@ -26,11 +26,13 @@ def public_requests():
     """Requests of public categories, with what a public view reads in a constant number of queries:
     the ward and category, the public notes (never the internal ones) and the time of the last change."""
     notes = RequestUpdate.objects.exclude(public_note="").only("request_id", "to_status", "public_note", "at")
+    last_change = RequestUpdate.objects.filter(request=OuterRef("pk")).order_by("-at", "-id")
     return (
         Request.objects.filter(category__public=True)
         .select_related("ward", "category", "duplicate_of__ward")
         .prefetch_related(Prefetch("updates", queryset=notes, to_attr="public_updates"))
-        .annotate(updated_at=Max("updates__at"))
+        # The last change of each row listed, not a GROUP BY over every request before the page is cut.
+        .annotate(updated_at=Subquery(last_change.values("at")[:1]))
         .defer("description", "address", "address_key", "caller_name", "caller_phone", "requester", "group")
     )
 
