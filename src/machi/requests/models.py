@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from machi.core.fiscal import wareki
 from machi.ledger.models import ExpenseSection, Project, Ward
@@ -69,7 +70,7 @@ class RequestCounter(models.Model):
 
 class Request(models.Model):
     class Status(models.TextChoices):
-        RECEIVED = "received", _("受付")
+        RECEIVED = "received", pgettext_lazy("request status", "受付")  # not the events' 受付 (check-in)
         CHECKING = "checking", _("確認中")
         IN_PROGRESS = "in_progress", _("対応中")
         RESOLVED = "resolved", _("対応済")
