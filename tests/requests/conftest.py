@@ -38,3 +38,19 @@ def budgeted(fund):
     fund.initial_yen = 100_000
     fund.save()
     return fund
+
+
+@pytest.fixture
+def made(road, people):
+    """A resident's request about the road by city hall, received on TUESDAY."""
+    from machi.requests import actions
+
+    [alice] = people(1)
+    return actions.submit_request(
+        actor=alice,
+        category=road,
+        description="側溝の蓋が外れている",
+        latitude=CITY_HALL[0],
+        longitude=CITY_HALL[1],
+        now=TUESDAY,
+    )

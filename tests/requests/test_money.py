@@ -16,24 +16,15 @@ from machi.ledger.queries import ledger_check, public_history
 from machi.requests import actions, queries
 from machi.requests.models import Category, Expenditure
 
-from .conftest import CITY_HALL, TUESDAY
-
 pytestmark = pytest.mark.django_db
 
 DAY = datetime.date(2026, 6, 10)
 
 
 @pytest.fixture
-def made(road, budgeted, people):
-    [alice] = people(1)
-    return actions.submit_request(
-        actor=alice,
-        category=road,
-        description="側溝の蓋が外れている",
-        latitude=CITY_HALL[0],
-        longitude=CITY_HALL[1],
-        now=TUESDAY,
-    )
+def made(made, budgeted):
+    """The request of tests/requests/conftest.py, its fund budgeted."""
+    return made
 
 
 def pay(request, actor, **changes):

@@ -8,22 +8,9 @@ from machi.core.errors import Conflict, NotAllowed, Refused
 from machi.requests import actions, queries
 from machi.requests.models import Request, RequestUpdate
 
-from .conftest import CITY_HALL, TUESDAY
+from .conftest import TUESDAY
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def made(road, people):
-    [alice] = people(1)
-    return actions.submit_request(
-        actor=alice,
-        category=road,
-        description="側溝の蓋が外れている",
-        latitude=CITY_HALL[0],
-        longitude=CITY_HALL[1],
-        now=TUESDAY,
-    )
 
 
 def move(staff, request, to, **fields):
