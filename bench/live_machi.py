@@ -221,8 +221,13 @@ def live_machi(
             _stop(server)
 
 
-def race(machi: LiveMachi, path: str, bodies: list[dict]) -> list[tuple[int, dict]]:
-    """POST each body to `path` from its own thread and person (token n), all released at once; (status, answer) each."""
+def race(
+    machi: LiveMachi, path: str, bodies: list[dict], *, person: int | None = None, key: str | None = None
+) -> list[tuple[int, dict]]:
+    """POST each body to `path` from its own thread and person (token n), all released at once; (status, answer) each.
+
+    `person`: every client is that one person (token `person`), as one person pressing again and again;
+    `key`: every request carries it as its `Idempotency-Key`."""
     url = urlsplit(machi.base_url)
     barrier = threading.Barrier(len(bodies))
     answers: list[tuple[int, dict] | BaseException | None] = [None] * len(bodies)
@@ -232,7 +237,10 @@ def race(machi: LiveMachi, path: str, bodies: list[dict]) -> list[tuple[int, dic
         try:
             connection.connect()  # connected before the barrier: the requests leave together
             payload = json.dumps(bodies[n]).encode()
-            headers = {"Authorization": f"Bearer {machi.tokens[n]}", "Content-Type": "application/json"}
+            token = machi.tokens[n if person is None else person]
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            if key is not None:
+                headers["Idempotency-Key"] = key
             barrier.wait(timeout=30)
             connection.request("POST", path, payload, headers)
             response = connection.getresponse()

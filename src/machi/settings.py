@@ -141,8 +141,12 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[MACHI_TASKS_BACKEND]}}
 # The work that falls due with the clock: `machi worker` enqueues each of these every minute.
 # Each takes no argument and may run any number of times (a lottery is drawn once, a win lapses once).
 MACHI_DUE_TASKS = ["machi.facilities.tasks.run_due_work", "machi.events.tasks.draw_due_lotteries"]
-# Work done once a day (the first minute the worker sees a new day): the retention of personal data.
-MACHI_DAILY_TASKS = ["machi.accounts.tasks.anonymise_expired"]
+# Work done once a day (the first minute the worker sees a new day): the retention of personal data,
+# and forgetting the answers kept for `Idempotency-Key` retries after 48 hours.
+MACHI_DAILY_TASKS = [
+    "machi.accounts.tasks.anonymise_expired",
+    "machi.accounts.tasks.forget_idempotent_answers",
+]
 # Personal data in bookings, lottery entries and grant applications is kept until the end of this
 # many fiscal years after the one it belongs to, then anonymised (machi.accounts.privacy).
 MACHI_RETENTION_FISCAL_YEARS = int(os.environ.get("MACHI_RETENTION_FISCAL_YEARS", 3))

@@ -287,7 +287,7 @@ def test_every_facilities_operation_documents_its_answers(client, db):
     assert documented == {
         ("get", "/api/centres"): {"200"},
         ("get", "/api/rooms/{room_id}/availability"): {"200", "400", "404"},
-        ("post", "/api/reservations"): {"201", "400", "401", "403", "409"},
+        ("post", "/api/reservations"): {"200", "201", "400", "401", "403", "409", "422"},
         ("get", "/api/reservations/mine"): {"200", "400", "401"},
         ("post", "/api/reservations/{reservation_id}/cancel"): {"200", "400", "401", "403", "404"},
     }

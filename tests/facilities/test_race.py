@@ -8,6 +8,8 @@ PostgreSQL server. Exactly one client may win; every other one must hear 409, an
 database must hold exactly one booking of the block.
 """
 
+import json
+
 import pytest
 from bench.live_machi import race
 from tests.live_support import served
@@ -108,3 +110,35 @@ def test_bookings_of_overlapping_blocks_never_share_time(machi):
     assert {body["code"] for status, body in answers if status == 409} == {"booking.slot_taken"}
     [winner] = [body for status, body in answers if status == 201]
     assert active_bookings(machi, room, day) == [(winner["id"], "confirmed", winner["blocks"][0])]
+
+
+def test_one_person_pressing_again_and_again_gets_one_booking_and_hears_it_is_theirs(machi):
+    """The same person's requests race (their answer never came, they pressed again): one booking,
+    one 201, and every other request is told the block is already theirs (200) — never a 409."""
+    room, day = machi.rooms[1], machi.days[1]
+
+    answers = race(
+        machi, "/api/reservations", [{"room": room, "date": day, "blocks": ["evening"]}] * 8, person=0
+    )
+
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [200] * 7 + [201], statuses
+    assert {body["id"] for _, body in answers} == {answers[0][1]["id"]}
+    assert {body["message"] for status, body in answers if status == 200} == {
+        "この枠はすでにあなたの予約です"
+    }
+    assert [code for *_, code in active_bookings(machi, room, day) if code == "evening"] == ["evening"]
+
+
+def test_racing_requests_with_one_idempotency_key_make_one_booking_and_one_answer(machi):
+    """Concurrent requests with the same key: the later ones wait for the first and replay its answer."""
+    room, day = machi.rooms[1], machi.days[1]
+    body = {"room": room, "date": day, "blocks": ["morning"]}
+
+    answers = race(machi, "/api/reservations", [body] * 8, person=1, key="race-key-0001")
+
+    assert [status for status, _ in answers] == [201] * 8
+    assert len({json.dumps(body, sort_keys=True) for _, body in answers}) == 1
+    [(count,)] = machi.query("SELECT count(*) FROM accounts_idempotentanswer WHERE key = 'race-key-0001'")
+    assert count == 1
+    assert [code for *_, code in active_bookings(machi, room, day) if code == "morning"] == ["morning"]

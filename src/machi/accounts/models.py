@@ -1,5 +1,7 @@
 """People, their roles scoped to wards and centres, community groups, and API tokens."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -334,3 +336,30 @@ class MailRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key[:8]} {self.at:%Y-%m-%d %H:%M}"
+
+
+class IdempotentAnswer(models.Model):
+    """The answer given to a write sent with an `Idempotency-Key`, so that sending it again gets it again.
+
+    Written in the same transaction as the write itself (`machi.accounts.idempotency`): a crash
+    leaves both or neither. One per person and key; kept at least `KEEP` (a daily task sweeps older
+    ones). `digest` is the SHA-256 of the operation's request (its path's ids and its body), so the
+    same key with another request is refused rather than answered with someone else's result.
+    """
+
+    KEEP = datetime.timedelta(hours=48)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    operation = models.CharField(max_length=50)
+    digest = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(default=0)  # 0 while the write runs (never seen committed)
+    body = models.TextField(blank=True)  # the JSON answer as sent, byte for byte
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
+        indexes = [models.Index(fields=["created_at"], name="idempotent_answer_created")]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.key[:16]}"

@@ -9,6 +9,7 @@ import datetime
 from django_tasks import task
 
 from machi.accounts.actors import SYSTEM
+from machi.accounts.idempotency import forget_old_answers
 from machi.accounts.privacy import anonymise_expired as anonymise
 
 
@@ -16,3 +17,9 @@ from machi.accounts.privacy import anonymise_expired as anonymise
 def anonymise_expired(today: str | None = None) -> dict:
     """Anonymise what is past retention; `today` an ISO date (the task's arguments are JSON). Counts by app."""
     return anonymise(actor=SYSTEM, today=datetime.date.fromisoformat(today) if today else None)
+
+
+@task()
+def forget_idempotent_answers() -> int:
+    """Delete the answers to `Idempotency-Key` requests older than 48 hours (`accounts.idempotency`)."""
+    return forget_old_answers()

@@ -10,6 +10,8 @@ the body is `{"detail": message, "code": code}` with `status`. Web pages show a 
   keep working.
 - `Conflict` (409): the state of the data said no (the slot is taken, the envelope is spent,
   already paid). A `Refused` too, so a form shows it the same way.
+- `Unprocessable` (422): well formed, but at odds with what was sent before (an `Idempotency-Key`
+  reused with another request).
 - `NotAllowed` (403): the actor lacks the scope. A django `PermissionDenied`.
 - `NotFound` (404): there is no such thing (for the actor). A django `Http404`.
 
@@ -36,6 +38,13 @@ class Conflict(Refused):
 
     status = 409
     default_code = "conflict"
+
+
+class Unprocessable(Refused):
+    """The request is well formed but contradicts one the server already holds (422): a key reused for another body."""
+
+    status = 422
+    default_code = "unprocessable"
 
 
 class NotAllowed(PermissionDenied):

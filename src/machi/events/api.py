@@ -12,9 +12,11 @@ from typing import Annotated
 
 from django.db.models import Exists, Min, OuterRef
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from machi.accounts.idempotency import IdempotencyKey
+from machi.accounts.idempotency import answer as idempotent_answer
 from machi.accounts.scope import can_manage_ward
 from machi.api_errors import AUTH_ERRORS, NO_CONTROL, ErrorOut, ValidationErrorOut
 from machi.api_support import PUBLIC, BodyIn, bad_request, local_time, row_id, ward_filter
@@ -187,6 +189,13 @@ class RegistrationOut(Schema):
     cancelled_at: dt.datetime | None
 
 
+class RegisteredOut(RegistrationOut):
+    message: str = Field(
+        "",
+        description="お知らせ。すでに申し込んでいた催しに申し込み直したとき「この催しにはすでに申し込んでいます」",
+    )
+
+
 @router.get(
     "/events",
     auth=PUBLIC,
@@ -244,30 +253,55 @@ def get_event(request, event_id: EventId):
 @router.post(
     "/events/{event_id}/registrations",
     response={
-        201: RegistrationOut,
-        202: RegistrationOut,
+        200: RegisteredOut,
+        201: RegisteredOut,
+        202: RegisteredOut,
         400: ValidationErrorOut,
         **AUTH_ERRORS,
         404: ErrorOut,
         409: ErrorOut,
+        422: ErrorOut,
     },
     summary="催しに申し込む",
     description=(
         "席が人数分残っていれば確定（confirmed）で 201、満席ならキャンセル待ち（waitlisted、人数まとめて）で 202。"
         "抽選の催しは抽選待ち（entered）で 202（申込締切の後の抽選で確定かキャンセル待ちになる）。"
-        "キャンセル待ちのない催しが満席、受付期間外、すでに申込済みのときは 409。人数が上限を超えるとき、"
+        "キャンセル待ちのない催しが満席、受付期間外のときは 409。すでに自分が申し込んでいれば、その申込を"
+        "200 で返す（答えが届かずに送り直したとき）。人数が上限を超えるとき、"
         "必須の質問への回答がないとき、選択肢にない回答のときは 400。"
         "caller を付けると区職員が電話や窓口で受けた申込（その区の職員だけ、ほかは 403）。"
+        "Idempotency-Key をつければ、同じ鍵の再送には最初の答えをそのまま返す（Idempotent-Replayed: true）。"
+        "同じ鍵で内容が違えば 422。"
     ),
 )
-def create_registration(request, event_id: EventId, payload: RegistrationIn):
+def create_registration(
+    request, event_id: EventId, payload: RegistrationIn, idempotency_key: IdempotencyKey = None
+):
+    return idempotent_answer(
+        request,
+        key=idempotency_key,
+        operation="events.register",
+        request_data={"event": event_id, **payload.dict()},
+        schema=RegisteredOut,
+        write=lambda: _register(request, event_id, payload),
+    )
+
+
+def _register(request, event_id: int, payload: RegistrationIn) -> tuple[int, dict]:
     event = _public_event(event_id, Event.objects.published().select_related("ward"))
     caller = (payload.caller.name, payload.caller.kana, payload.caller.phone) if payload.caller else None
-    registration = actions.register(
-        actor=request.auth, event=event, party_size=payload.party_size, caller=caller, answers=payload.answers
-    )
+    try:
+        registration = actions.register(
+            actor=request.auth,
+            event=event,
+            party_size=payload.party_size,
+            caller=caller,
+            answers=payload.answers,
+        )
+    except actions.AlreadyRegistered as theirs:
+        return 200, {**_registration_out(theirs.registration), "message": theirs.message}
     status = 201 if registration.status == Registration.Status.CONFIRMED else 202
-    return Status(status, _registration_out(registration))
+    return status, _registration_out(registration)
 
 
 @router.post(

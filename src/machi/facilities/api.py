@@ -17,9 +17,11 @@ from typing import Annotated
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict, StrictInt
 
+from machi.accounts.idempotency import IdempotencyKey
+from machi.accounts.idempotency import answer as idempotent_answer
 from machi.accounts.models import CommunityGroup
 from machi.api_errors import AUTH_ERRORS, NO_CONTROL, ErrorOut, ValidationErrorOut
 from machi.api_support import MAX_ID, PUBLIC, BodyIn, bad_request, local_time, row_id, ward_fields
@@ -144,6 +146,13 @@ class ReservationOut(Schema):
     created_at: dt.datetime
 
 
+class BookedOut(ReservationOut):
+    message: str = Field(
+        "",
+        description="お知らせ。すでに自分の予約だった枠を申し込み直したとき「この枠はすでにあなたの予約です」",
+    )
+
+
 @router.get(
     "/centres",
     auth=PUBLIC,
@@ -205,16 +214,37 @@ def room_availability_days(
 
 @router.post(
     "/reservations",
-    response={201: ReservationOut, 400: ValidationErrorOut, **AUTH_ERRORS, 409: ErrorOut},
+    response={
+        200: BookedOut,
+        201: BookedOut,
+        400: ValidationErrorOut,
+        **AUTH_ERRORS,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
     summary="部屋を予約する（先着順）",
     description=(
         "空いていれば確定（confirmed）、承認が必要な部屋では承認待ち（pending）として 201。"
         "ほかの方がすでにその区分を押さえていれば 409。受付期間の前、休館日、定員超過、"
         "連続しない区分、団体の月間上限など、規則で受けられないときは 400 で理由を返す。"
         "団体の構成員でなければ、その団体としては予約できない（403。団体の名前や状態は答えない）。"
+        "申し込んだ区分がすでに自分の予約なら（答えが届かずに送り直したとき）、その予約を 200 で返す"
+        "（message「この枠はすでにあなたの予約です」）。Idempotency-Key をつければ、同じ鍵の再送には"
+        "最初の答えをそのまま返す（Idempotent-Replayed: true）。同じ鍵で内容が違えば 422。"
     ),
 )
-def create_reservation(request, payload: ReservationIn):
+def create_reservation(request, payload: ReservationIn, idempotency_key: IdempotencyKey = None):
+    return idempotent_answer(
+        request,
+        key=idempotency_key,
+        operation="facilities.book",
+        request_data=payload.dict(),
+        schema=BookedOut,
+        write=lambda: _book(request, payload),
+    )
+
+
+def _book(request, payload: ReservationIn) -> tuple[int, dict]:
     # The centre's blocks come with the room: `book` reads them, and so does the answer.
     room = Room.objects.select_related("centre").prefetch_related(_ordered_blocks("centre__blocks"))
     room = room.filter(pk=payload.room).first()
@@ -230,18 +260,24 @@ def create_reservation(request, payload: ReservationIn):
             _("利用日は%(first)s年から%(last)s年までで指定してください")
             % {"first": FIRST_DATE.year, "last": LAST_DATE.year}
         )
-    reservation = actions.book(
-        actor=request.auth,
-        room=room,
-        date=payload.date,
-        block_codes=payload.blocks,
-        group=group,
-        purpose=payload.purpose,
-        attendees=payload.attendees,
-    )
+    try:
+        reservation = actions.book(
+            actor=request.auth,
+            room=room,
+            date=payload.date,
+            block_codes=payload.blocks,
+            group=group,
+            purpose=payload.purpose,
+            attendees=payload.attendees,
+        )
+    except actions.AlreadyYours as theirs:
+        return 200, {
+            **_reservation_out(_with_details().get(pk=theirs.reservation.pk)),
+            "message": theirs.message,
+        }
     # Answered from what the booking wrote (no reading back): the rush at 9:00 is made of these.
     held = [block for block in room.centre.blocks.all() if block.code in payload.blocks]
-    return Status(201, _reservation_out(reservation, held))
+    return 201, _reservation_out(reservation, held)
 
 
 @router.get(

@@ -42,10 +42,11 @@ from machi.events.actions.events import (
 from machi.events.actions.lottery import draw, verify_draw
 from machi.events.actions.money import correct_expense, record_expense, withdraw_expense
 from machi.events.actions.outcomes import EventsPosting, post_event_outcomes
-from machi.events.actions.registration import cancel, clean_answers, new_code, register
+from machi.events.actions.registration import AlreadyRegistered, cancel, clean_answers, new_code, register
 from machi.events.actions.venue import hold_venue, release_venue
 
 __all__ = [
+    "AlreadyRegistered",
     "CheckInResult",
     "EventCancellation",
     "EventConflict",

@@ -93,11 +93,10 @@ def register(
             raise EventRefused(
                 _("この催しは区内にお住まいの方（住所の確認済み）が対象です"), code="events.residents_only"
             )
-        if (
-            person is not None
-            and event.registrations.filter(person=person, status__in=Registration.ACTIVE).exists()
+        if person is not None and (
+            mine := event.registrations.filter(person=person, status__in=Registration.ACTIVE).first()
         ):
-            raise _already_registered()
+            raise AlreadyRegistered(mine)
         fits = event.seats_left >= party_size
         if not fits and (walk_in or not event.waitlist) and not lottery:
             raise _full()
@@ -322,15 +321,15 @@ def _insert(registration: Registration) -> None:
                 registration.save()
             return
         except IntegrityError:
-            if (
-                registration.person_id is not None
-                and Registration.objects.filter(
+            mine = registration.person_id is not None and (
+                Registration.objects.filter(
                     event_id=registration.event_id,
                     person_id=registration.person_id,
                     status__in=Registration.ACTIVE,
-                ).exists()
-            ):
-                raise _already_registered() from None
+                ).first()
+            )
+            if mine:
+                raise AlreadyRegistered(mine) from None
     raise EventConflict(_("受付番号を発行できませんでした。もう一度お試しください"), code="events.code")
 
 
@@ -342,8 +341,17 @@ def _full() -> EventConflict:
     return EventConflict(_("定員に達したため申し込めません"), code="events.full")
 
 
-def _already_registered() -> EventConflict:
-    return EventConflict(_("この催しにはすでに申し込んでいます"), code="events.already_registered")
+class AlreadyRegistered(EventConflict):
+    """The person has an active registration for the event already (409); `registration` is it.
+
+    The API answers 200 with it and the register form shows it: a person who pressed again, or whose
+    answer never arrived, is told they are registered, not refused."""
+
+    default_code = "events.already_registered"
+
+    def __init__(self, registration: Registration):
+        super().__init__(_("この催しにはすでに申し込んでいます"))
+        self.registration = registration
 
 
 def _registration_snapshot(registration: Registration) -> dict:

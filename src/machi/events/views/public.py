@@ -99,6 +99,10 @@ def register(request, event_id: int):
                 party_size=form.cleaned_data["party_size"],
                 answers=form.answers(),
             )
+        except actions.AlreadyRegistered as theirs:
+            # Pressed twice, or the first answer never arrived: their registration, not an error.
+            messages.info(request, theirs.message)
+            return redirect("events:registration", registration_id=theirs.registration.pk)
         except ValidationError as refusal:
             add_action_errors(form, refusal)
         else:

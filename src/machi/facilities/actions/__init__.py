@@ -17,6 +17,7 @@ the checks here only make the refusal readable.
 """
 
 from machi.facilities.actions.booking import (
+    AlreadyYours,
     BookingRefused,
     SlotTaken,
     approve,
@@ -54,6 +55,7 @@ from machi.facilities.actions.usage import UsagePosting, post_usage
 
 __all__ = [
     "CENTRE_PARTS",
+    "AlreadyYours",
     "BookingRefused",
     "CentreImportReport",
     "CentresChangedDuringImport",

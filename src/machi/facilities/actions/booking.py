@@ -51,10 +51,39 @@ class SlotTaken(BookingRefused, Conflict):
     default_code = "booking.slot_taken"
 
 
+class AlreadyYours(SlotTaken):
+    """The blocks asked for are the person's own already: their booking went through before (a retry).
+
+    Still a `SlotTaken` (409) for a caller that does not look further; the API answers 200 with
+    `reservation`, the booking form shows it."""
+
+    default_code = "booking.already_yours"
+
+    def __init__(self, reservation: Reservation):
+        super().__init__(_("この枠はすでにあなたの予約です"))
+        self.reservation = reservation
+
+
 # --- Booking -----------------------------------------------------------------------------
 
 
-def book(
+def book(*, actor, room: Room, date: datetime.date, block_codes: list[str], **details) -> Reservation:
+    """Book consecutive blocks of a room for a day (`book_blocks`); a person asking again for blocks
+    they already hold — their answer never arrived, they pressed twice — hears `AlreadyYours`."""
+    try:
+        return book_blocks(actor=actor, room=room, date=date, block_codes=block_codes, **details)
+    except SlotTaken:
+        on_behalf = details.get("holder") is not None or bool(details.get("holder_name", "").strip())
+        if on_behalf or isinstance(actor, SystemActor) or not actor.is_authenticated:
+            raise
+        blocks = blocks_for(room, block_codes)
+        mine = Reservation.objects.holding_all(holder=actor, room=room, date=date, blocks=blocks)
+        if mine is None:
+            raise
+        raise AlreadyYours(mine) from None
+
+
+def book_blocks(
     *,
     actor,
     room: Room,

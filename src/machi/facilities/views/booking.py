@@ -221,6 +221,10 @@ def booking_steps(request, form, make_booking, *, template: str, review_template
                     },
                 )
             reservation = make_booking()
+        except actions.AlreadyYours as theirs:
+            # Pressed twice, or the first answer never arrived: their booking, not an error.
+            messages.info(request, theirs.message)
+            return redirect("facilities:reservation", reservation_id=theirs.reservation.pk)
         except ValidationError as refusal:
             add_action_errors(form, refusal)
         else:
