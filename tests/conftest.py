@@ -292,3 +292,13 @@ def _command_env(folder: Path) -> dict:
     }
     env.pop("MACHI_TEST_DATABASE_NAME", None)
     return env
+
+
+@pytest.fixture
+def mail_down(settings):
+    """Mail goes to a server that is down (`tests.mail_down`); the fixture is the list of what was tried."""
+    from tests.mail_down import MailServerDown
+
+    settings.EMAIL_BACKEND = "tests.mail_down.MailServerDown"
+    MailServerDown.tried = []
+    return MailServerDown.tried

@@ -12,7 +12,8 @@ status, a lottery result, a grant's workflow step — is written and sent the sa
 - sent by a background task (`send_email`), which takes only the recipients, the subject and
   the body, all JSON. With the immediate tasks backend (development, tests) the task runs at
   once; with the database backend (production) `machi worker` runs it, so a slow mail server
-  never holds up a page.
+  never holds up a page, and a mail server that is down never turns a committed action into an
+  error: the task fails, and is tried again later (`MAIL_ATTEMPTS`, `RETRY_DELAYS`).
 
 Links in a mail are absolute, and built one way, by `absolute_url(path)`: on `MACHI_SITE_URL` when it
 is set (production: the public address, whatever host a request came in on); else on the scheme and
@@ -31,6 +32,8 @@ no address); `send()` refuses no one and writes to every address it is given.
 """
 
 import base64
+import datetime
+import logging
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -39,7 +42,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django_tasks import task
 
@@ -104,20 +107,51 @@ def _attachment_content(content: str | dict) -> bytes:
     return base64.b64decode(content)
 
 
+# A mail the server refused or could not take is tried again, this many times in all, waiting longer
+# each time (where the queue can wait: the database queue; the immediate one tries again at once).
+MAIL_ATTEMPTS = 5
+RETRY_DELAYS = (60, 300, 1800, 7200)  # seconds before the 2nd, 3rd, 4th and 5th attempts
+
+logger = logging.getLogger(__name__)
+
+
 @task()
 def send_email(
-    recipients: list[str], subject: str, body: str, attachments: list[list[str]] | None = None
+    recipients: list[str],
+    subject: str,
+    body: str,
+    attachments: list[list[str]] | None = None,
+    attempt: int = 1,
 ) -> int:
     """Hand one written mail to Django's mail backend (SMTP in production). Returns how many were sent.
 
     `attachments`: [name, content, MIME type] each (JSON, as every task argument): the content is base64
-    text, or {"made_by": dotted path, "args": [...]} for the task to make (`Made`)."""
-    if not attachments:
-        return send_mail(subject, body, None, recipients)
-    message = EmailMessage(subject, body, None, recipients)
-    for name, content, mimetype in attachments:
-        message.attach(name, _attachment_content(content), mimetype)
-    return message.send()
+    text, or {"made_by": dotted path, "args": [...]} for the task to make (`Made`).
+
+    A failure (the mail server down or refusing) is tried again by a new task, `MAIL_ATTEMPTS` in all
+    (django-tasks does not retry by itself); this one still fails, so the queue keeps its traceback."""
+    try:
+        if not attachments:
+            return send_mail(subject, body, None, recipients)
+        message = EmailMessage(subject, body, None, recipients)
+        for name, content, mimetype in attachments:
+            message.attach(name, _attachment_content(content), mimetype)
+        return message.send()
+    except Exception:
+        if attempt < MAIL_ATTEMPTS:
+            logger.warning("メールを送れませんでした（%s回目）。もう一度送ります", attempt)
+            _retry(recipients, subject, body, attachments, attempt + 1)
+        else:
+            logger.error("メールを%s回送れませんでした。送るのをやめます: %s", attempt, subject)
+        raise
+
+
+def _retry(recipients, subject, body, attachments, attempt: int) -> None:
+    again = send_email
+    if again.get_backend().supports_defer:
+        delay = RETRY_DELAYS[min(attempt - 2, len(RETRY_DELAYS) - 1)]
+        again = send_email.using(run_after=timezone.now() + datetime.timedelta(seconds=delay))
+    again.enqueue(recipients, subject, body, attachments, attempt=attempt)
 
 
 def render(*, subject_template: str, body_template: str, context: dict, language: str) -> tuple[str, str]:

@@ -181,7 +181,7 @@ def book_blocks(
         hold_blocks(reservation, blocks)
         after = snapshot(reservation, block_codes=[block.code for block in blocks])
         record(actor=actor, action="facilities.book", obj=reservation, before=None, after=after)
-        transaction.on_commit(lambda: emails.send_status(reservation, blocks))
+        transaction.on_commit(lambda: emails.send_status(reservation, blocks), robust=True)
     return reservation
 
 
@@ -416,7 +416,7 @@ def transition(
         if to not in Reservation.HOLDING:
             locked.held_blocks.update(active=False)
         record(actor=actor, action=action, obj=locked, before=before, after=snapshot(locked))
-        transaction.on_commit(lambda: emails.send_status(locked))
+        transaction.on_commit(lambda: emails.send_status(locked), robust=True)
     reservation.refresh_from_db()
     return locked
 
