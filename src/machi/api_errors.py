@@ -3,16 +3,19 @@
 Every refusal is `{"detail": "<message>", "code": "<machine code>"}`: the message in the
 request's language (Japanese unless it asks for English), the code stable for programs
 ("booking.slot_taken", "scope.ward", "invalid" …). The status comes from the error itself
-(`machi.core.errors`: Refused 400, NotAllowed 403, NotFound 404, Conflict 409), mapped here
-once; endpoints do not catch errors to translate them. A request that fails validation is a
+(`machi.core.errors`: Refused 400, NotAllowed 403, NotFound 404, Conflict 409, Unprocessable 422),
+mapped here once; a database that is away is 503 with Retry-After, any other error 500, both in
+this shape (never the HTML error page); endpoints do not catch errors to translate them. A request that fails validation is a
 400 (not ninja's 422) whose `detail` names the field, with the per-field `errors` beside it. Endpoints list these statuses in their `response=` so
 the OpenAPI schema says what a client may receive (schemathesis checks it in CI).
 """
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -21,6 +24,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from machi.core import unavailable as database
 from machi.core.errors import NotFound, code_of, status_of
+from machi.core.views import server_message
+
+logger = logging.getLogger("django.request")
 
 # Field names as people know them; the JSON name is always shown too, so a programmer can find it.
 FIELD_LABELS = {
@@ -200,6 +206,14 @@ def unavailable(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpResp
     return response
 
 
+def server_error(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpResponse:
+    """Anything else an endpoint raised: 500 in the API's shape (never the HTML error page), logged with its traceback."""
+    logger.error("API error: %s %s", request.method, request.path, exc_info=exc)
+    got_request_exception.send(sender=None, request=request)
+    body = {"detail": server_message(), "code": "server_error"}
+    return api.create_response(request, body, status=500)
+
+
 def install(api: NinjaAPI) -> None:
     """Register the handlers on the API (ninja's defaults answer in English, 422 for validation)."""
     handlers = {
@@ -210,6 +224,7 @@ def install(api: NinjaAPI) -> None:
         DjangoValidationError: refused,
         Http404: not_found,
         **dict.fromkeys(database.UNAVAILABLE, unavailable),
+        Exception: server_error,
     }
     for exc_class, handler in handlers.items():
         api.add_exception_handler(exc_class, lambda request, exc, handler=handler: handler(request, exc, api))

@@ -26,3 +26,6 @@ urlpatterns = [
 
 # A page that refuses what its address asks for (a date beyond the years Machi handles) says why.
 handler400 = "machi.core.views.bad_request"
+# An error no view handled: the API answers in its JSON shape, a page with the 500 page (503 when
+# the database is away).
+handler500 = "machi.core.views.server_error"

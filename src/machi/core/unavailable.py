@@ -41,12 +41,15 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, UNAVAILABLE):
             return None
         log(request, exception)
-        # Rendered without the request: its context processors would ask the database for the user.
-        context = {"message": message(), "LANGUAGE_CODE": get_language(), "stylesheet": _stylesheet()}
-        page = render_to_string("503.html", context)
-        response = HttpResponse(page, status=503)
+        response = page()
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+def page() -> HttpResponse:
+    """The 503 page, rendered without the request: its context processors would ask the database for the user."""
+    context = {"message": message(), "LANGUAGE_CODE": get_language(), "stylesheet": _stylesheet()}
+    return HttpResponse(render_to_string("503.html", context), status=503)
 
 
 def _stylesheet() -> str | None:
