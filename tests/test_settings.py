@@ -34,6 +34,15 @@ def test_database_url_selects_postgresql(monkeypatch):
     assert (config["HOST"], config["NAME"]) == ("db.example", "machi")
 
 
+def test_a_kept_connection_is_checked_before_use(monkeypatch):
+    """A persistent connection (PostgreSQL) is health-checked, so a database restart costs no request."""
+    monkeypatch.setenv("DATABASE_URL", "postgres://machi@db.example:5432/machi")
+    config = machi_settings._database()
+    assert config["CONN_MAX_AGE"] > 0 and config["CONN_HEALTH_CHECKS"] is True
+    monkeypatch.delenv("DATABASE_URL")
+    assert machi_settings._database()["CONN_HEALTH_CHECKS"] is False  # SQLite keeps none
+
+
 def test_time_and_language_are_japanese_first():
     assert settings.USE_TZ is True
     assert settings.TIME_ZONE == "Asia/Tokyo"

@@ -223,6 +223,9 @@ def _database() -> dict:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         }
+    # A kept connection is checked before a request uses it: after a database restart, the first
+    # request of each worker reconnects instead of failing on the dead connection.
+    config["CONN_HEALTH_CHECKS"] = config.get("CONN_MAX_AGE", 0) != 0
     return config
 
 
@@ -281,6 +284,8 @@ if not DEBUG:
     # the city submits the domain, which is the operator's decision (hstspreload.org).
     SECURE_HSTS_PRELOAD = True
     SECURE_SSL_REDIRECT = os.environ.get("MACHI_SSL_REDIRECT", "1") == "1"
+    # The load balancer's health checks (/healthz/live, /healthz/ready) may come over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/"]
     if PROXY_COUNT:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

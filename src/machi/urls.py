@@ -3,11 +3,14 @@ from django.urls import include, path
 
 from machi.accounts.privacy_views import privacy_page
 from machi.api import api
+from machi.core import health
 
 admin.site.site_header = "Machi 管理"
 admin.site.site_title = "Machi"
 
 urlpatterns = [
+    path("healthz/live", health.live, name="healthz-live"),
+    path("healthz/ready", health.ready, name="healthz-ready"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
