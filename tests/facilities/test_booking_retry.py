@@ -129,3 +129,10 @@ def test_the_forms_double_submit_shows_the_booking(client, room, resident):
     assert again.redirect_chain == [(f"/facilities/bookings/{reservation.pk}/", 302)]
     assert "この枠はすでにあなたの予約です" in again.content.decode()
     assert Reservation.objects.count() == 1
+
+
+def test_an_english_client_hears_it_in_english(room, resident):
+    client = bearer(resident)
+    assert post(client, "/api/reservations", body(room, "morning")).status_code == 201
+    again = post(client, "/api/reservations", body(room, "morning"), HTTP_ACCEPT_LANGUAGE="en")
+    assert (again.status_code, again.json()["message"]) == (200, "This slot is already booked by you")
