@@ -73,7 +73,7 @@ def test_a_refused_signup_queues_nothing(client, keep_signal_handlers):
 @override_settings(TASKS=DATABASE_TASKS)
 def test_the_worker_enqueues_the_due_work_and_runs_it(keep_signal_handlers):
     work()
-    daily, events_due, due = DBTaskResult.objects.order_by("task_path")
+    daily, forget, events_due, due = DBTaskResult.objects.order_by("task_path")
     assert due.task_path == "machi.facilities.tasks.run_due_work"
     assert due.status == "SUCCESSFUL"
     assert due.return_value == {"drawn": [], "lapsed": [], "failed": []}
@@ -83,6 +83,9 @@ def test_the_worker_enqueues_the_due_work_and_runs_it(keep_signal_handlers):
     assert daily.task_path == "machi.accounts.tasks.anonymise_expired"
     assert daily.status == "SUCCESSFUL"
     assert daily.return_value == {"facilities": 0, "grants": 0, "events": 0, "requests": 0}
+    # And forgetting the answers kept for Idempotency-Key retries after 48 hours (none here).
+    assert forget.task_path == "machi.accounts.tasks.forget_idempotent_answers"
+    assert (forget.status, forget.return_value) == ("SUCCESSFUL", 0)
     work()  # the same day: the daily work is not enqueued again
     assert DBTaskResult.objects.filter(task_path=daily.task_path).count() == 1
 
