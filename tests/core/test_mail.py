@@ -189,3 +189,17 @@ def test_a_made_file_is_made_by_the_task_that_sends_the_mail(django_capture_on_c
     name, content, mimetype = message.attachments[0]
     assert (name, mimetype) == ("ABC234.png", "image/png")
     assert content == qr_png("ABC234") and content.startswith(b"\x89PNG")
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_with_the_database_queue_the_mail_is_queued_in_the_actions_own_transaction():
+    """Queued with the write: it commits with it (a worker killed after the commit loses no mail) or not at all."""
+    with pytest.raises(Refused), transaction.atomic():
+        send("rolled-back@example.jp")
+        assert DBTaskResult.objects.count() == 1
+        raise Refused
+    assert not DBTaskResult.objects.exists() and outbox.outbox == []
+    with transaction.atomic():
+        send("committed@example.jp")
+    [queued] = DBTaskResult.objects.all()
+    assert queued.args_kwargs["args"][0] == ["committed@example.jp"]

@@ -6,9 +6,11 @@ status, a lottery result, a grant's workflow step — is written and sent the sa
 - written now, in the addressee's own language (`translation.override`), from two templates:
   the subject and the body. The subject is cleaned to one line, since a mail header may not
   hold a line break;
-- sent after the current transaction commits (`transaction.on_commit`), so an action that
-  is rolled back — a refusal, a preview by rollback — tells nobody anything. Outside a
-  transaction it is sent at once;
+- sent after the current transaction commits, so an action that is rolled back — a refusal,
+  a preview by rollback — tells nobody anything. With the database queue (production) the task
+  is queued inside the action's transaction, so the mail commits with the action or not at all;
+  with the immediate one it is enqueued by `transaction.on_commit`. Outside a transaction it is
+  sent at once;
 - sent by a background task (`send_email`), which takes only the recipients, the subject and
   the body, all JSON. With the immediate tasks backend (development, tests) the task runs at
   once; with the database backend (production) `machi worker` runs it, so a slow mail server
@@ -45,6 +47,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django_tasks import task
+from django_tasks_db.backend import DatabaseBackend
 
 # Where links point when neither MACHI_SITE_URL nor a request says: `make run`'s address.
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
@@ -178,10 +181,13 @@ def send(
     subject, body = render(
         subject_template=subject_template, body_template=body_template, context=context, language=language
     )
-    # robust: the action has committed by then; a queue that cannot be reached is logged, and the
-    # person still sees their action done rather than an error page.
     files = [_attachment_arg(name, content, mimetype) for name, content, mimetype in attachments]
-    if files:
-        transaction.on_commit(lambda: send_email.enqueue(recipients, subject, body, files), robust=True)
+    args = (recipients, subject, body, files) if files else (recipients, subject, body)
+    if isinstance(send_email.get_backend(), DatabaseBackend):
+        # The queue is a table of the same database: the mail is queued in the action's own transaction,
+        # so it commits with it or not at all (a worker killed just after the commit loses no mail).
+        send_email.enqueue(*args)
     else:
-        transaction.on_commit(lambda: send_email.enqueue(recipients, subject, body), robust=True)
+        # robust: the action has committed by then; a queue that cannot be reached is logged, and the
+        # person still sees their action done rather than an error page.
+        transaction.on_commit(lambda: send_email.enqueue(*args), robust=True)

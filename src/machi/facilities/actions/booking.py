@@ -181,7 +181,7 @@ def book_blocks(
         hold_blocks(reservation, blocks)
         after = snapshot(reservation, block_codes=[block.code for block in blocks])
         record(actor=actor, action="facilities.book", obj=reservation, before=None, after=after)
-        transaction.on_commit(lambda: emails.send_status(reservation, blocks), robust=True)
+        emails.send_status(reservation, blocks)  # queued with the booking: sent once it commits
     return reservation
 
 
