@@ -2,7 +2,7 @@
 
 At 9:00 a person whose answer never arrived presses again. A client that sends the header
 `Idempotency-Key: <its own unique text>` with `POST /api/reservations` or an event's registration
-may send the same request again, as often as it likes, for 48 hours:
+may send the same request again, as often as it likes, for (at least) 48 hours:
 
 - the first time, the write runs and its answer (status and JSON body) is kept with the key, in the
   write's own transaction: a crash keeps both or neither;
