@@ -341,6 +341,8 @@ def main() -> int:
     ratio = (spread.count(201) / spread.wall) / (bare.count(201) / bare.wall) if bare.count(201) else 0.0
     spread_cpu = (spread.cpu.server + spread.cpu.database) / len(spread.statuses)
     bare_cpu = (bare.cpu.server + bare.cpu.database) / len(bare.statuses)
+    if bare.count(201) != len(bare.statuses):
+        print("\n   the floor failed some bookings: its ratio means nothing (see floor.log)")
     print(
         f"\n== Machi / floor: {ratio:.2f} of the floor's bookings/s (target ≥ 0.5);"
         f" server+database CPU per booking {spread_cpu * 1000:.1f} ms vs {bare_cpu * 1000:.1f} ms"

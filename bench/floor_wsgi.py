@@ -12,18 +12,18 @@ Served by the same gunicorn settings as Machi (bench/booking_rush.py runs both i
 import hashlib
 import json
 import os
+import threading
 
 import psycopg
 from psycopg.errors import ExclusionViolation, UniqueViolation
 
-_connection = None
+_local = threading.local()  # one connection per thread, kept (as Django's CONN_MAX_AGE does)
 
 
 def _db():
-    global _connection
-    if _connection is None or _connection.closed:
-        _connection = psycopg.connect(os.environ["DATABASE_URL"])
-    return _connection
+    if getattr(_local, "connection", None) is None or _local.connection.closed:
+        _local.connection = psycopg.connect(os.environ["DATABASE_URL"])
+    return _local.connection
 
 
 def _answer(start_response, status: str, body: dict):
