@@ -509,7 +509,7 @@ def revoke_token(*, actor, token: ApiToken) -> ApiToken:
 def user_for_token(plain: str):
     """The active user a bearer token belongs to, or None. Marks the token used (at most once a minute).
 
-    Every API call runs this, so it is one prepared statement rather than a queryset: compiling
+    Every API call runs this, so it is one hand-written SQL statement rather than a queryset: compiling
     the ORM's query (select_related, ordering, filters) cost more CPU than the database's answer.
     """
     if not plain or not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
