@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.live_machi import live_machi
+from bench.live_machi import floor_server, live_machi
 
 HOST = "127.0.0.1"
 CPUS = os.cpu_count() or 1
@@ -150,16 +150,18 @@ async def burst(port: int, requests: list[tuple[str, str, str, dict | None]]):
     return [r if not isinstance(r, BaseException) else (0, {"error": repr(r)}, wall) for r in results], wall
 
 
-def run_phase(name: str, machi, requests) -> Phase:
-    before = cpu_now(machi)
-    results, wall = asyncio.run(burst(machi.port, requests))
+def run_phase(name: str, machi, requests, server: tuple[int, int] | None = None) -> Phase:
+    """One burst at Machi, or at `server` (port, gunicorn's pid) on Machi's database (the floor)."""
+    port, pid = server or (machi.port, machi.server_pid)
+    before = cpu_now(machi, pid)
+    results, wall = asyncio.run(burst(port, requests))
     return Phase(
         name=name,
         statuses=[status for status, _, _ in results],
         latencies=[seconds for _, _, seconds in results],
         wall=wall,
         answers=[answer for _, answer, _ in results],
-        cpu=cpu_now(machi) - before,
+        cpu=cpu_now(machi, pid) - before,
     )
 
 
@@ -175,7 +177,7 @@ def backends(machi) -> set[int]:
     }
 
 
-def cpu_now(machi) -> Cpu:
+def cpu_now(machi, server_pid: int) -> Cpu:
     """CPU seconds so far of gunicorn (master and workers), the scratch database's backends, us, the machine."""
     database_pids = backends(machi)
     server = database = 0.0
@@ -187,7 +189,7 @@ def cpu_now(machi) -> Cpu:
         except OSError:
             continue
         pid, parent, used = int(entry.name), int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS
-        if machi.server_pid in (pid, parent):
+        if server_pid in (pid, parent):
             server += used
         elif pid in database_pids:
             database += used
@@ -218,7 +220,8 @@ def main() -> int:
     warmup = 60
     users = args.rush + args.spread + warmup
     per_room = 20 * 3  # days × blocks seeded in each room
-    rooms = 1 + -(-(args.blocks + args.spread) // per_room)  # the first room is for warming up
+    # The first room is for warming up; the floor books its own blocks after Machi's.
+    rooms = 1 + -(-(args.blocks + 2 * args.spread + 10) // per_room)
 
     import psycopg
 
@@ -253,9 +256,10 @@ def main() -> int:
         targets = [
             (room, day, block) for room in machi.rooms[1:] for day in machi.days for block in machi.blocks
         ]
-        rush_targets, spread_targets = (
+        rush_targets, spread_targets, floor_targets = (
             targets[: args.blocks],
             targets[args.blocks : args.blocks + args.spread],
+            targets[args.blocks + args.spread : args.blocks + 2 * args.spread + 10],
         )
         tokens = iter(machi.tokens)
         print(f"Warming up with {warmup} bookings in room {machi.rooms[0]}")
@@ -299,6 +303,21 @@ def main() -> int:
             [("GET", "/api/wards", machi.tokens[n], None) for n in range(args.rush)],
         )
         connections_after = backends(machi)
+        with floor_server(machi, args.workers, args.threads, Path(scratch)) as floor_at:
+            for n, target in enumerate(floor_targets[:10]):  # every worker connects once
+                asyncio.run(burst(floor_at[0], [("POST", "/", machi.tokens[n], booking(*target))]))
+            bare = run_phase(
+                "floor: bare WSGI on psycopg (bench/floor_wsgi.py), each client books a different block",
+                machi,
+                [
+                    ("POST", "/", machi.tokens[n], booking(*target))
+                    for n, target in enumerate(floor_targets[10:], start=10)
+                ],
+                server=floor_at,
+            )
+        floor_booked = machi.query("SELECT count(*) FROM facilities_reservation WHERE purpose = 'floor'")[0][
+            0
+        ]
 
         winners: dict[tuple, int] = {}
         for phase in (rush, spread):
@@ -311,13 +330,23 @@ def main() -> int:
             "SELECT count(*) FROM (SELECT 1 FROM facilities_reservationblock WHERE active"
             " GROUP BY room_id, date, block_id HAVING count(*) > 1) AS shared"
         )[0][0]
-        booked = machi.query("SELECT count(*) FROM facilities_reservation")[0][0] - warmup
+        booked = machi.query("SELECT count(*) FROM facilities_reservation")[0][0] - warmup - floor_booked
         server_errors = machi.log.read_text().count("Traceback")
 
     rush.report(f"{len(rush_targets)} blocks: exactly {len(rush_targets)} answers 201, the rest 409")
     spread.report("≥ 200 bookings/s, p99 < 500 ms")
     floor.report()
     public.report()
+    bare.report()
+    ratio = (spread.count(201) / spread.wall) / (bare.count(201) / bare.wall) if bare.count(201) else 0.0
+    spread_cpu = (spread.cpu.server + spread.cpu.database) / len(spread.statuses)
+    bare_cpu = (bare.cpu.server + bare.cpu.database) / len(bare.statuses)
+    if bare.count(201) != len(bare.statuses):
+        print("\n   the floor failed some bookings: its ratio means nothing (see floor.log)")
+    print(
+        f"\n== Machi / floor: {ratio:.2f} of the floor's bookings/s (target ≥ 0.5);"
+        f" server+database CPU per booking {spread_cpu * 1000:.1f} ms vs {bare_cpu * 1000:.1f} ms"
+    )
     print("\n== outcome")
     print(
         f"   double bookings            {double_answers} (blocks answered 201 twice)   {double_rows} (in the database)"

@@ -178,25 +178,9 @@ def live_machi(
             raise RuntimeError(f"preparing the scratch database failed:\n{prepared.stderr[-4000:]}")
         seed = json.loads(prepared.stdout.strip().splitlines()[-1])
         port = free_port()
-        args = [
-            "--bind", f"127.0.0.1:{port}",
-            "--workers", str(workers),
-            *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
-            "--backlog", "2048",
-            "--timeout", "60",
-            "--access-logfile", "/dev/null",
-            *extra_args,
-        ]  # fmt: skip
+        args = gunicorn_args(port, workers, threads, extra_args)
         log = scratch / "server.log"
-        with log.open("w") as log_file:
-            server = subprocess.Popen(
-                [str(BIN / "gunicorn"), "machi.wsgi:application", *args],
-                env=env,
-                cwd=ROOT,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: the workers stop with it
-            )
+        server = start_gunicorn("machi.wsgi:application", args, env, log)
         try:
             base_url = f"http://127.0.0.1:{port}"
             _wait_until_up(base_url, server, log)
@@ -219,6 +203,45 @@ def live_machi(
             )
         finally:
             _stop(server)
+
+
+def gunicorn_args(port: int, workers: int, threads: int, extra_args: tuple[str, ...] = ()) -> list[str]:
+    return [
+        "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers),
+        *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
+        "--backlog", "2048",
+        "--timeout", "60",
+        "--access-logfile", "/dev/null",
+        *extra_args,
+    ]  # fmt: skip
+
+
+def start_gunicorn(app: str, args: list[str], env: dict, log: Path) -> subprocess.Popen:
+    with log.open("w") as log_file:
+        return subprocess.Popen(
+            [str(BIN / "gunicorn"), app, *args],
+            env=env,
+            cwd=ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the workers stop with it
+        )
+
+
+@contextlib.contextmanager
+def floor_server(machi: "LiveMachi", workers: int, threads: int, scratch: Path):
+    """bench/floor_wsgi.py (a booking in bare WSGI on psycopg) on the same database, by the same gunicorn
+    settings as Machi's; yields (port, pid)."""
+    port = free_port()
+    env = {**server_env(machi.database_url, scratch), "PYTHONPATH": str(ROOT)}
+    log = scratch / "floor.log"
+    server = start_gunicorn("bench.floor_wsgi:application", gunicorn_args(port, workers, threads), env, log)
+    try:
+        _wait_until_up(f"http://127.0.0.1:{port}", server, log, path="/")
+        yield port, server.pid
+    finally:
+        _stop(server)
 
 
 def race(
@@ -260,13 +283,13 @@ def race(
     return answers
 
 
-def _wait_until_up(base_url: str, server: subprocess.Popen, log: Path) -> None:
+def _wait_until_up(base_url: str, server: subprocess.Popen, log: Path, path: str = "/api/centres") -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"gunicorn exited ({server.returncode}):\n{log.read_text()[-4000:]}")
         try:
-            with urllib.request.urlopen(f"{base_url}/api/centres", timeout=2) as answer:
+            with urllib.request.urlopen(f"{base_url}{path}", timeout=2) as answer:
                 if answer.status == 200:
                     return
         except OSError:

@@ -246,10 +246,12 @@ def create_reservation(request, payload: ReservationIn, idempotency_key: Idempot
 
 def _book(request, payload: ReservationIn) -> tuple[int, dict]:
     # The centre's blocks come with the room: `book` reads them, and so does the answer.
-    room = Room.objects.select_related("centre").prefetch_related(_ordered_blocks("centre__blocks"))
-    room = room.filter(pk=payload.room).first()
-    if room is None:
-        raise bad_request(_("部屋が見つかりません（id: %(id)s）") % {"id": payload.room})
+    # get(), not first(): by its primary key there is no ordering to compile and sort.
+    rooms = Room.objects.select_related("centre").prefetch_related(_ordered_blocks("centre__blocks"))
+    try:
+        room = rooms.get(pk=payload.room)
+    except Room.DoesNotExist:
+        raise bad_request(_("部屋が見つかりません（id: %(id)s）") % {"id": payload.room}) from None
     group = None
     if payload.group is not None:
         group = CommunityGroup.objects.filter(pk=payload.group).first()

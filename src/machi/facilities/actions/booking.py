@@ -143,8 +143,11 @@ def book_blocks(
         resident = group.ward_id == centre.ward_id
     elif holder is not None:
         resident = holder.verified_resident_of(centre.ward_id)
-    # One per centre and month; by pk rather than the default ordering, which joins centres and wards.
-    lottery = Lottery.objects.filter(centre=centre, month=date.replace(day=1)).order_by("pk").first()
+    # One per centre and month (a unique constraint): get() compiles no ordering.
+    try:
+        lottery = Lottery.objects.get(centre=centre, month=date.replace(day=1))
+    except Lottery.DoesNotExist:
+        lottery = None
     opens = booking_opens_at(centre, date, resident=resident, lottery=lottery)
     if now < opens:
         if lottery is not None and opens == lottery.first_come_opens_at:

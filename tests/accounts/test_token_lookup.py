@@ -1,0 +1,48 @@
+"""`user_for_token`, run by every API call: one statement, and still only a live token of an active person."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from machi.accounts.actions import create_token, user_for_token
+from machi.accounts.actors import SYSTEM
+from machi.accounts.models import ApiToken
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hanako(django_user_model):
+    return django_user_model.objects.create_user("hanako", "hanako@example.jp", display_name="熊本 花子")
+
+
+def test_it_finds_the_person_in_one_query_and_marks_the_token_used_once_a_minute(hanako):
+    token, plain = create_token(actor=SYSTEM, user=hanako, name="集計")
+    with CaptureQueriesContext(connection) as first:
+        found = user_for_token(plain)
+    assert found == hanako and found.display_name == "熊本 花子" and found.home_ward_id is None
+    assert len(first) == 2  # the lookup, and the first use recorded
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+    with CaptureQueriesContext(connection) as again:
+        assert user_for_token(plain) == hanako
+    assert len(again) == 1  # used a moment ago: no write
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() - dt.timedelta(minutes=2))
+    user_for_token(plain)
+    token.refresh_from_db()
+    assert timezone.now() - token.last_used_at < dt.timedelta(minutes=1)
+
+
+def test_it_refuses_a_revoked_an_expired_and_a_deactivated_persons_token(hanako, django_user_model):
+    revoked, revoked_plain = create_token(actor=SYSTEM, user=hanako)
+    ApiToken.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
+    expired, expired_plain = create_token(actor=SYSTEM, user=hanako)
+    ApiToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    taro = django_user_model.objects.create_user("taro", "taro@example.jp")
+    _, taro_plain = create_token(actor=SYSTEM, user=taro)
+    django_user_model.objects.filter(pk=taro.pk).update(is_active=False)
+    for plain in (revoked_plain, expired_plain, taro_plain, revoked_plain + "x", "machi_", ""):
+        assert user_for_token(plain) is None
