@@ -463,8 +463,7 @@ def _reread(request: Request) -> Request:
 
 
 def _category(service_code: str) -> Category:
-    ward_code, _sep, own = service_code.strip().partition("-")
-    category = Category.objects.select_related("ward").filter(ward__code=ward_code, code=own).first()
+    category = queries.category_by_service_code(service_code, public_only=False)
     if category is None:
         raise NotFound(
             _("service_code %(code)s のサービスはありません") % {"code": service_code},

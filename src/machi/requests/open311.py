@@ -122,12 +122,7 @@ def _service_code(category: Category) -> str:
 
 
 def _category(code: str, ward: Ward | None) -> Category:
-    ward_code, _sep, own = (code or "").strip().partition("-")
-    category = (
-        Category.objects.select_related("ward").filter(ward__code=ward_code, code=own, public=True).first()
-        if own
-        else None
-    )
+    category = queries.category_by_service_code(code, public_only=True)
     if category is None or (ward is not None and category.ward_id != ward.pk):
         raise Open311Error(404, _("service_code %(code)s のサービスはありません") % {"code": code})
     return category

@@ -7,7 +7,7 @@ from django.db.models import BooleanField, Case, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from machi.accounts.scope import ward_scope_filter
-from machi.requests.models import Expenditure, Photo, Request, RequestUpdate
+from machi.requests.models import Category, Expenditure, Photo, Request, RequestUpdate
 
 # The public sees a location snapped to a grid of 0.0005°: about 55 m north-south and 47 m east-west
 # in Kumamoto (32.8° N), so a point is moved by up to ~36 m and a house cannot be picked out.
@@ -20,6 +20,15 @@ def rounded(value: Decimal | None) -> Decimal | None:
     return ((value / PUBLIC_GRID).quantize(Decimal(1), rounding=ROUND_HALF_UP) * PUBLIC_GRID).quantize(
         Decimal("0.0001")
     )
+
+
+def category_by_service_code(code: str, *, public_only: bool) -> Category | None:
+    """The category an Open311 service_code names: the ward's code and the category's ("431010-road")."""
+    ward_code, _sep, own = (code or "").strip().partition("-")
+    if not own:
+        return None
+    found = Category.objects.select_related("ward").filter(ward__code=ward_code, code=own)
+    return (found.filter(public=True) if public_only else found).first()
 
 
 def public_requests():
