@@ -27,6 +27,7 @@ from machi.api_errors import AUTH_ERRORS, NO_CONTROL, ErrorOut, ValidationErrorO
 from machi.api_support import MAX_ID, PUBLIC, BodyIn, bad_request, local_time, row_id, ward_fields
 from machi.core.errors import NotFound
 from machi.facilities import actions
+from machi.facilities.centre_rules import rules_of_room
 from machi.facilities.models import Centre, Reservation, ReservationBlock, Room, TimeBlock
 from machi.facilities.queries import FIRST_DATE, LAST_DATE, room_availability
 
@@ -245,13 +246,11 @@ def create_reservation(request, payload: ReservationIn, idempotency_key: Idempot
 
 
 def _book(request, payload: ReservationIn) -> tuple[int, dict]:
-    # The centre's blocks come with the room: `book` reads them, and so does the answer.
-    # get(), not first(): by its primary key there is no ordering to compile and sort.
-    rooms = Room.objects.select_related("centre").prefetch_related(_ordered_blocks("centre__blocks"))
-    try:
-        room = rooms.get(pk=payload.room)
-    except Room.DoesNotExist:
-        raise bad_request(_("部屋が見つかりません（id: %(id)s）") % {"id": payload.room}) from None
+    # The room with its centre's settings, as kept in the process while the database says they hold.
+    rules = rules_of_room(payload.room)
+    if rules is None:
+        raise bad_request(_("部屋が見つかりません（id: %(id)s）") % {"id": payload.room})
+    room = rules.rooms[payload.room]
     group = None
     if payload.group is not None:
         group = CommunityGroup.objects.filter(pk=payload.group).first()
@@ -271,6 +270,7 @@ def _book(request, payload: ReservationIn) -> tuple[int, dict]:
             group=group,
             purpose=payload.purpose,
             attendees=payload.attendees,
+            rules=rules,
         )
     except actions.AlreadyYours as theirs:
         return 200, {
@@ -278,7 +278,7 @@ def _book(request, payload: ReservationIn) -> tuple[int, dict]:
             "message": theirs.message,
         }
     # Answered from what the booking wrote (no reading back): the rush at 9:00 is made of these.
-    held = [block for block in room.centre.blocks.all() if block.code in payload.blocks]
+    held = [block for block in rules.blocks if block.code in payload.blocks]
     return 201, _reservation_out(reservation, held)
 
 

@@ -220,6 +220,19 @@ DEFAULT_BLOCKS = (
 )
 
 
+class CentreStamp(models.Model):
+    """A centre's rules' stamp: a new random value whenever the centre, its rooms, blocks, closed days,
+    fee exemptions or lotteries change. Written only by the database's triggers; read by
+    `machi.facilities.centre_rules` to know whether its kept copy of the rules is still the current one.
+    No foreign key: the triggers of a centre's rows deleted with it may write after the centre is gone."""
+
+    centre_id = models.BigIntegerField(primary_key=True)
+    stamp = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.centre_id}: {self.stamp}"
+
+
 class ClosedDay(models.Model):
     """An ad-hoc closure (点検、選挙の投票所 …), on top of the weekly, year-end and holiday rules."""
 

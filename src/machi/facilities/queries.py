@@ -251,16 +251,22 @@ def free_rooms(ward, day: datetime.date, block_code: str, *, min_capacity: int =
     return result
 
 
-def fee_for(room, block_count: int, group=None) -> tuple[int, int]:
-    """(fee, exemption) in yen: the room's fee per block times the blocks, less the group kind's 減免."""
+def fee_for(room, block_count: int, group=None, exemptions: dict[str, int] | None = None) -> tuple[int, int]:
+    """(fee, exemption) in yen: the room's fee per block times the blocks, less the group kind's 減免.
+
+    `exemptions` maps a group kind to its percent, where the caller has the centre's already."""
     fee = room.fee_per_block_yen * block_count
     if group is None or fee == 0:
         return fee, 0
-    exemption = room.centre.exemptions.filter(group_kind=group.kind).first()
-    if exemption is None:
+    if exemptions is None:
+        exemptions = dict(
+            room.centre.exemptions.filter(group_kind=group.kind).values_list("group_kind", "percent")
+        )
+    percent = exemptions.get(group.kind)
+    if percent is None:
         return fee, 0
     # The exemption is rounded down, so the payer never pays less than the rule allows by a fraction.
-    return fee, fee * exemption.percent // 100
+    return fee, fee * percent // 100
 
 
 # --- For the booking pages: opening per month, the month calendar, the manager's day sheet ----------

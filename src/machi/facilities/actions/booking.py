@@ -21,9 +21,9 @@ from machi.core import dates
 from machi.core.display import join_words
 from machi.core.errors import Conflict, Refused
 from machi.facilities import emails
+from machi.facilities.centre_rules import CentreRules, rules_of_centre
 from machi.facilities.models import (
     Centre,
-    Lottery,
     Reservation,
     ReservationBlock,
     Room,
@@ -97,6 +97,7 @@ def book_blocks(
     holder_phone: str = "",
     resident: bool = False,
     now: datetime.datetime | None = None,
+    rules: CentreRules | None = None,
 ) -> Reservation:
     """Book consecutive blocks of a room for a day.
 
@@ -108,7 +109,10 @@ def book_blocks(
     booking on behalf is confirmed: they are the approver).
     """
     now = now or timezone.now()
-    centre = room.centre
+    # The centre's settings as the database holds them now, kept in the process between bookings.
+    rules = rules or rules_of_centre(room.centre_id)
+    room = rules.rooms.get(room.pk, room)
+    centre = rules.centre
     on_behalf = holder is not None or bool(holder_name.strip())
     if on_behalf:
         require_centre(actor, centre, pgettext("scope", "代理予約"))
@@ -127,7 +131,7 @@ def book_blocks(
             _("%(room)sの定員は%(capacity)s人です（利用人数 %(attendees)s人）")
             % {"room": room.name, "capacity": room.capacity, "attendees": attendees}
         )
-    if reason := closure_reason(centre, date):
+    if reason := closure_reason(centre, date, rules.closed_days):
         raise BookingRefused(
             _("%(date)sは%(centre)sの%(reason)sです")
             % {"date": dates.day(date), "centre": centre.name, "reason": reason}
@@ -143,11 +147,7 @@ def book_blocks(
         resident = group.ward_id == centre.ward_id
     elif holder is not None:
         resident = holder.verified_resident_of(centre.ward_id)
-    # One per centre and month (a unique constraint): get() compiles no ordering.
-    try:
-        lottery = Lottery.objects.get(centre=centre, month=date.replace(day=1))
-    except Lottery.DoesNotExist:
-        lottery = None
+    lottery = rules.lottery_of(date)
     opens = booking_opens_at(centre, date, resident=resident, lottery=lottery)
     if now < opens:
         if lottery is not None and opens == lottery.first_come_opens_at:
@@ -160,12 +160,11 @@ def book_blocks(
             % {"date": dates.day(date), "opens": dates.moment(opens)}
         )
 
-    fee, exemption = fee_for(room, len(blocks), group)
+    fee, exemption = fee_for(room, len(blocks), group, rules.exemptions)
     needs_approval = room.requires_approval and not (on_behalf and can_manage_centre(actor, centre))
     with transaction.atomic():
         if group is not None:
             _require_within_group_cap(group, centre, date)
-        _require_free(room, date, blocks)
         reservation = Reservation.objects.create(
             room=room,
             date=date,
@@ -181,7 +180,12 @@ def book_blocks(
             fee_yen=fee,
             exemption_yen=exemption,
         )
-        hold_blocks(reservation, blocks)
+        try:
+            hold_blocks(reservation, blocks)
+        except SlotTaken:
+            # Asked only once the database's guard refused: a booking that goes through reads nothing here.
+            _require_free(room, date, blocks)  # says which blocks are taken
+            raise
         after = snapshot(reservation, block_codes=[block.code for block in blocks])
         record(actor=actor, action="facilities.book", obj=reservation, before=None, after=after)
         emails.send_status(reservation, blocks)  # queued with the booking: sent once it commits
