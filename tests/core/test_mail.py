@@ -203,3 +203,56 @@ def test_with_the_database_queue_the_mail_is_queued_in_the_actions_own_transacti
         send("committed@example.jp")
     [queued] = DBTaskResult.objects.all()
     assert queued.args_kwargs["args"][0] == ["committed@example.jp"]
+
+
+def letter_to(name: str):
+    """A writer for `send_later`: the task calls it by its dotted path."""
+    if name == "nobody":
+        return None
+    return mail.Letter(
+        to=("hanako@example.jp",),
+        subject_template="test/subject.txt",
+        body_template="test/body.txt",
+        context={"name": name},
+        language="en",
+    )
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_a_mail_sent_later_is_queued_with_the_action_and_written_by_its_task():
+    """The request only queues (`send_later`): the task calls the writer, renders and sends."""
+    with pytest.raises(Refused), transaction.atomic():
+        mail.send_later(writer="tests.core.test_mail.letter_to", args=("rolled back",))
+        raise Refused
+    assert not DBTaskResult.objects.exists()
+    with transaction.atomic():
+        mail.send_later(writer="tests.core.test_mail.letter_to", args=("花園町内自治会",))
+        assert outbox.outbox == []  # nothing written in the request
+    [queued] = DBTaskResult.objects.all()
+    assert queued.task_path == "machi.core.mail.write_and_send_email"
+    assert queued.args_kwargs["args"] == ["tests.core.test_mail.letter_to", ["花園町内自治会"]]
+    assert mail.write_and_send_email.call(*queued.args_kwargs["args"]) == 1
+    [message] = outbox.outbox
+    assert message.subject == "[Machi] Confirm your email address 花園町内自治会"
+    assert message.body == "Decision: 花園町内自治会\n"
+    assert mail.write_and_send_email.call("tests.core.test_mail.letter_to", ["nobody"]) == 0
+    assert len(outbox.outbox) == 1
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_a_mail_written_by_its_task_is_tried_again_as_written(mail_down):
+    import smtplib
+
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        mail.write_and_send_email.call("tests.core.test_mail.letter_to", ["花園町内自治会"])
+    [again] = DBTaskResult.objects.all()
+    assert again.task_path == "machi.core.mail.send_email"
+    assert again.args_kwargs == {
+        "args": [
+            ["hanako@example.jp"],
+            "[Machi] Confirm your email address 花園町内自治会",
+            "Decision: 花園町内自治会\n",
+            None,
+        ],
+        "kwargs": {"attempt": 2},
+    }

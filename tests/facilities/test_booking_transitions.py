@@ -98,3 +98,22 @@ def test_no_show_is_marked_only_after_the_start(room, resident, manager):
     marked = mark_no_show(actor=manager, reservation=reservation, now=before + datetime.timedelta(hours=2))
     assert marked.status == "no_show"
     assert ReservationBlock.objects.get().active  # a past no-show still occupies its block in the record
+
+
+def test_each_status_mail_says_the_status_it_was_queued_with(
+    room, resident, django_capture_on_commit_callbacks
+):
+    """The mails are written by their task, after the answer: a booking cancelled before its confirmation
+    went out still gets the confirmation first, then the cancellation — never two cancellations."""
+    with django_capture_on_commit_callbacks() as booked:
+        reservation = book(
+            actor=resident, room=room, date=OPEN_DAY, block_codes=["morning", "afternoon"], now=NOW
+        )
+    with django_capture_on_commit_callbacks() as cancelled:
+        cancel(actor=resident, reservation=reservation, now=NOW)
+    for callback in [*booked, *cancelled]:
+        callback()
+    confirmed, withdrawn = mail.outbox
+    assert "ご予約が確定しました" in confirmed.body and "午前・午後" in confirmed.body
+    assert "ご予約を取り消しました" in withdrawn.body
+    assert confirmed.to == withdrawn.to == ["hanako@example.jp"]

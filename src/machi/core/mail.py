@@ -5,7 +5,8 @@ status, a lottery result, a grant's workflow step — is written and sent the sa
 
 - written now, in the addressee's own language (`translation.override`), from two templates:
   the subject and the body. The subject is cleaned to one line, since a mail header may not
-  hold a line break;
+  hold a line break. Or written by the task as it sends (`send_later`): a booking at 9:00 only
+  queues its confirmation, and `machi worker` renders it;
 - sent after the current transaction commits, so an action that is rolled back — a refusal,
   a preview by rollback — tells nobody anything. With the database queue (production) the task
   is queued inside the action's transaction, so the mail commits with the action or not at all;
@@ -133,6 +134,27 @@ def send_email(
 
     A failure (the mail server down or refusing) is tried again by a new task, `MAIL_ATTEMPTS` in all
     (django-tasks does not retry by itself); this one still fails, so the queue keeps its traceback."""
+    return _deliver(recipients, subject, body, attachments, attempt)
+
+
+@task()
+def write_and_send_email(writer: str, args: list) -> int:
+    """Write a mail now, in the task, and send it (`send_later`): `writer` (a dotted path) called with
+    `args` gives a `Letter`, or None when there is no one to write to any more. A failure to send is
+    tried again as `send_email` tries, with the mail as written here."""
+    letter = import_string(writer)(*args)
+    if letter is None:
+        return 0
+    subject, body = render(
+        subject_template=letter.subject_template,
+        body_template=letter.body_template,
+        context=letter.context,
+        language=letter.language,
+    )
+    return _deliver(list(letter.to), subject, body, None, 1)
+
+
+def _deliver(recipients, subject, body, attachments, attempt: int) -> int:
     try:
         if not attachments:
             return send_mail(subject, body, None, recipients)
@@ -182,12 +204,36 @@ def send(
         subject_template=subject_template, body_template=body_template, context=context, language=language
     )
     files = [_attachment_arg(name, content, mimetype) for name, content, mimetype in attachments]
-    args = (recipients, subject, body, files) if files else (recipients, subject, body)
-    if isinstance(send_email.get_backend(), DatabaseBackend):
+    _queue(send_email, *((recipients, subject, body, files) if files else (recipients, subject, body)))
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A mail to write: to whom, its two templates, what they read, and in which language."""
+
+    to: tuple[str, ...]
+    subject_template: str
+    body_template: str
+    context: dict
+    language: str
+
+
+def send_later(*, writer: str, args: Iterable = ()) -> None:
+    """Queue a mail that the background task writes as it sends it, once the transaction commits: `writer`
+    (a dotted path) called there with `args` (JSON) gives the `Letter`, or None for no mail.
+
+    For the mails of a rush (a booking's confirmation at 9:00): the request only queues, and the
+    templates are rendered by `machi worker`. What the mail must say as it was at the action (a status,
+    a link on the request's host) goes in `args`, since the rows may have changed by the time it is written."""
+    _queue(write_and_send_email, writer, list(args))
+
+
+def _queue(mail_task, *args) -> None:
+    if isinstance(mail_task.get_backend(), DatabaseBackend):
         # The queue is a table of the same database: the mail is queued in the action's own transaction,
         # so it commits with it or not at all (a worker killed just after the commit loses no mail).
-        send_email.enqueue(*args)
+        mail_task.enqueue(*args)
     else:
         # robust: the action has committed by then; a queue that cannot be reached is logged, and the
         # person still sees their action done rather than an error page.
-        transaction.on_commit(lambda: send_email.enqueue(*args), robust=True)
+        transaction.on_commit(lambda: mail_task.enqueue(*args), robust=True)

@@ -8,28 +8,50 @@ has no address: the counter tells them.
 from django.urls import reverse
 
 from machi.core import mail
+from machi.facilities.models import Reservation
 
 
-def send_status(reservation, blocks=None) -> None:
-    """Tell the holder where their booking stands now. `blocks`: its TimeBlocks in order, if the caller has them."""
+def send_status(reservation) -> None:
+    """Tell the holder where their booking stands now: the mail is written by the background task
+    (`status_letter`), so a booking at 9:00 spends no time on templates."""
     holder = reservation.holder
     if holder is None or not holder.email:
         return
-    if blocks is None:
-        held = reservation.held_blocks.select_related("block").order_by("block__position")
-        blocks = [h.block for h in held]
-    context = {
-        "reservation": reservation,
-        "user": holder,
-        "centre": reservation.room.centre,
-        "blocks": blocks,
-        "url": mail.absolute_url(reverse("facilities:reservation", args=[reservation.pk])),
-    }
-    mail.send(
-        to=holder.email,
+    mail.send_later(
+        writer="machi.facilities.emails.status_letter",
+        args=(
+            reservation.pk,
+            reservation.status,
+            mail.absolute_url(reverse("facilities:reservation", args=[reservation.pk])),
+        ),
+    )
+
+
+def status_letter(reservation_id: int, status: str, url: str) -> mail.Letter | None:
+    """The status mail of a booking as it stood when it was queued (`status`), to its holder's address now."""
+    reservation = (
+        Reservation.objects.select_related("room__centre", "holder")
+        .prefetch_related("held_blocks__block")
+        .filter(pk=reservation_id)
+        .first()
+    )
+    if reservation is None or reservation.holder is None or not reservation.holder.email:
+        return None  # erased, or anonymised, since
+    reservation.status = status
+    holder = reservation.holder
+    return mail.Letter(
+        to=(holder.email,),
         subject_template="facilities/emails/status_subject.txt",
         body_template="facilities/emails/status.txt",
-        context=context,
+        context={
+            "reservation": reservation,
+            "user": holder,
+            "centre": reservation.room.centre,
+            "blocks": sorted(
+                (held.block for held in reservation.held_blocks.all()), key=lambda b: b.position
+            ),
+            "url": url,
+        },
         language=holder.preferred_language,
     )
 

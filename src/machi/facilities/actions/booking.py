@@ -188,7 +188,7 @@ def book_blocks(
             raise
         after = snapshot(reservation, block_codes=[block.code for block in blocks])
         record(actor=actor, action="facilities.book", obj=reservation, before=None, after=after)
-        emails.send_status(reservation, blocks)  # queued with the booking: sent once it commits
+        emails.send_status(reservation)  # queued with the booking, written and sent once it commits
     return reservation
 
 
@@ -423,7 +423,7 @@ def transition(
         if to not in Reservation.HOLDING:
             locked.held_blocks.update(active=False)
         record(actor=actor, action=action, obj=locked, before=before, after=snapshot(locked))
-        transaction.on_commit(lambda: emails.send_status(locked), robust=True)
+        emails.send_status(locked)  # queued with the change, written and sent once it commits
     reservation.refresh_from_db()
     return locked
 
