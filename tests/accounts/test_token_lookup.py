@@ -46,3 +46,18 @@ def test_it_refuses_a_revoked_an_expired_and_a_deactivated_persons_token(hanako,
     django_user_model.objects.filter(pk=taro.pk).update(is_active=False)
     for plain in (revoked_plain, expired_plain, taro_plain, revoked_plain + "x", "machi_", ""):
         assert user_for_token(plain) is None
+
+
+def test_the_person_is_read_as_the_orm_reads_them_field_by_field(hanako, chuo):
+    """The row becomes a User without a queryset: every field's value and type as `objects.get` gives them."""
+    hanako.home_ward = chuo
+    hanako.residency_verified_at = timezone.now()
+    hanako.residency_verified_ward = chuo
+    hanako.last_login = timezone.now()
+    hanako.save()
+    _, plain = create_token(actor=SYSTEM, user=hanako)
+    found, expected = user_for_token(plain), type(hanako).objects.get(pk=hanako.pk)
+    for field in type(hanako)._meta.concrete_fields:
+        got, wanted = getattr(found, field.attname), getattr(expected, field.attname)
+        assert (got, type(got)) == (wanted, type(wanted)), field.name
+    assert found._state.adding is False and found._state.db == "default"

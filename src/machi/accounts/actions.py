@@ -509,22 +509,50 @@ def revoke_token(*, actor, token: ApiToken) -> ApiToken:
 def user_for_token(plain: str):
     """The active user a bearer token belongs to, or None. Marks the token used (at most once a minute).
 
-    Every API call runs this, so it is one hand-written SQL statement rather than a queryset: compiling
-    the ORM's query (select_related, ordering, filters) cost more CPU than the database's answer.
+    Every API call runs this, so it is one hand-written SQL statement rather than a queryset, and the row
+    becomes a User without a raw queryset's per-call introspection: compiling the ORM's query
+    (select_related, ordering, filters) cost more CPU than the database's answer.
     """
     if not plain or not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
         return None
     now = timezone.now()
     adapt = connection.ops.adapt_datetimefield_value
     stale = adapt(now - timedelta(seconds=60))
-    found = list(User.objects.raw(_token_user_sql(), [stale, _digest(plain), adapt(now)]))
-    if not found or not found[0].is_active:
-        return None
-    user = found[0]
-    if user.token_stale:  # no write per call
-        with connection.cursor() as cursor:
-            cursor.execute(_TOKEN_USED_SQL, [adapt(now), user.token_id])
+    with connection.cursor() as cursor:
+        cursor.execute(_token_user_sql(), [stale, _digest(plain), adapt(now)])
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        *values, token_id, token_stale = row
+        user = _user_from_row(values)
+        if not user.is_active:
+            return None
+        if token_stale:  # no write per call
+            cursor.execute(_TOKEN_USED_SQL, [adapt(now), token_id])
     return user
+
+
+def _user_from_row(values: list):
+    """The User of a row of its columns, as the ORM would make it (values converted as its fields read them)."""
+    for position, converters, column in _user_converters(connection.vendor):
+        for convert in converters:
+            values[position] = convert(values[position], column, connection)
+    return User.from_db(connection.alias, _USER_ATTNAMES, values)
+
+
+_USER_ATTNAMES = [field.attname for field in User._meta.concrete_fields]
+
+
+@functools.cache
+def _user_converters(vendor: str) -> list[tuple[int, list, object]]:
+    """The database's and the fields' converters of each of the User's columns that has any."""
+    found = []
+    for position, field in enumerate(User._meta.concrete_fields):
+        column = field.get_col(User._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if converters:
+            found.append((position, converters, column))
+    return found
 
 
 @functools.cache

@@ -20,17 +20,6 @@ class ReservationQuerySet(models.QuerySet):
         """Bookings that hold their blocks (pending, confirmed, won, and past no-shows)."""
         return self.filter(status__in=self.model.HOLDING)
 
-    def holding_all(self, *, holder, room, date: datetime.date, blocks) -> "models.Model | None":
-        """The holder's active booking of this room and day that holds every one of `blocks`, if any:
-        what a person who asks again for a booking that went through already has."""
-        wanted = {block.pk for block in blocks}
-        for reservation in (
-            self.active().filter(holder=holder, room=room, date=date).prefetch_related("held_blocks")
-        ):
-            if wanted <= {held.block_id for held in reservation.held_blocks.all()}:
-                return reservation
-        return None
-
     def upcoming(self, today: datetime.date | None = None):
         return self.filter(date__gte=today or timezone.localdate())
 

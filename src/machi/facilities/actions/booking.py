@@ -7,6 +7,7 @@ the checks here only make the refusal readable.
 """
 
 import datetime
+from collections import defaultdict
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -34,8 +35,6 @@ from machi.facilities.queries import (
     booking_opens_at,
     closure_reason,
     fee_for,
-    held_times,
-    is_held,
 )
 
 
@@ -46,9 +45,11 @@ class BookingRefused(Refused):
 
 
 class SlotTaken(BookingRefused, Conflict):
-    """The block is held by another booking (409)."""
+    """The block is held by another booking (409). `mine_id`: the booking of the person asking that
+    holds every block they asked for, if one does (`book` turns that into `AlreadyYours`)."""
 
     default_code = "booking.slot_taken"
+    mine_id: int | None = None
 
 
 class AlreadyYours(SlotTaken):
@@ -72,15 +73,11 @@ def book(*, actor, room: Room, date: datetime.date, block_codes: list[str], **de
     they already hold — their answer never arrived, they pressed twice — hears `AlreadyYours`."""
     try:
         return book_blocks(actor=actor, room=room, date=date, block_codes=block_codes, **details)
-    except SlotTaken:
+    except SlotTaken as taken:
         on_behalf = details.get("holder") is not None or bool(details.get("holder_name", "").strip())
-        if on_behalf or isinstance(actor, SystemActor) or not actor.is_authenticated:
+        if on_behalf or isinstance(actor, SystemActor) or not actor.is_authenticated or taken.mine_id is None:
             raise
-        blocks = blocks_for(room, block_codes)
-        mine = Reservation.objects.holding_all(holder=actor, room=room, date=date, blocks=blocks)
-        if mine is None:
-            raise
-        raise AlreadyYours(mine) from None
+        raise AlreadyYours(Reservation.objects.get(pk=taken.mine_id)) from None
 
 
 def book_blocks(
@@ -162,40 +159,89 @@ def book_blocks(
 
     fee, exemption = fee_for(room, len(blocks), group, rules.exemptions)
     needs_approval = room.requires_approval and not (on_behalf and can_manage_centre(actor, centre))
-    with transaction.atomic():
-        if group is not None:
-            _require_within_group_cap(group, centre, date)
-        reservation = Reservation.objects.create(
-            room=room,
-            date=date,
-            status=Reservation.Status.PENDING if needs_approval else Reservation.Status.CONFIRMED,
-            holder=holder,
-            holder_name=holder_name.strip() if holder is None else "",
-            holder_phone=holder_phone.strip(),
-            group=group,
-            purpose=purpose.strip(),
-            attendees=attendees,
-            booked_by=actor_user(actor),
-            on_behalf=on_behalf,
-            fee_yen=fee,
-            exemption_yen=exemption,
-        )
-        try:
-            hold_blocks(reservation, blocks)
-        except SlotTaken:
-            # Asked only once the database's guard refused: a booking that goes through reads nothing here.
-            _require_free(room, date, blocks)  # says which blocks are taken
-            raise
-        after = snapshot(reservation, block_codes=[block.code for block in blocks])
-        record(actor=actor, action="facilities.book", obj=reservation, before=None, after=after)
-        emails.send_status(reservation)  # queued with the booking, written and sent once it commits
+    try:
+        with transaction.atomic():
+            reservation = _write_booking(
+                actor=actor,
+                room=room,
+                date=date,
+                blocks=blocks,
+                group=group,
+                centre=centre,
+                holder=holder,
+                status=Reservation.Status.PENDING if needs_approval else Reservation.Status.CONFIRMED,
+                details={
+                    "holder_name": holder_name.strip() if holder is None else "",
+                    "holder_phone": holder_phone.strip(),
+                    "purpose": purpose.strip(),
+                    "attendees": attendees,
+                    "on_behalf": on_behalf,
+                    "fee_yen": fee,
+                    "exemption_yen": exemption,
+                },
+            )
+    except SlotTaken:
+        # Read only once the database's guard refused and the write was undone: a booking that goes
+        # through reads nothing to find out.
+        raise slot_taken(room, date, blocks, holder) from None
     return reservation
 
 
-def hold_blocks(reservation: Reservation, blocks: list[TimeBlock]) -> None:
-    """Insert the held blocks with their times; the database's guard turns a lost race into `SlotTaken`."""
+def _write_booking(*, actor, room, date, blocks, group, centre, holder, status, details) -> Reservation:
+    if group is not None:
+        _require_within_group_cap(group, centre, date)
+    reservation = Reservation.objects.create(
+        room=room,
+        date=date,
+        status=status,
+        holder=holder,
+        group=group,
+        booked_by=actor_user(actor),
+        **details,
+    )
+    # No savepoint of its own: a lost race undoes the whole booking (`book_blocks`).
+    hold_blocks(reservation, blocks, savepoint=False)
+    after = snapshot(reservation, block_codes=[block.code for block in blocks])
+    record(actor=actor, action="facilities.book", obj=reservation, before=None, after=after)
+    emails.send_status(reservation)  # queued with the booking, written and sent once it commits
+    return reservation
+
+
+def slot_taken(room: Room, date: datetime.date, blocks: list[TimeBlock], holder=None) -> SlotTaken:
+    """Why these blocks could not be held: which are taken, and whether by `holder`'s own booking of them all."""
+    held = (
+        ReservationBlock.objects.filter(active=True, room=room, date=date)
+        .order_by()
+        .values_list("starts_at", "ends_at", "block_id", "reservation_id", "reservation__holder_id")
+    )
+    labels = [
+        block.display_label
+        for block in blocks
+        if any(start < block.ends_at and block.starts_at < end for start, end, *_others in held)
+    ]
+    if not labels:
+        return SlotTaken(_("ほかの方が先に予約しました。別の区分か部屋をお選びください"))
+    taken = SlotTaken(
+        _("%(room)sの%(date)s %(items)sはすでに予約されています")
+        % {"room": room.name, "date": dates.day(date), "items": join_words(labels)}
+    )
+    if holder is not None:
+        theirs = defaultdict(set)
+        for _starts, _ends, block_id, reservation_id, holder_id in held:
+            if holder_id == holder.pk:
+                theirs[reservation_id].add(block_id)
+        wanted = {block.pk for block in blocks}
+        taken.mine_id = next((pk for pk, held_ids in theirs.items() if wanted <= held_ids), None)
+    return taken
+
+
+def hold_blocks(reservation: Reservation, blocks: list[TimeBlock], *, savepoint: bool = True) -> None:
+    """Insert the held blocks with their times; the database's guard turns a lost race into `SlotTaken`.
+
+    Within a savepoint, so that the caller's transaction goes on after a refusal; `savepoint=False`
+    where the refusal undoes the caller's whole transaction anyway (two statements fewer)."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             ReservationBlock.objects.bulk_create(
                 ReservationBlock(
                     reservation=reservation,
@@ -279,16 +325,6 @@ def _require_within_group_cap(group: CommunityGroup, centre: Centre, date: datet
                 "month": dates.month(date),
                 "cap": centre.group_monthly_cap,
             }
-        )
-
-
-def _require_free(room: Room, date: datetime.date, blocks: list[TimeBlock]) -> None:
-    held = held_times(room=room, date=date)
-    labels = [block.display_label for block in blocks if is_held(held, room.pk, date, block)]
-    if labels:
-        raise SlotTaken(
-            _("%(room)sの%(date)s %(items)sはすでに予約されています")
-            % {"room": room.name, "date": dates.day(date), "items": join_words(labels)}
         )
 
 
