@@ -205,7 +205,7 @@ def test_with_the_database_queue_the_mail_is_queued_in_the_actions_own_transacti
     assert queued.args_kwargs["args"][0] == ["committed@example.jp"]
 
 
-def letter_to(name: str):
+def letter_to(name: str, code: str = ""):
     """A writer for `send_later`: the task calls it by its dotted path."""
     if name == "nobody":
         return None
@@ -215,6 +215,9 @@ def letter_to(name: str):
         body_template="test/body.txt",
         context={"name": name},
         language="en",
+        attachments=((f"{code}.png", mail.Made("machi.events.codes.qr_png", (code,)), "image/png"),)
+        if code
+        else (),
     )
 
 
@@ -256,3 +259,11 @@ def test_a_mail_written_by_its_task_is_tried_again_as_written(mail_down):
         ],
         "kwargs": {"attempt": 2},
     }
+
+
+def test_a_mail_written_by_its_task_carries_the_files_its_letter_names():
+    from machi.events.codes import qr_png
+
+    assert mail.write_and_send_email.call("tests.core.test_mail.letter_to", ["n", "ABC234"]) == 1
+    [message] = outbox.outbox
+    assert message.attachments == [("ABC234.png", qr_png("ABC234"), "image/png")]

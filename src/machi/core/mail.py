@@ -151,7 +151,8 @@ def write_and_send_email(writer: str, args: list) -> int:
         context=letter.context,
         language=letter.language,
     )
-    return _deliver(list(letter.to), subject, body, None, 1)
+    files = [_attachment_arg(name, content, mimetype) for name, content, mimetype in letter.attachments]
+    return _deliver(list(letter.to), subject, body, files or None, 1)
 
 
 def _deliver(recipients, subject, body, attachments, attempt: int) -> int:
@@ -216,6 +217,7 @@ class Letter:
     body_template: str
     context: dict
     language: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 def send_later(*, writer: str, args: Iterable = ()) -> None:

@@ -7,38 +7,60 @@ Links lead to the person's own pages (my registrations, the event page), never t
 from django.urls import reverse
 
 from machi.core import mail
+from machi.events.models import Registration
 
 
-def _send(registration, *, mail_name: str, url: str, attachments=()) -> bool:
-    """Write `events/emails/<mail_name>.txt` (and its subject) to the registered person. False: no address."""
+def _send(registration, *, mail_name: str, url: str, code_png: bool = False) -> bool:
+    """Queue `events/emails/<mail_name>.txt` (and its subject) to the registered person, written by the
+    background task (`registration_letter`) as the registration stood now. False: no address."""
     person = registration.person
     if person is None or not person.email:
         return False
-    mail.send(
-        to=person.email,
+    mail.send_later(
+        writer="machi.events.emails.registration_letter",
+        args=(registration.pk, registration.status, mail_name, url, code_png),
+    )
+    return True
+
+
+def registration_letter(registration_id: int, status: str, mail_name: str, url: str, code_png: bool):
+    """The mail `_send` queued, to the person's address now; with the registration's QR code as a PNG
+    (`code_png`), made as it is sent."""
+    registration = (
+        Registration.objects.select_related("event__ward", "person").filter(pk=registration_id).first()
+    )
+    person = registration.person if registration is not None else None
+    if person is None or not person.email:
+        return None  # erased, or anonymised, since
+    registration.status = status
+    attachments = (
+        (
+            (
+                f"{registration.code}.png",
+                mail.Made("machi.events.codes.qr_png", (registration.code,)),
+                "image/png",
+            ),
+        )
+        if code_png
+        else ()
+    )
+    return mail.Letter(
+        to=(person.email,),
         subject_template=f"events/emails/{mail_name}_subject.txt",
         body_template=f"events/emails/{mail_name}.txt",
         context={"registration": registration, "event": registration.event, "user": person, "url": url},
         language=person.preferred_language,
         attachments=attachments,
     )
-    return True
 
 
 def send_registered(registration) -> bool:
-    """The registration's code, with its QR code attached as a PNG, for the door."""
+    """The registration's code, with its QR code attached as a PNG, for the door (made by the task)."""
     return _send(
         registration,
         mail_name="registered",
         url=mail.absolute_url(reverse("events:registration", args=[registration.pk])),
-        # Made by the task that sends the mail: the request does not wait for the PNG.
-        attachments=[
-            (
-                f"{registration.code}.png",
-                mail.Made("machi.events.codes.qr_png", (registration.code,)),
-                "image/png",
-            )
-        ],
+        code_png=True,
     )
 
 
