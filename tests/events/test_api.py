@@ -46,6 +46,22 @@ def test_the_list_shows_published_events_paginated_and_filtered(make_event, proj
         assert Client().get(f"/api/events?{bad}").status_code == 400, bad
 
 
+def test_a_registration_takes_a_fixed_number_of_queries(make_event, people, django_assert_num_queries):
+    """An event's opening is made of these: token; the event; its questions; savepoint (the transaction,
+    outside a test); the event locked; savepoint; registration; release; seats; audit; release. (With the
+    database queue the mail's task is one insert more; the task writes the mail.) No query asks whether the
+    person registered already: the database's unique index does."""
+    event = make_event(capacity_seats=10)
+    alice, bob = people(2)
+    assert post(bearer(alice), registrations(event), {"party_size": 1}).status_code == 201
+    client = bearer(bob)
+    client.get("/api/me")  # the token's use is recorded once a minute, not in the count
+    with django_assert_num_queries(11):
+        assert post(client, registrations(event), {"party_size": 2}).status_code == 201
+    again = post(client, registrations(event), {"party_size": 2})
+    assert again.status_code == 200 and again.json()["message"]
+
+
 def test_the_detail_gives_the_seats_left_and_local_times(make_event, people):
     event = make_event(capacity_seats=10)
     [alice] = people(1)

@@ -288,7 +288,7 @@ def create_registration(
 
 
 def _register(request, event_id: int, payload: RegistrationIn) -> tuple[int, dict]:
-    event = _public_event(event_id, Event.objects.published().select_related("ward"))
+    event = _public_event(event_id, Event.objects.published())  # `register` reads it again, locked
     caller = (payload.caller.name, payload.caller.kana, payload.caller.phone) if payload.caller else None
     try:
         registration = actions.register(
@@ -338,11 +338,11 @@ def my_registrations(request):
 
 
 def _public_event(event_id: int, events=None) -> Event:
-    """The published event, or 404; `events` narrows what is read with it (registering needs only its ward)."""
-    event = (published_events() if events is None else events).filter(pk=event_id).first()
-    if event is None:
-        raise NotFound(_("催しが見つかりません（id: %(id)s）") % {"id": event_id})
-    return event
+    """The published event, or 404; `events` narrows what is read with it. get(): no ordering to compile."""
+    try:
+        return (published_events() if events is None else events).get(pk=event_id)
+    except Event.DoesNotExist:
+        raise NotFound(_("催しが見つかりません（id: %(id)s）") % {"id": event_id}) from None
 
 
 def _registration_out(registration: Registration) -> dict:

@@ -93,12 +93,12 @@ def register(
             raise EventRefused(
                 _("この催しは区内にお住まいの方（住所の確認済み）が対象です"), code="events.residents_only"
             )
-        if person is not None and (
-            mine := event.registrations.filter(person=person, status__in=Registration.ACTIVE).first()
-        ):
-            raise AlreadyRegistered(mine)
+        # A second active registration of the person is refused by the database's unique index (`_insert`):
+        # no query asks first, but where the event is full, their own retry still hears it is theirs.
         fits = event.seats_left >= party_size
         if not fits and (walk_in or not event.waitlist) and not lottery:
+            if person is not None and (mine := _active_registration(event.pk, person.pk)):
+                raise AlreadyRegistered(mine)
             raise _full()
         if lottery:
             seed_lottery(event)
@@ -321,16 +321,19 @@ def _insert(registration: Registration) -> None:
                 registration.save()
             return
         except IntegrityError:
-            mine = registration.person_id is not None and (
-                Registration.objects.filter(
-                    event_id=registration.event_id,
-                    person_id=registration.person_id,
-                    status__in=Registration.ACTIVE,
-                ).first()
+            mine = registration.person_id is not None and _active_registration(
+                registration.event_id, registration.person_id
             )
             if mine:
                 raise AlreadyRegistered(mine) from None
     raise EventConflict(_("受付番号を発行できませんでした。もう一度お試しください"), code="events.code")
+
+
+def _active_registration(event_id: int, person_id: int) -> Registration | None:
+    """The person's active registration for the event (at most one: a unique index says so)."""
+    return Registration.objects.filter(
+        event_id=event_id, person_id=person_id, status__in=Registration.ACTIVE
+    ).first()
 
 
 def new_code() -> str:
