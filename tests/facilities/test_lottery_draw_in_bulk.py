@@ -6,12 +6,15 @@ import random
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
 from tests.facilities.lottery_support import DRAW_TIME, IN_WINDOW, at, make_lottery
 
 from machi.accounts.actors import SYSTEM
 from machi.accounts.models import CommunityGroup, GroupMember
 from machi.audit.models import AuditEntry
+from machi.facilities import emails
 from machi.facilities import lottery as lotteries
 from machi.facilities.models import FeeExemption, Lottery, LotteryEntry, Reservation
 from machi.facilities.queries import fee_for
@@ -125,3 +128,20 @@ EXPECTED_WINS = [  # (entry number, rank won, fee, 減免)
     (27, 2, 600, 0), (28, 1, 600, 0), (29, 1, 600, 0), (31, 1, 3000, 0), (33, 1, 1500, 0),
     (35, 1, 1500, 0), (37, 1, 600, 0), (38, 1, 3000, 0),
 ]  # fmt: skip
+
+
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+def test_the_results_mail_is_one_task_queued_with_the_draw(centre, room, hall, django_user_model, chuo):
+    """The draw does not wait for thousands of mails: it queues one task in its own transaction, and that
+    task writes and queues every applicant's mail."""
+    lottery = make_lottery(centre)
+    crowd(lottery, [room, hall], 6, django_user_model, chuo, now=IN_WINDOW)
+    lotteries.draw(actor=SYSTEM, lottery=lottery, now=DRAW_TIME)
+    queued = DBTaskResult.objects.all()
+    assert [task.task_path for task in queued] == ["machi.facilities.emails.lottery_results_task"]
+
+    emails.lottery_results_task.call(lottery.pk)
+    mails = DBTaskResult.objects.filter(task_path="machi.core.mail.send_email")
+    assert sorted(task.args_kwargs["args"][0][0] for task in mails) == sorted(
+        LotteryEntry.objects.filter(lottery=lottery).values_list("applicant__email", flat=True)
+    )
