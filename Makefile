@@ -42,6 +42,8 @@ bench: install
 	$(BIN)/python bench/centre_import.py
 	$(BIN)/python bench/reports.py
 	$(BIN)/python bench/report_pdf.py
+	$(BIN)/python bench/availability.py
+	$(BIN)/python bench/lottery_draw.py
 	$(BIN)/python bench/booking_rush.py
 	$(BIN)/python bench/booking_faults.py  # restarts the PostgreSQL server mid-rush (--no-restart to spare a shared one)
 	$(BIN)/python bench/event_rush.py

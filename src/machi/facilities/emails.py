@@ -5,10 +5,13 @@ task once the write has committed. A caller booked for at the counter without an
 has no address: the counter tells them.
 """
 
+from django.db import transaction
 from django.urls import reverse
+from django_tasks import task
+from django_tasks_db.backend import DatabaseBackend
 
 from machi.core import mail
-from machi.facilities.models import Reservation
+from machi.facilities.models import Lottery, Reservation
 
 
 def send_status(reservation) -> None:
@@ -58,12 +61,14 @@ def status_letter(reservation_id: int, status: str, url: str) -> mail.Letter | N
 
 def send_lottery_results(lottery) -> None:
     """Tell every applicant their result: what they won and by when to confirm, or that they lost."""
+    # Not the entries' own lottery row: each would carry the whole draw log again.
     entries = (
-        lottery.entries.select_related("applicant", "group", "lottery__centre")
-        .prefetch_related("choices__room", "choices__won__held_blocks__block")
+        lottery.entries.select_related("applicant", "group")
+        .prefetch_related("choices__room", "choices__won__room", "choices__won__held_blocks__block")
         .order_by("id")
     )
     for entry in entries:
+        entry.lottery = lottery
         applicant = entry.applicant
         if not applicant.email:
             continue
@@ -84,3 +89,20 @@ def send_lottery_results(lottery) -> None:
             context=context,
             language=applicant.preferred_language,
         )
+
+
+@task()
+def lottery_results_task(lottery_id: int) -> None:
+    """`send_lottery_results` by a background task: writing 5,000 applicants' mails takes seconds the
+    draw need not wait for."""
+    with transaction.atomic():  # on the database queue, the mails' tasks queued in one commit
+        send_lottery_results(Lottery.objects.select_related("centre").get(pk=lottery_id))
+
+
+def send_lottery_results_later(lottery) -> None:
+    """Queue the results mail of a lottery being drawn: inside the draw's transaction with the database
+    queue (it commits with the draw or not at all), else once the draw has committed."""
+    if isinstance(lottery_results_task.get_backend(), DatabaseBackend):
+        lottery_results_task.enqueue(lottery.pk)
+    else:
+        transaction.on_commit(lambda: lottery_results_task.enqueue(lottery.pk), robust=True)

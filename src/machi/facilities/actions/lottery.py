@@ -3,6 +3,7 @@ and the minute tick (`run_due`). The draw itself, pure and re-runnable, is `faci
 
 import datetime
 import itertools
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -13,7 +14,7 @@ from django.utils.translation import pgettext
 from machi.accounts.actors import SYSTEM, SystemActor, actor_user
 from machi.accounts.models import CommunityGroup
 from machi.accounts.scope import NotAllowed
-from machi.audit.actions import record
+from machi.audit.actions import audit_entry, record, record_all
 from machi.core import dates
 from machi.core.draws import new_seed
 from machi.facilities import emails
@@ -26,8 +27,15 @@ from machi.facilities.actions.booking import (
     transition,
 )
 from machi.facilities.actions.centres import require_centre
-from machi.facilities.draw import STEPS, WON, choice_records, entry_snapshot, run_draw, seed_digest
-from machi.facilities.models import Lottery, LotteryChoice, LotteryEntry, Reservation
+from machi.facilities.draw import (
+    STEPS,
+    WON,
+    entry_snapshot,
+    recorded_entries,
+    run_draw,
+    seed_digest,
+)
+from machi.facilities.models import Lottery, LotteryChoice, LotteryEntry, Reservation, ReservationBlock
 from machi.facilities.queries import (
     add_months,
     booking_opens_at,
@@ -405,7 +413,12 @@ def draw(*, actor, lottery: Lottery, now=None) -> DrawOutcome:
     now = now or timezone.now()
     require_centre(actor, lottery.centre, pgettext("scope", "抽選"))
     with transaction.atomic():
-        locked = Lottery.objects.select_for_update().select_related("centre").get(pk=lottery.pk)
+        locked = (
+            Lottery.objects.select_for_update()
+            .select_related("centre")
+            .prefetch_related("centre__blocks")
+            .get(pk=lottery.pk)
+        )
         if locked.drawn_at is not None:
             raise BookingRefused(
                 _("この抽選は%(drawn_at)sに実施済みです") % {"drawn_at": dates.moment(locked.drawn_at)}
@@ -414,23 +427,20 @@ def draw(*, actor, lottery: Lottery, now=None) -> DrawOutcome:
             raise BookingRefused(
                 _("抽選は%(draw_at)sから実施できます") % {"draw_at": dates.moment(locked.draw_at)}
             )
-        entries = list(
-            locked.entries.order_by("id")
-            .select_related("applicant", "group")
-            .prefetch_related("choices__blocks")
-        )
-        recorded = [{"entry": entry.pk, "choices": choice_records(entry)} for entry in entries]
-        log = run_draw(seed=locked.seed, entries=recorded, unavailable=_unavailable(locked, entries))
+        recorded, choice_ids = recorded_entries(locked)
+        log = run_draw(seed=locked.seed, entries=recorded, unavailable=_unavailable(locked, recorded))
         log["seed_digest"] = locked.seed_digest
         log["drawn_at"] = now.isoformat()
 
-        by_key = {
-            (entry.pk, choice.rank): (entry, choice) for entry in entries for choice in entry.choices.all()
-        }
-        for decision in log["decisions"]:
-            if decision["result"] == WON:
-                entry, choice = by_key[(decision["entry"], decision["rank"])]
-                _hold_win(actor, locked, entry, choice)
+        won = [choice_ids[d["entry"], d["rank"]] for d in log["decisions"] if d["result"] == WON]
+        chosen = LotteryChoice.objects.select_related("room", "entry__applicant", "entry__group").in_bulk(won)
+        blocks = {block.pk: block for block in locked.centre.blocks.all()}
+        blocks_of = defaultdict(list)
+        through = LotteryChoice.blocks.through.objects.filter(lotterychoice_id__in=won).order_by()
+        for choice_id, block_id in through.values_list("lotterychoice_id", "timeblock_id"):
+            blocks_of[choice_id].append(blocks[block_id])
+        wins = [(chosen[pk].entry, chosen[pk], blocks_of[pk]) for pk in won]
+        _hold_wins(actor, locked, wins)
 
         locked.drawn_at, locked.draw_log = now, log
         locked.save(update_fields=["drawn_at", "draw_log"])
@@ -441,27 +451,35 @@ def draw(*, actor, lottery: Lottery, now=None) -> DrawOutcome:
             before={"drawn_at": None},
             after={
                 "drawn_at": now.isoformat(),
-                "entries": len(entries),
+                "entries": len(recorded),
                 "winners": log["winners"],
                 "seed": locked.seed,
             },
         )
-        transaction.on_commit(lambda: emails.send_lottery_results(locked))
+        emails.send_lottery_results_later(locked)
     lottery.refresh_from_db()
-    return DrawOutcome(lottery=locked, entries=len(entries), winners=log["winners"])
+    return DrawOutcome(lottery=locked, entries=len(recorded), winners=log["winners"])
 
 
-def _unavailable(lottery: Lottery, entries: list[LotteryEntry]) -> list[dict]:
-    """The blocks of the chosen rooms and days that no entry can win: booked already, or the centre is closed."""
+def _unavailable(lottery: Lottery, entries: list[dict]) -> list[dict]:
+    """The blocks of the chosen rooms and days that no entry can win: booked already, or the centre is closed.
+
+    `entries` as the draw log keeps them (`recorded_entries`)."""
     centre = lottery.centre
-    wanted = {(choice.room_id, choice.date) for entry in entries for choice in entry.choices.all()}
+    wanted = {
+        (choice["room"], datetime.date.fromisoformat(choice["date"]))
+        for entry in entries
+        for choice in entry["choices"]
+    }
     if not wanted:
         return []
     blocks = list(centre.blocks.all())
-    held = held_times(room__centre=centre, date__range=(lottery.month, add_months(lottery.month, 1)))
+    month = (lottery.month, add_months(lottery.month, 1))
+    held = held_times(room__centre=centre, date__range=month)
+    closed_days = dict(centre.closed_days.filter(date__range=month).order_by().values_list("date", "reason"))
     unavailable = []
     for room, day in sorted(wanted):
-        closed = closure_reason(centre, day)
+        closed = closure_reason(centre, day, closed_days)
         for block in blocks:
             if closed:
                 reason = closed
@@ -473,32 +491,70 @@ def _unavailable(lottery: Lottery, entries: list[LotteryEntry]) -> list[dict]:
     return unavailable
 
 
-def _hold_win(actor, lottery: Lottery, entry: LotteryEntry, choice: LotteryChoice) -> Reservation:
-    blocks = sorted(choice.blocks.all(), key=lambda b: b.position)
-    fee, exemption = fee_for(choice.room, len(blocks), entry.group)
-    reservation = Reservation.objects.create(
-        room=choice.room,
-        date=choice.date,
-        status=Reservation.Status.WON,
-        holder=entry.applicant,
-        group=entry.group,
-        booked_by=None,
-        fee_yen=fee,
-        exemption_yen=exemption,
-        lottery=lottery,
-        confirm_by=lottery.confirm_by,
+def _hold_wins(
+    actor, lottery: Lottery, wins: list[tuple[LotteryEntry, LotteryChoice, list]]
+) -> list[Reservation]:
+    """Each win (the entry, its choice and the choice's blocks) a 当選 booking holding its blocks, with its
+    fee and 減免 and its audit entry, in the order of the decisions: a few statements whatever their number."""
+    percents = dict(lottery.centre.exemptions.values_list("group_kind", "percent"))
+    made = []
+    for entry, choice, chosen_blocks in wins:
+        blocks = sorted(chosen_blocks, key=lambda b: b.position)
+        room = choice.room
+        room.centre = lottery.centre
+        fee, exemption = fee_for(room, len(blocks), entry.group, percents)
+        reservation = Reservation(
+            room=room,
+            date=choice.date,
+            status=Reservation.Status.WON,
+            holder=entry.applicant,
+            group=entry.group,
+            booked_by=None,
+            fee_yen=fee,
+            exemption_yen=exemption,
+            lottery=lottery,
+            confirm_by=lottery.confirm_by,
+        )
+        made.append((reservation, choice, blocks))
+    if not made:
+        return []
+    Reservation.objects.bulk_create([reservation for reservation, _choice, _blocks in made])
+    held = [
+        ReservationBlock(
+            reservation=reservation,
+            room_id=reservation.room_id,
+            date=reservation.date,
+            block=block,
+            starts_at=block.starts_at,
+            ends_at=block.ends_at,
+        )
+        for reservation, _choice, blocks in made
+        for block in blocks
+    ]
+    try:
+        with transaction.atomic():
+            ReservationBlock.objects.bulk_create(held)
+    except IntegrityError:
+        # A block taken behind the draw's back: held one booking at a time, the first that cannot be
+        # held is refused as any booking would be (and the whole draw with it).
+        for reservation, _choice, blocks in made:
+            hold_blocks(reservation, blocks)
+    for reservation, choice, _blocks in made:
+        choice.won = reservation
+    LotteryChoice.objects.bulk_update([choice for _reservation, choice, _blocks in made], ["won"])
+    record_all(
+        [
+            audit_entry(
+                actor=actor,
+                action="facilities.lottery_win",
+                obj=reservation,
+                before=None,
+                after=snapshot(reservation, [block.code for block in blocks]),
+            )
+            for reservation, _choice, blocks in made
+        ]
     )
-    hold_blocks(reservation, blocks)
-    choice.won = reservation
-    choice.save(update_fields=["won"])
-    record(
-        actor=actor,
-        action="facilities.lottery_win",
-        obj=reservation,
-        before=None,
-        after=snapshot(reservation),
-    )
-    return reservation
+    return [reservation for reservation, _choice, _blocks in made]
 
 
 # --- After the draw ----------------------------------------------------------------------------
