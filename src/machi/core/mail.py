@@ -205,7 +205,7 @@ def send(
         subject_template=subject_template, body_template=body_template, context=context, language=language
     )
     files = [_attachment_arg(name, content, mimetype) for name, content, mimetype in attachments]
-    _queue(send_email, *((recipients, subject, body, files) if files else (recipients, subject, body)))
+    queue_task(send_email, *((recipients, subject, body, files) if files else (recipients, subject, body)))
 
 
 @dataclass(frozen=True)
@@ -227,10 +227,11 @@ def send_later(*, writer: str, args: Iterable = ()) -> None:
     For the mails of a rush (a booking's confirmation at 9:00): the request only queues, and the
     templates are rendered by `machi worker`. What the mail must say as it was at the action (a status,
     a link on the request's host) goes in `args`, since the rows may have changed by the time it is written."""
-    _queue(write_and_send_email, writer, list(args))
+    queue_task(write_and_send_email, writer, list(args))
 
 
-def _queue(mail_task, *args) -> None:
+def queue_task(mail_task, *args) -> None:
+    """Queue a task that sends mail so that it goes only if the action commits: see the module's docstring."""
     if isinstance(mail_task.get_backend(), DatabaseBackend):
         # The queue is a table of the same database: the mail is queued in the action's own transaction,
         # so it commits with it or not at all (a worker killed just after the commit loses no mail).

@@ -8,7 +8,6 @@ has no address: the counter tells them.
 from django.db import transaction
 from django.urls import reverse
 from django_tasks import task
-from django_tasks_db.backend import DatabaseBackend
 
 from machi.core import mail
 from machi.facilities.models import Lottery, Reservation
@@ -102,7 +101,4 @@ def lottery_results_task(lottery_id: int) -> None:
 def send_lottery_results_later(lottery) -> None:
     """Queue the results mail of a lottery being drawn: inside the draw's transaction with the database
     queue (it commits with the draw or not at all), else once the draw has committed."""
-    if isinstance(lottery_results_task.get_backend(), DatabaseBackend):
-        lottery_results_task.enqueue(lottery.pk)
-    else:
-        transaction.on_commit(lambda: lottery_results_task.enqueue(lottery.pk), robust=True)
+    mail.queue_task(lottery_results_task, lottery.pk)
