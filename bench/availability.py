@@ -94,14 +94,7 @@ def build(month: datetime.date):
     Reservation.objects.bulk_create(bookings, batch_size=1000)
     ReservationBlock.objects.bulk_create(
         (
-            ReservationBlock(
-                reservation=reservation,
-                room_id=reservation.room_id,
-                date=reservation.date,
-                block=block,
-                starts_at=block.starts_at,
-                ends_at=block.ends_at,
-            )
+            ReservationBlock.holding(reservation, block)
             for reservation, chosen in zip(bookings, held, strict=True)
             for block in chosen
         ),

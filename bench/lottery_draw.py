@@ -89,15 +89,8 @@ def build(centre) -> object:
         for room, day, _block in events
     )
     ReservationBlock.objects.bulk_create(
-        ReservationBlock(
-            reservation=reservation,
-            room=room,
-            date=day,
-            block=block,
-            starts_at=block.starts_at,
-            ends_at=block.ends_at,
-        )
-        for reservation, (room, day, block) in zip(booked, events, strict=True)
+        ReservationBlock.holding(reservation, block)
+        for reservation, (_room, _day, block) in zip(booked, events, strict=True)
     )
 
     applicants = people(ENTRIES, "lot")

@@ -23,6 +23,7 @@ from typing import NamedTuple
 from django.db import connection
 from django.db.models import Prefetch
 
+from machi.core.schema import execute_for_vendor
 from machi.facilities.models import Centre, CentreStamp, ClosedDay, FeeExemption, Lottery, Room, TimeBlock
 
 
@@ -189,10 +190,8 @@ REMOVE = {"postgresql": POSTGRESQL_REMOVE, "sqlite": SQLITE_REMOVE}
 
 
 def install(schema_editor) -> None:
-    for statement in INSTALL[schema_editor.connection.vendor]:
-        schema_editor.execute(statement)
+    execute_for_vendor(schema_editor, INSTALL)
 
 
 def remove(schema_editor) -> None:
-    for statement in REMOVE[schema_editor.connection.vendor]:
-        schema_editor.execute(statement)
+    execute_for_vendor(schema_editor, REMOVE)

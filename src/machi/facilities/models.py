@@ -447,6 +447,18 @@ class ReservationBlock(models.Model):
     def __str__(self) -> str:
         return f"{self.room_id} {self.date:%Y-%m-%d} {self.block_id}"
 
+    @classmethod
+    def holding(cls, reservation: "Reservation", block: "TimeBlock") -> "ReservationBlock":
+        """The row by which `reservation` holds `block`, with its times as they are now (not yet saved)."""
+        return cls(
+            reservation=reservation,
+            room_id=reservation.room_id,
+            date=reservation.date,
+            block=block,
+            starts_at=block.starts_at,
+            ends_at=block.ends_at,
+        )
+
 
 class Lottery(models.Model):
     """抽選: first-come booking of a centre's target month waits for this draw.

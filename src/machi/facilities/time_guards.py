@@ -13,6 +13,8 @@ update; SQLite's single writer makes the check and the write one step. Either wa
 refused row is an `IntegrityError`, as a unique index's would be.
 """
 
+from machi.core.schema import execute_for_vendor
+
 HELD_TIMES = "held_times_never_overlap"
 BLOCK_TIMES = "blocks_never_overlap"
 
@@ -71,10 +73,8 @@ REMOVE = {"postgresql": POSTGRESQL_REMOVE, "sqlite": SQLITE_REMOVE}
 
 
 def install(schema_editor) -> None:
-    for statement in INSTALL[schema_editor.connection.vendor]:
-        schema_editor.execute(statement)
+    execute_for_vendor(schema_editor, INSTALL)
 
 
 def remove(schema_editor) -> None:
-    for statement in REMOVE[schema_editor.connection.vendor]:
-        schema_editor.execute(statement)
+    execute_for_vendor(schema_editor, REMOVE)

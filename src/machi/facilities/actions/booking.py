@@ -242,17 +242,7 @@ def hold_blocks(reservation: Reservation, blocks: list[TimeBlock], *, savepoint:
     where the refusal undoes the caller's whole transaction anyway (two statements fewer)."""
     try:
         with transaction.atomic(savepoint=savepoint):
-            ReservationBlock.objects.bulk_create(
-                ReservationBlock(
-                    reservation=reservation,
-                    room_id=reservation.room_id,
-                    date=reservation.date,
-                    block=b,
-                    starts_at=b.starts_at,
-                    ends_at=b.ends_at,
-                )
-                for b in blocks
-            )
+            ReservationBlock.objects.bulk_create(ReservationBlock.holding(reservation, b) for b in blocks)
     except IntegrityError:
         raise SlotTaken(_("ほかの方が先に予約しました。別の区分か部屋をお選びください")) from None
 

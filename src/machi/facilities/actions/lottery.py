@@ -520,14 +520,7 @@ def _hold_wins(
         return []
     Reservation.objects.bulk_create([reservation for reservation, _choice, _blocks in made])
     held = [
-        ReservationBlock(
-            reservation=reservation,
-            room_id=reservation.room_id,
-            date=reservation.date,
-            block=block,
-            starts_at=block.starts_at,
-            ends_at=block.ends_at,
-        )
+        ReservationBlock.holding(reservation, block)
         for reservation, _choice, blocks in made
         for block in blocks
     ]
