@@ -288,7 +288,8 @@ def create_registration(
 
 
 def _register(request, event_id: int, payload: RegistrationIn) -> tuple[int, dict]:
-    event = _public_event(event_id, Event.objects.published())  # `register` reads it again, locked
+    # Only what `register` asks before it reads the whole event again, locked.
+    event = _public_event(event_id, Event.objects.published().only("pk", "ward_id", "max_party"))
     caller = (payload.caller.name, payload.caller.kana, payload.caller.phone) if payload.caller else None
     try:
         registration = actions.register(
