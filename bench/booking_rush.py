@@ -21,10 +21,12 @@ both must be 0) and answers other than 201/409 (must be 0). The target on a 2-co
 machine, client included: at least 200 bookings per second with p99 under 500 ms for the
 spread. The client is asyncio on raw streams, so it leaves the CPU to the server.
 
-    .venv/bin/python bench/booking_rush.py [--masters 2] [--workers 4] [--threads 1] [--db-pool MIN:MAX]
+    .venv/bin/python bench/booking_rush.py [--masters 2] [--workers 4] [--threads 4] [--db-pool 2:4]
 
-`--workers` counts the worker processes of all masters together (4: two each), so the figures of
-one master and of two compare on the same 2 cores.
+The defaults are the production settings of the README ("Production": gunicorn gthread, 4 workers of
+4 threads on 2 cores, MACHI_DB_POOL=2:4), as two application servers. `--workers` counts the worker
+processes of all masters together (4: two each), so the figures of one master and of two compare on
+the same 2 cores; `--threads 1 --db-pool 0` is sync workers, each keeping its connection.
 """
 
 import argparse
@@ -270,9 +272,11 @@ def main() -> int:
     parser.add_argument(
         "--workers", type=int, default=4, help="gunicorn worker processes in all, shared among the masters"
     )
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker (>1: gthread)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (>1: gthread)")
     parser.add_argument(
-        "--db-pool", default=None, help="MACHI_DB_POOL of the servers (N or MIN:MAX; default: no pool)"
+        "--db-pool",
+        default="2:4",
+        help="MACHI_DB_POOL of the servers (N or MIN:MAX; 0: no pool, CONN_MAX_AGE)",
     )
     parser.add_argument("--rush", type=int, default=500, help="clients in the rush")
     parser.add_argument("--blocks", type=int, default=50, help="blocks the rush races for")
@@ -283,6 +287,7 @@ def main() -> int:
     if args.masters < 1 or args.workers % args.masters:
         parser.error("--workers must be a multiple of --masters (the workers are shared among them)")
     workers = args.workers // args.masters  # each master's
+    pool = args.db_pool if args.db_pool not in (None, "", "0") else None
     server_url = args.server or os.environ.get("DATABASE_URL", "")
     if not server_url.startswith(("postgres://", "postgresql://")):
         server_url = DEFAULT_SERVER
@@ -313,7 +318,7 @@ def main() -> int:
             workers=workers,
             threads=args.threads,
             masters=args.masters,
-            db_pool=args.db_pool,
+            db_pool=pool,
             server_url=server_url,
         ) as machi,
     ):
@@ -325,8 +330,8 @@ def main() -> int:
         if args.masters > 1:
             print(f"{args.masters} application servers (gunicorn masters) on one database; clients in turn")
         connections = (
-            f"MACHI_DB_POOL={args.db_pool} (a pool in each worker, CONN_MAX_AGE=0)"
-            if args.db_pool
+            f"MACHI_DB_POOL={pool} (a pool in each worker, CONN_MAX_AGE=0)"
+            if pool
             else "CONN_MAX_AGE=60 (each worker keeps its connections)"
         )
         print(
@@ -442,9 +447,18 @@ def main() -> int:
         f"   failed (not 201/409)       {rush.others + spread.others}   (server tracebacks: {server_errors})"
     )
     print(f"   bookings in the database   {booked} (answers 201: {rush.count(201) + spread.count(201)})")
-    how = "MACHI_DB_POOL" if args.db_pool else "CONN_MAX_AGE"
-    kept = f"kept ({how})" if connections_before == connections_after else f"NOT all kept ({how})"
-    print(f"   database connections       {len(connections_after)}, {kept} from the warm-up to the end")
+    if pool:
+        most = args.workers * int(pool.rpartition(":")[2])
+        print(
+            f"   database connections       {len(connections_after)} at the end"
+            f" (MACHI_DB_POOL={pool} in each of {args.workers} workers: at most {most})"
+        )
+    else:
+        kept = "kept" if connections_before == connections_after else "NOT all kept"
+        print(
+            f"   database connections       {len(connections_after)}, {kept} (CONN_MAX_AGE)"
+            " from the warm-up to the end"
+        )
     if args.masters > 1:
         per_server = "   ".join(
             f"port {port}: {sum(s == 201 for n, s in enumerate(rush.statuses) if n % args.masters == m)}"

@@ -244,9 +244,9 @@ def _db_pool(value: str) -> dict | None:
     value = value.strip()
     if value in ("", "0"):
         return None
-    low, _, high = value.partition(":")
+    low, colon, high = value.partition(":")
     try:
-        min_size, max_size = int(low), int(high or low)
+        min_size, max_size = int(low), int(high if colon else low)
     except ValueError:
         min_size = max_size = 0
     if not 1 <= min_size <= max_size:
