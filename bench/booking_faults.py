@@ -14,10 +14,10 @@ Printed: confirmed bookings (distinct bookings the clients were told of), rows i
 bookings whose holder was never told, mails queued and sent, double bookings. Correct when
 rows = confirmations = mails and no one is left unaware.
 
-    .venv/bin/python bench/booking_faults.py [--clients 200] [--workers 4] [--threads 4] [--db-pool 2:4] [--no-restart]
+    .venv/bin/python bench/booking_faults.py [--clients 200] [--workers 4] [--threads 4] [--db-pool 0] [--no-restart]
 
-The defaults are the production settings of the README (gthread, 4 workers of 4 threads, a pool of
-2 to 4 connections in each): a killed worker takes the requests of all its threads with it.
+The defaults are the production settings of the README (gthread, 4 workers of 4 threads): a killed
+worker takes the requests of all its threads with it.
 """
 
 import argparse
@@ -159,8 +159,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (>1: gthread)")
     parser.add_argument(
         "--db-pool",
-        default="2:4",
-        help="MACHI_DB_POOL of the server (N or MIN:MAX; 0: no pool, CONN_MAX_AGE)",
+        default="0",
+        help="MACHI_DB_POOL of the server (N or MIN:MAX; 0: none, CONN_MAX_AGE)",
     )
     parser.add_argument(
         "--no-restart", action="store_true", help="do not restart PostgreSQL (a shared server)"

@@ -21,12 +21,12 @@ both must be 0) and answers other than 201/409 (must be 0). The target on a 2-co
 machine, client included: at least 200 bookings per second with p99 under 500 ms for the
 spread. The client is asyncio on raw streams, so it leaves the CPU to the server.
 
-    .venv/bin/python bench/booking_rush.py [--masters 2] [--workers 4] [--threads 4] [--db-pool 2:4]
+    .venv/bin/python bench/booking_rush.py [--masters 2] [--workers 4] [--threads 4] [--db-pool 0]
 
 The defaults are the production settings of the README ("Production": gunicorn gthread, 4 workers of
-4 threads on 2 cores, MACHI_DB_POOL=2:4), as two application servers. `--workers` counts the worker
-processes of all masters together (4: two each), so the figures of one master and of two compare on
-the same 2 cores; `--threads 1 --db-pool 0` is sync workers, each keeping its connection.
+4 threads on 2 cores, each thread keeping its connection), as two application servers. `--workers`
+counts the worker processes of all masters together (4: two each), so the figures of one master and
+of two compare on the same 2 cores; `--threads 1` is sync workers; `--db-pool 2:4` a pool in each.
 """
 
 import argparse
@@ -275,8 +275,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (>1: gthread)")
     parser.add_argument(
         "--db-pool",
-        default="2:4",
-        help="MACHI_DB_POOL of the servers (N or MIN:MAX; 0: no pool, CONN_MAX_AGE)",
+        default="0",
+        help="MACHI_DB_POOL of the servers (N or MIN:MAX; 0: none, CONN_MAX_AGE)",
     )
     parser.add_argument("--rush", type=int, default=500, help="clients in the rush")
     parser.add_argument("--blocks", type=int, default=50, help="blocks the rush races for")
