@@ -14,7 +14,10 @@ Printed: confirmed bookings (distinct bookings the clients were told of), rows i
 bookings whose holder was never told, mails queued and sent, double bookings. Correct when
 rows = confirmations = mails and no one is left unaware.
 
-    .venv/bin/python bench/booking_faults.py [--clients 200] [--workers 4] [--no-restart]
+    .venv/bin/python bench/booking_faults.py [--clients 200] [--workers 4] [--threads 4] [--db-pool 0] [--no-restart]
+
+The defaults are the production settings of the README (gthread, 4 workers of 4 threads): a killed
+worker takes the requests of all its threads with it.
 """
 
 import argparse
@@ -153,6 +156,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=200, help="people, each booking a different block")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (>1: gthread)")
+    parser.add_argument(
+        "--db-pool",
+        default="0",
+        help="MACHI_DB_POOL of the server (N or MIN:MAX; 0: none, CONN_MAX_AGE)",
+    )
     parser.add_argument(
         "--no-restart", action="store_true", help="do not restart PostgreSQL (a shared server)"
     )
@@ -172,6 +181,8 @@ def main() -> int:
             engine="postgres",
             scratch=Path(scratch),
             workers=args.workers,
+            threads=args.threads,
+            db_pool=args.db_pool if args.db_pool not in ("", "0") else None,
             server_url=server_url,
         ) as machi,
     ):

@@ -9,6 +9,10 @@ token and their own connection; all of a phase's clients start at the same insta
 - spread: 200 clients book 200 different blocks: all 200 must win.
 - floor:  500 clients call the lightest authenticated endpoint (GET /api/me): what the
           server, the database and the client cost without any booking work.
+- two servers: by default Machi runs as two application servers (two gunicorn masters on two
+          ports, the one database), the clients sent to them in turn as a round-robin load
+          balancer would: the rush's winners are exactly its blocks across both, and a retry with
+          the same Idempotency-Key sent to the other server gets the first one's answer.
 
 Latency is measured by each client from its connect to the end of the answer, so it
 includes the wait in the server's queue. Printed: throughput, p50/p99/max latency, double
@@ -17,11 +21,17 @@ both must be 0) and answers other than 201/409 (must be 0). The target on a 2-co
 machine, client included: at least 200 bookings per second with p99 under 500 ms for the
 spread. The client is asyncio on raw streams, so it leaves the CPU to the server.
 
-    .venv/bin/python bench/booking_rush.py [--workers 4] [--threads 1]
+    .venv/bin/python bench/booking_rush.py [--masters 2] [--workers 4] [--threads 4] [--db-pool 0]
+
+The defaults are the production settings of the README ("Production": gunicorn gthread, 4 workers of
+4 threads on 2 cores, each thread keeping its connection), as two application servers. `--workers`
+counts the worker processes of all masters together (4: two each), so the figures of one master and
+of two compare on the same 2 cores; `--threads 1` is sync workers; `--db-pool 2:4` a pool in each.
 """
 
 import argparse
 import asyncio
+import http.client
 import json
 import math
 import os
@@ -30,6 +40,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,10 +149,15 @@ async def call(port: int, method: str, path: str, token: str, body: dict | str |
     return status, answer, elapsed
 
 
-async def burst(port: int, requests: list[tuple[str, str, str, dict | None]]):
-    """Start every request at the same instant; (answers, wall seconds)."""
+async def burst(ports: int | list[int], requests: list[tuple[str, str, str, dict | None]]):
+    """Start every request at the same instant, the n-th to the n-th port in turn (round robin, as a
+    load balancer before several servers); (answers, wall seconds)."""
+    ports = [ports] if isinstance(ports, int) else ports
     start = asyncio.Event()
-    tasks = [asyncio.create_task(call(port, m, p, t, b, start)) for m, p, t, b in requests]
+    tasks = [
+        asyncio.create_task(call(ports[n % len(ports)], m, p, t, b, start))
+        for n, (m, p, t, b) in enumerate(requests)
+    ]
     await asyncio.sleep(0.05)  # every task is waiting on the signal
     began = time.perf_counter()
     start.set()
@@ -150,18 +166,19 @@ async def burst(port: int, requests: list[tuple[str, str, str, dict | None]]):
     return [r if not isinstance(r, BaseException) else (0, {"error": repr(r)}, wall) for r in results], wall
 
 
-def run_phase(name: str, machi, requests, server: tuple[int, int] | None = None) -> Phase:
-    """One burst at Machi, or at `server` (port, gunicorn's pid) on Machi's database (the floor)."""
-    port, pid = server or (machi.port, machi.server_pid)
-    before = cpu_now(machi, pid)
-    results, wall = asyncio.run(burst(port, requests))
+def run_phase(name: str, machi, requests, server: tuple[list[int], list[int]] | None = None) -> Phase:
+    """One burst at Machi's servers in turn, or at `server` (ports, gunicorn masters' pids) on Machi's
+    database (the floor)."""
+    ports, pids = server or (machi.ports, machi.server_pids)
+    before = cpu_now(machi, pids)
+    results, wall = asyncio.run(burst(ports, requests))
     return Phase(
         name=name,
         statuses=[status for status, _, _ in results],
         latencies=[seconds for _, _, seconds in results],
         wall=wall,
         answers=[answer for _, answer, _ in results],
-        cpu=cpu_now(machi, pid) - before,
+        cpu=cpu_now(machi, pids) - before,
     )
 
 
@@ -177,8 +194,10 @@ def backends(machi) -> set[int]:
     }
 
 
-def cpu_now(machi, server_pid: int) -> Cpu:
-    """CPU seconds so far of gunicorn (master and workers), the scratch database's backends, us, the machine."""
+def cpu_now(machi, server_pid: int | list[int]) -> Cpu:
+    """CPU seconds so far of gunicorn (each master given and its workers), the scratch database's
+    backends, us, the machine."""
+    masters = {server_pid} if isinstance(server_pid, int) else set(server_pid)
     database_pids = backends(machi)
     server = database = 0.0
     for entry in Path("/proc").iterdir():
@@ -189,7 +208,7 @@ def cpu_now(machi, server_pid: int) -> Cpu:
         except OSError:
             continue
         pid, parent, used = int(entry.name), int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS
-        if server_pid in (pid, parent):
+        if pid in masters or parent in masters:
             server += used
         elif pid in database_pids:
             database += used
@@ -204,24 +223,79 @@ def booking(room: int, day: str, block: str) -> dict:
     return {"room": room, "date": day, "blocks": [block]}
 
 
+def post(port: int, token: str, body: dict, key: str) -> tuple[int, dict, str | None]:
+    """One POST /api/reservations with an Idempotency-Key: (status, answer, Idempotent-Replayed)."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": key,
+        }
+        connection.request("POST", "/api/reservations", json.dumps(body), headers)
+        response = connection.getresponse()
+        return (
+            response.status,
+            json.loads(response.read() or b"{}"),
+            response.getheader("Idempotent-Replayed"),
+        )
+    finally:
+        connection.close()
+
+
+def replay_across(machi, token: str, target: tuple) -> tuple[bool, str]:
+    """Book on the first server with a key; send the same request with the same key to each other one
+    (to the same one where there is one): the first answer, replayed, and one row.
+    (as it should be, what each server said)."""
+    key = str(uuid.uuid4())
+    first = post(machi.ports[0], token, booking(*target), key)
+    others = machi.ports[1:] or machi.ports[:1]
+    again = [post(port, token, booking(*target), key) for port in others]
+    room, day, block = target
+    rows = machi.query(
+        "SELECT count(*) FROM facilities_reservationblock r JOIN facilities_timeblock b ON b.id = r.block_id"
+        f" WHERE r.room_id = {int(room)} AND r.date = '{day}' AND b.code = '{block}' AND r.active"
+    )[0][0]
+    ok = first[0] == 201 and rows == 1 and all(a[:2] == first[:2] and a[2] == "true" for a in again)
+    said = "; ".join(
+        f"port {port}: {status} #{answer.get('id')}{' replayed' if replayed == 'true' else ''}"
+        for port, (status, answer, replayed) in [(machi.ports[0], first), *zip(others, again, strict=True)]
+    )
+    return ok, f"{said}; rows {rows}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker (>1: gthread)")
+    parser.add_argument(
+        "--masters", type=int, default=2, help="application servers: gunicorn masters on their own ports"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=4, help="gunicorn worker processes in all, shared among the masters"
+    )
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (>1: gthread)")
+    parser.add_argument(
+        "--db-pool",
+        default="0",
+        help="MACHI_DB_POOL of the servers (N or MIN:MAX; 0: none, CONN_MAX_AGE)",
+    )
     parser.add_argument("--rush", type=int, default=500, help="clients in the rush")
     parser.add_argument("--blocks", type=int, default=50, help="blocks the rush races for")
     parser.add_argument("--spread", type=int, default=200, help="clients booking different blocks")
     parser.add_argument("--server", default=None, help="PostgreSQL server URL (default: DATABASE_URL)")
     args = parser.parse_args()
 
+    if args.masters < 1 or args.workers % args.masters:
+        parser.error("--workers must be a multiple of --masters (the workers are shared among them)")
+    workers = args.workers // args.masters  # each master's
+    pool = args.db_pool if args.db_pool not in (None, "", "0") else None
     server_url = args.server or os.environ.get("DATABASE_URL", "")
     if not server_url.startswith(("postgres://", "postgresql://")):
         server_url = DEFAULT_SERVER
     warmup = 60
-    users = args.rush + args.spread + warmup
+    users = args.rush + args.spread + warmup + 1  # the last person books once more, with a key
     per_room = 20 * 3  # days × blocks seeded in each room
-    # The first room is for warming up; the floor books its own blocks after Machi's.
-    rooms = 1 + -(-(args.blocks + 2 * args.spread + 10) // per_room)
+    # The first room is for warming up; the floor books its own blocks after Machi's, then the replay one.
+    rooms = 1 + -(-(args.blocks + 2 * args.spread + 11) // per_room)
 
     import psycopg
 
@@ -241,17 +315,28 @@ def main() -> int:
             rooms=rooms,
             engine="postgres",
             scratch=Path(scratch),
-            workers=args.workers,
+            workers=workers,
             threads=args.threads,
+            masters=args.masters,
+            db_pool=pool,
             server_url=server_url,
         ) as machi,
     ):
         version = machi.query("SHOW server_version")[0][0]
         sync_commit = machi.query("SHOW synchronous_commit")[0][0]
-        print(f"gunicorn machi.wsgi:application {' '.join(machi.server_args)}")
+        for port in machi.ports:
+            arguments = " ".join(machi.server_args).replace(f":{machi.port} ", f":{port} ")
+            print(f"gunicorn machi.wsgi:application {arguments}")
+        if args.masters > 1:
+            print(f"{args.masters} application servers (gunicorn masters) on one database; clients in turn")
+        connections = (
+            f"MACHI_DB_POOL={pool} (a pool in each worker, CONN_MAX_AGE=0)"
+            if pool
+            else "CONN_MAX_AGE=60 (each worker keeps its connections)"
+        )
         print(
             f"PostgreSQL {version} (synchronous_commit={sync_commit}), "
-            f"CONN_MAX_AGE=60, DEBUG off, {os.cpu_count()} CPUs shared by client, server and database"
+            f"{connections}, DEBUG off, {os.cpu_count()} CPUs shared by client, server and database"
         )
         targets = [
             (room, day, block) for room in machi.rooms[1:] for day in machi.days for block in machi.blocks
@@ -261,6 +346,7 @@ def main() -> int:
             targets[args.blocks : args.blocks + args.spread],
             targets[args.blocks + args.spread : args.blocks + 2 * args.spread + 10],
         )
+        replay_target = targets[args.blocks + 2 * args.spread + 10]
         tokens = iter(machi.tokens)
         print(f"Warming up with {warmup} bookings in room {machi.rooms[0]}")
 
@@ -270,7 +356,7 @@ def main() -> int:
         for chunk in range(0, warmup, 10):
             asyncio.run(
                 burst(
-                    machi.port,
+                    machi.ports,
                     [
                         ("POST", "/api/reservations", next(tokens), booking(*target))
                         for target in warm[chunk : chunk + 10]
@@ -303,9 +389,12 @@ def main() -> int:
             [("GET", "/api/wards", machi.tokens[n], None) for n in range(args.rush)],
         )
         connections_after = backends(machi)
-        with floor_server(machi, args.workers, args.threads, Path(scratch)) as floor_at:
+        replayed, replay_said = replay_across(machi, machi.tokens[-1], replay_target)
+        with floor_server(machi, workers, args.threads, Path(scratch), args.masters) as floor_at:
             for n, target in enumerate(floor_targets[:10]):  # every worker connects once
-                asyncio.run(burst(floor_at[0], [("POST", "/", machi.tokens[n], booking(*target))]))
+                asyncio.run(
+                    burst(floor_at[0][n % args.masters], [("POST", "/", machi.tokens[n], booking(*target))])
+                )
             bare = run_phase(
                 "floor: bare WSGI on psycopg (bench/floor_wsgi.py), each client books a different block",
                 machi,
@@ -330,8 +419,11 @@ def main() -> int:
             "SELECT count(*) FROM (SELECT 1 FROM facilities_reservationblock WHERE active"
             " GROUP BY room_id, date, block_id HAVING count(*) > 1) AS shared"
         )[0][0]
-        booked = machi.query("SELECT count(*) FROM facilities_reservation")[0][0] - warmup - floor_booked
-        server_errors = machi.log.read_text().count("Traceback")
+        booked = (
+            machi.query("SELECT count(*) FROM facilities_reservation")[0][0] - warmup - floor_booked - 1
+        )  # less the one booked with a key across the servers
+        logs = [machi.log, *(machi.log.with_name(f"server{n}.log") for n in range(2, args.masters + 1))]
+        server_errors = sum(log.read_text().count("Traceback") for log in logs)
 
     rush.report(f"{len(rush_targets)} blocks: exactly {len(rush_targets)} answers 201, the rest 409")
     spread.report("≥ 200 bookings/s, p99 < 500 ms")
@@ -355,8 +447,28 @@ def main() -> int:
         f"   failed (not 201/409)       {rush.others + spread.others}   (server tracebacks: {server_errors})"
     )
     print(f"   bookings in the database   {booked} (answers 201: {rush.count(201) + spread.count(201)})")
-    kept = "kept (CONN_MAX_AGE)" if connections_before == connections_after else "NOT kept"
-    print(f"   database connections       {len(connections_after)}, {kept} from the warm-up to the end")
+    if pool:
+        most = args.workers * int(pool.rpartition(":")[2])
+        print(
+            f"   database connections       {len(connections_after)} at the end"
+            f" (MACHI_DB_POOL={pool} in each of {args.workers} workers: at most {most})"
+        )
+    else:
+        kept = "kept" if connections_before == connections_after else "NOT all kept"
+        print(
+            f"   database connections       {len(connections_after)}, {kept} (CONN_MAX_AGE)"
+            " from the warm-up to the end"
+        )
+    if args.masters > 1:
+        per_server = "   ".join(
+            f"port {port}: {sum(s == 201 for n, s in enumerate(rush.statuses) if n % args.masters == m)}"
+            for m, port in enumerate(machi.ports)
+        )
+        print(
+            f"   two servers, round robin   rush winners {rush.count(201)} of {len(rush_targets)} blocks"
+            f" across the servers ({per_server}), double bookings {double_answers + double_rows}"
+        )
+        print(f"   key replayed elsewhere     {'yes' if replayed else 'NO'} ({replay_said})")
     for phase in (spread, floor):
         per_request = (phase.cpu.server + phase.cpu.database + phase.cpu.client) / len(phase.statuses)
         print(
@@ -376,6 +488,7 @@ def main() -> int:
         and rush.count(201) == len(rush_targets)
         and spread.count(201) == len(spread_targets)
         and booked == rush.count(201) + spread.count(201)
+        and (replayed or args.masters == 1)
     )
     print(f"   correct: {'yes' if correct else 'NO'}   spread target met: {'yes' if spread_ok else 'no'}")
     return 0 if correct else 1

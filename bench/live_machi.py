@@ -56,6 +56,10 @@ class LiveMachi:
     server_args: list[str]
     log: Path
     server_pid: int
+    # Every gunicorn master (`masters=`), each on its own port, all on the one database: the first is
+    # base_url / server_pid.
+    base_urls: list[str] = field(default_factory=list)
+    server_pids: list[int] = field(default_factory=list)
     event: int | None = None
     events: list[int] = field(default_factory=list)
     request: str | None = None
@@ -64,6 +68,10 @@ class LiveMachi:
     @property
     def port(self) -> int:
         return urlsplit(self.base_url).port
+
+    @property
+    def ports(self) -> list[int]:
+        return [urlsplit(url).port for url in self.base_urls or [self.base_url]]
 
     def query(self, sql: str) -> list[tuple]:
         """Rows of one SQL query on the scratch database, read from outside the server."""
@@ -124,7 +132,8 @@ def scratch_database(engine: str, scratch: Path, server_url: str | None = None, 
             db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def server_env(database_url: str, scratch: Path) -> dict:
+def server_env(database_url: str, scratch: Path, db_pool: str | None = None) -> dict:
+    """The environment of a production Machi process on this database (`db_pool`: its MACHI_DB_POOL)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MACHI_")}
     env.update(
         DATABASE_URL=database_url,
@@ -136,6 +145,8 @@ def server_env(database_url: str, scratch: Path) -> dict:
         MACHI_SSL_REDIRECT="0",  # plain HTTP on the loopback, as behind the city's TLS proxy
         MACHI_TASKS_BACKEND="database",  # as in production: mail waits in the queue for `machi worker`
     )
+    if db_pool:
+        env["MACHI_DB_POOL"] = db_pool
     return env
 
 
@@ -148,6 +159,8 @@ def live_machi(
     scratch: Path,
     workers: int = 4,
     threads: int = 1,
+    masters: int = 1,
+    db_pool: str | None = None,
     server_url: str | None = None,
     extra_args: tuple[str, ...] = (),
     event: tuple[int, int] | None = None,
@@ -158,7 +171,7 @@ def live_machi(
     events = [event, *events] if event else list(events)
     scratch.mkdir(parents=True, exist_ok=True)
     with scratch_database(engine, scratch, server_url, sqlite_template) as database_url:
-        env = server_env(database_url, scratch)
+        env = server_env(database_url, scratch, db_pool)
         prepared = subprocess.run(
             [
                 sys.executable,
@@ -177,16 +190,31 @@ def live_machi(
         if prepared.returncode != 0:
             raise RuntimeError(f"preparing the scratch database failed:\n{prepared.stderr[-4000:]}")
         seed = json.loads(prepared.stdout.strip().splitlines()[-1])
-        port = free_port()
-        args = gunicorn_args(port, workers, threads, extra_args)
+        # Several masters stand for several application servers behind one load balancer: each its own
+        # port, processes and log; they share nothing but the database (and MACHI_HOME's settings).
+        ports = [free_port() for _ in range(masters)]
+        args = gunicorn_args(ports[0], workers, threads, extra_args)
         log = scratch / "server.log"
-        server = start_gunicorn("machi.wsgi:application", args, env, log)
+        servers: list[subprocess.Popen] = []
         try:
-            base_url = f"http://127.0.0.1:{port}"
-            _wait_until_up(base_url, server, log)
+            for n, port in enumerate(ports):
+                log_n = log if n == 0 else scratch / f"server{n + 1}.log"
+                servers.append(
+                    start_gunicorn(
+                        "machi.wsgi:application",
+                        gunicorn_args(port, workers, threads, extra_args),
+                        env,
+                        log_n,
+                    )
+                )
+            base_urls = [f"http://127.0.0.1:{port}" for port in ports]
+            for n, (server, base_url) in enumerate(zip(servers, base_urls, strict=True)):
+                _wait_until_up(base_url, server, log if n == 0 else scratch / f"server{n + 1}.log")
             pg = None if engine == "sqlite" else database_url
             yield LiveMachi(
-                base_url=base_url,
+                base_url=base_urls[0],
+                base_urls=base_urls,
+                server_pids=[server.pid for server in servers],
                 database_url=database_url,
                 engine=engine,
                 tokens=seed["tokens"],
@@ -195,14 +223,15 @@ def live_machi(
                 blocks=seed["blocks"],
                 server_args=args,
                 log=log,
-                server_pid=server.pid,
+                server_pid=servers[0].pid,
                 event=seed["events"][0] if seed["events"] else None,
                 events=seed["events"],
                 request=seed.get("request"),
                 _pg_conninfo=pg,
             )
         finally:
-            _stop(server)
+            for server in servers:
+                _stop(server)
 
 
 def gunicorn_args(port: int, workers: int, threads: int, extra_args: tuple[str, ...] = ()) -> list[str]:
@@ -230,18 +259,22 @@ def start_gunicorn(app: str, args: list[str], env: dict, log: Path) -> subproces
 
 
 @contextlib.contextmanager
-def floor_server(machi: "LiveMachi", workers: int, threads: int, scratch: Path):
+def floor_server(machi: "LiveMachi", workers: int, threads: int, scratch: Path, masters: int = 1):
     """bench/floor_wsgi.py (a booking in bare WSGI on psycopg) on the same database, by the same gunicorn
-    settings as Machi's; yields (port, pid)."""
-    port = free_port()
+    settings as Machi's, as many masters as Machi's; yields (ports, pids)."""
     env = {**server_env(machi.database_url, scratch), "PYTHONPATH": str(ROOT)}
-    log = scratch / "floor.log"
-    server = start_gunicorn("bench.floor_wsgi:application", gunicorn_args(port, workers, threads), env, log)
+    servers: list[tuple[int, subprocess.Popen]] = []
     try:
-        _wait_until_up(f"http://127.0.0.1:{port}", server, log, path="/")
-        yield port, server.pid
+        for n in range(masters):
+            port = free_port()
+            log = scratch / (f"floor{n + 1}.log" if n else "floor.log")
+            args = gunicorn_args(port, workers, threads)
+            servers.append((port, start_gunicorn("bench.floor_wsgi:application", args, env, log)))
+            _wait_until_up(f"http://127.0.0.1:{port}", servers[-1][1], log, path="/")
+        yield [port for port, _ in servers], [server.pid for _, server in servers]
     finally:
-        _stop(server)
+        for _, server in servers:
+            _stop(server)
 
 
 def race(

@@ -43,6 +43,95 @@ def test_a_kept_connection_is_checked_before_use(monkeypatch):
     assert machi_settings._database()["CONN_HEALTH_CHECKS"] is False  # SQLite keeps none
 
 
+@pytest.mark.parametrize(("value", "sizes"), [("2:8", (2, 8)), ("4", (4, 4)), (" 1:1 ", (1, 1))])
+def test_a_pool_asked_for_replaces_the_kept_connection(monkeypatch, value, sizes):
+    """MACHI_DB_POOL: a pool in each process, which Django allows only without persistent connections;
+    the pool checks each connection as it lends it (CONN_HEALTH_CHECKS, ConnectionPool.check_connection)."""
+    monkeypatch.setenv("DATABASE_URL", "postgres://machi@db.example:5432/machi")
+    monkeypatch.setenv("MACHI_DB_POOL", value)
+    config = machi_settings._database()
+    pool = config["OPTIONS"]["pool"]
+    assert (pool["min_size"], pool["max_size"]) == sizes
+    assert pool["timeout"] > 0  # a request waits that long for a connection, then answers 503
+    assert config["CONN_MAX_AGE"] == 0 and config["CONN_HEALTH_CHECKS"] is True
+
+
+@pytest.mark.parametrize("value", ["", "0"])
+def test_without_a_pool_each_worker_keeps_its_connection(monkeypatch, value):
+    monkeypatch.setenv("DATABASE_URL", "postgres://machi@db.example:5432/machi")
+    monkeypatch.setenv("MACHI_DB_POOL", value)
+    config = machi_settings._database()
+    assert "pool" not in config.get("OPTIONS", {})
+    assert config["CONN_MAX_AGE"] == 60 and config["CONN_HEALTH_CHECKS"] is True
+
+
+def test_sqlite_has_no_pool_to_ask_for(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'machi.sqlite3'}")
+    monkeypatch.setenv("MACHI_DB_POOL", "2:8")
+    config = machi_settings._database()
+    assert "pool" not in config["OPTIONS"] and config["CONN_MAX_AGE"] == 0
+
+
+@pytest.mark.parametrize("value", ["8:2", "0:4", "many", "2:", "-1"])
+def test_a_pool_size_that_makes_no_sense_stops_machi_with_what_to_write(monkeypatch, value):
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://machi@db.example:5432/machi")
+    monkeypatch.setenv("MACHI_DB_POOL", value)
+    with pytest.raises(ImproperlyConfigured, match="MACHI_DB_POOL"):
+        machi_settings._database()
+
+
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="a pool is PostgreSQL's",
+)
+def test_requests_are_served_through_the_pool_on_postgresql(db):
+    """A production process with MACHI_DB_POOL on the test database: its requests borrow the pool's
+    connections and give them back, and the readiness check the load balancer asks goes through it."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.db import connection
+
+    url = urlsplit(os.environ["DATABASE_URL"])
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("MACHI_DEBUG", "MACHI_TEST_DATABASE_NAME")},
+        "DATABASE_URL": urlunsplit(url._replace(path=f"/{connection.settings_dict['NAME']}")),
+        "MACHI_DB_POOL": "1",  # no growth in the background: the counts below are exact
+        "MACHI_SECRET_KEY": "x" * 60,
+        "MACHI_ALLOWED_HOSTS": "machi.example.jp",
+    }
+    # Through the WSGI handler, as gunicorn calls it: the end of each request gives its connection back.
+    probe = "\n".join(
+        [
+            "from wsgiref.util import setup_testing_defaults",
+            "from django.core.wsgi import get_wsgi_application",
+            "from django.db import connection",
+            "app = get_wsgi_application()",
+            "def get(path):",
+            "    environ, said = {'PATH_INFO': path, 'HTTP_HOST': 'machi.example.jp', 'wsgi.url_scheme': 'https'}, []",
+            "    setup_testing_defaults(environ)",
+            "    body = app(environ, lambda status, headers: said.append(int(status[:3])))",
+            "    b''.join(body); body.close()",
+            "    return said[0]",
+            "answers = [get(path) for path in ('/healthz/ready', '/api/wards', '/api/wards')]",
+            "stats = connection.pool.get_stats()",
+            "print(connection.settings_dict['CONN_MAX_AGE'], answers, stats['requests_num'],",
+            "      stats['pool_size'] - stats['pool_available'], connection.connection is None)",
+        ]
+    )
+    shell = subprocess.run(
+        [str(Path(sys.executable).parent / "machi"), "shell", "-c", probe],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert shell.returncode == 0, shell.stdout + shell.stderr
+    # Three requests, three loans from the pool, none still lent out when they are done.
+    assert shell.stdout.splitlines()[-1] == "0 [200, 200, 200] 3 0 True"
+
+
 def test_time_and_language_are_japanese_first():
     assert settings.USE_TZ is True
     assert settings.TIME_ZONE == "Asia/Tokyo"

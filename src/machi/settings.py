@@ -223,10 +223,40 @@ def _database() -> dict:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         }
+    elif pool := _db_pool(os.environ.get("MACHI_DB_POOL", "")):
+        # A pool in each server process (psycopg_pool), shared by its threads: a request borrows a
+        # connection and gives it back at its end. Django refuses a pool with persistent connections.
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {**config.get("OPTIONS", {}), "pool": pool}
+        # With a pool, the health check is the pool's own (ConnectionPool.check_connection): each
+        # connection is checked as it is borrowed, and a dead one replaced.
+        config["CONN_HEALTH_CHECKS"] = True
+        return config
     # A kept connection is checked before a request uses it: after a database restart, the first
     # request of each worker reconnects instead of failing on the dead connection.
     config["CONN_HEALTH_CHECKS"] = config.get("CONN_MAX_AGE", 0) != 0
     return config
+
+
+def _db_pool(value: str) -> dict | None:
+    """MACHI_DB_POOL: unset or 0, no pool (each worker keeps its connection); N, a pool of N
+    connections per process; MIN:MAX, one that holds MIN and grows to MAX. PostgreSQL only."""
+    value = value.strip()
+    if value in ("", "0"):
+        return None
+    low, colon, high = value.partition(":")
+    try:
+        min_size, max_size = int(low), int(high if colon else low)
+    except ValueError:
+        min_size = max_size = 0
+    if not 1 <= min_size <= max_size:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"MACHI_DB_POOL は 0、接続数 N、または 最小:最大 にしてください（例: 4 または 2:8）（{value!r}）"
+        )
+    # A request waits at most 10 s for a connection, then answers 503 (the database is busy).
+    return {"min_size": min_size, "max_size": max_size, "timeout": 10}
 
 
 DATABASES = {"default": _database()}

@@ -3,6 +3,7 @@
 import json
 import os
 import secrets
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -25,31 +26,62 @@ def production_env(folder: Path, **variables) -> dict:
         "MACHI_ALLOWED_HOSTS": "machi.example.jp",
         "MACHI_PROXY_COUNT": "1",
         "MACHI_SITE_URL": "https://machi.example.jp",
+        "MACHI_TASKS_BACKEND": "database",
         "MACHI_HOME": str(folder),
         **variables,
     }
 
 
+def readme_gunicorn_command() -> list[str]:
+    """The gunicorn command line of the README's "Production" section, as an operator copies it."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    production = readme.split("\n## Production\n", 1)[1].split("\n## ", 1)[0]
+    (line,) = [line for line in production.splitlines() if line.startswith("gunicorn machi.wsgi:application")]
+    return shlex.split(line, comments=True)
+
+
 def test_production_is_the_default_passes_the_deploy_checks_and_shows_nobody_a_debug_page(command_env):
-    env = production_env(Path(command_env["MACHI_HOME"]), DATABASE_URL=command_env["DATABASE_URL"])
+    """The README's production steps: collectstatic, `check --deploy`, the gunicorn command line."""
+    folder = Path(command_env["MACHI_HOME"])
+    env = production_env(folder, DATABASE_URL=command_env["DATABASE_URL"])
     collected = subprocess.run(
         [MACHI, "collectstatic", "--noinput", "-v0"], capture_output=True, text=True, env=env
     )
     assert collected.returncode == 0, collected.stderr  # production serves collected files only
+    # Into STATIC_ROOT under MACHI_HOME: hashed names in a manifest, compressed beside them.
+    manifest = json.loads((folder / "var" / "static" / "staticfiles.json").read_text())
+    hashed = manifest["paths"]["machi.css"]
+    assert hashed != "machi.css" and (folder / "var" / "static" / f"{hashed}.gz").exists()
     probe = (
         "from django.conf import settings; from django.core.management import call_command; "
-        "from django.test import Client; "
+        "from django.templatetags.static import static; from django.test import Client; "
         "call_command('check', deploy=True, fail_level='WARNING'); "
-        "page = Client().get('/no-such-page/', HTTP_HOST='machi.example.jp', secure=True); "
-        "print(settings.DEBUG, page.status_code, 'URLconf' in page.content.decode())"
+        "client = Client(HTTP_HOST='machi.example.jp'); "
+        "page = client.get('/no-such-page/', secure=True); css = client.get(static('machi.css'), secure=True); "
+        "ready = Client().get('/healthz/ready', HTTP_HOST='machi.example.jp'); "
+        "print(settings.DEBUG, page.status_code, 'URLconf' in page.content.decode(), "
+        "css.status_code, 'immutable' in css['Cache-Control'], ready.status_code)"
     )
     answered = subprocess.run(
         [MACHI, "shell", "-c", probe], capture_output=True, text=True, env=env, timeout=120
     )
     assert answered.returncode == 0, answered.stdout + answered.stderr
-    # `machi check --deploy` is clean with the README's production variables, and DEBUG is off.
+    # `machi check --deploy` is clean with the README's production variables, and DEBUG is off;
+    # WhiteNoise serves the collected, hashed files to be cached for good; the load balancer's
+    # readiness probe answers over plain HTTP.
     assert "System check identified no issues" in answered.stdout
-    assert answered.stdout.splitlines()[-1] == "False 404 False"
+    assert answered.stdout.splitlines()[-1] == "False 404 False 200 True 200"
+
+    # The README's gunicorn command line is valid and loads Machi in production.
+    command = readme_gunicorn_command()
+    checked = subprocess.run(
+        [str(Path(sys.executable).parent / "gunicorn"), *command[1:], "--check-config"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
     # Without a secret key, production does not start, and says what to set.
     env.pop("MACHI_SECRET_KEY")

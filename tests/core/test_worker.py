@@ -174,3 +174,16 @@ def _settings_with(chosen: str):
         env["MACHI_TASKS_BACKEND"] = chosen
     code = "from django.conf import settings; print(settings.TASKS['default']['BACKEND'])"
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_the_deploy_checks_ask_production_to_queue_its_tasks_for_the_worker(settings):
+    """Tasks run at once would send mail inside the web request: `machi check --deploy` says so."""
+    from machi.core.checks import tasks_wait_for_the_worker
+
+    settings.MACHI_TASKS_BACKEND = "immediate"
+    (warning,) = tasks_wait_for_the_worker()
+    assert (
+        warning.id == "machi.W002" and "MACHI_TASKS_BACKEND" in warning.msg and "machi worker" in warning.hint
+    )
+    settings.MACHI_TASKS_BACKEND = "database"
+    assert tasks_wait_for_the_worker() == []

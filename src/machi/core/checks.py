@@ -19,3 +19,22 @@ def site_url_is_set(app_configs=None, **kwargs):
             id="machi.W001",
         )
     ]
+
+
+@register(deploy=True)
+def tasks_wait_for_the_worker(app_configs=None, **kwargs):
+    """`machi check --deploy`: production queues its tasks in the database for `machi worker`.
+
+    Run at once (the development default), a mail is sent inside the web request that queued it: a
+    slow or absent mail server holds the request, and the servers behind a load balancer each send
+    what they were asked instead of one queue all of them share."""
+    if settings.MACHI_TASKS_BACKEND == "database":
+        return []
+    return [
+        Warning(
+            f"MACHI_TASKS_BACKEND is {settings.MACHI_TASKS_BACKEND!r}: background tasks (mail, lottery "
+            "draws) run inside the web process that queues them.",
+            hint="Set MACHI_TASKS_BACKEND=database on every Machi process and run `machi worker`.",
+            id="machi.W002",
+        )
+    ]
