@@ -195,7 +195,8 @@ def main() -> int:
             " GROUP BY room_id, date, block_id HAVING count(*) > 1) AS shared"
         )[0][0]
         queued = machi.query(
-            "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE task_path = 'machi.core.mail.send_email'"
+            "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE task_path IN"
+            " ('machi.core.mail.send_email', 'machi.core.mail.write_and_send_email')"  # written now, or by the task
         )[0][0]
         sent = send_queued_mail(machi, Path(scratch))
         tracebacks = machi.log.read_text().count("Traceback")

@@ -110,7 +110,9 @@ def main() -> int:
             call(index)
         profile.disable()
         out = io.StringIO()
-        profile.dump_stats(os.environ.get("MACHI_PROFILE_OUT", os.devnull)) if os.environ.get("MACHI_PROFILE_OUT") else None
+        profile.dump_stats(os.environ.get("MACHI_PROFILE_OUT", os.devnull)) if os.environ.get(
+            "MACHI_PROFILE_OUT"
+        ) else None
         stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
         stats.print_stats(
             r"machi/|django_tasks_db/backend|ninja/operation|models/query\.py.*(create|_insert)", 25
