@@ -62,7 +62,9 @@ def rules_of_room(room_id: int) -> CentreRules | None:
     if row is None:
         return None
     rules = _current(*row)
-    return rules if room_id in rules.rooms else _load(row[0], None)
+    if room_id not in rules.rooms:  # deleted since the stamp was read
+        return None
+    return rules
 
 
 def rules_of_centre(centre_id: int) -> CentreRules:
