@@ -161,49 +161,32 @@ def book_blocks(
     needs_approval = room.requires_approval and not (on_behalf and can_manage_centre(actor, centre))
     try:
         with transaction.atomic():
-            reservation = _write_booking(
-                actor=actor,
+            if group is not None:
+                _require_within_group_cap(group, centre, date)
+            reservation = Reservation.objects.create(
                 room=room,
                 date=date,
-                blocks=blocks,
-                group=group,
-                centre=centre,
-                holder=holder,
                 status=Reservation.Status.PENDING if needs_approval else Reservation.Status.CONFIRMED,
-                details={
-                    "holder_name": holder_name.strip() if holder is None else "",
-                    "holder_phone": holder_phone.strip(),
-                    "purpose": purpose.strip(),
-                    "attendees": attendees,
-                    "on_behalf": on_behalf,
-                    "fee_yen": fee,
-                    "exemption_yen": exemption,
-                },
+                holder=holder,
+                holder_name=holder_name.strip() if holder is None else "",
+                holder_phone=holder_phone.strip(),
+                group=group,
+                purpose=purpose.strip(),
+                attendees=attendees,
+                booked_by=actor_user(actor),
+                on_behalf=on_behalf,
+                fee_yen=fee,
+                exemption_yen=exemption,
             )
+            # No savepoint of its own: a lost race undoes the whole booking.
+            hold_blocks(reservation, blocks, savepoint=False)
+            after = snapshot(reservation, block_codes=[block.code for block in blocks])
+            record(actor=actor, action="facilities.book", obj=reservation, before=None, after=after)
+            emails.send_status(reservation)  # queued with the booking, written and sent once it commits
     except SlotTaken:
         # Read only once the database's guard refused and the write was undone: a booking that goes
         # through reads nothing to find out.
         raise slot_taken(room, date, blocks, holder) from None
-    return reservation
-
-
-def _write_booking(*, actor, room, date, blocks, group, centre, holder, status, details) -> Reservation:
-    if group is not None:
-        _require_within_group_cap(group, centre, date)
-    reservation = Reservation.objects.create(
-        room=room,
-        date=date,
-        status=status,
-        holder=holder,
-        group=group,
-        booked_by=actor_user(actor),
-        **details,
-    )
-    # No savepoint of its own: a lost race undoes the whole booking (`book_blocks`).
-    hold_blocks(reservation, blocks, savepoint=False)
-    after = snapshot(reservation, block_codes=[block.code for block in blocks])
-    record(actor=actor, action="facilities.book", obj=reservation, before=None, after=after)
-    emails.send_status(reservation)  # queued with the booking, written and sent once it commits
     return reservation
 
 
