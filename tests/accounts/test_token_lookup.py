@@ -61,3 +61,21 @@ def test_the_person_is_read_as_the_orm_reads_them_field_by_field(hanako, chuo):
         got, wanted = getattr(found, field.attname), getattr(expected, field.attname)
         assert (got, type(got)) == (wanted, type(wanted)), field.name
     assert found._state.adding is False and found._state.db == "default"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_last_use_is_written_without_waiting_for_the_disk_and_only_that(django_user_model):
+    """Outside a transaction the write of the token's use commits asynchronously, alone: the connection's
+    setting is back to on for what follows. Inside one (a test's, or an action's) it is a plain update."""
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    hanako = django_user_model.objects.create_user("hanako", "hanako@example.jp")
+    token, plain = create_token(actor=SYSTEM, user=hanako)
+    with CaptureQueriesContext(connection) as calls:
+        assert user_for_token(plain) == hanako
+    assert calls[-1]["sql"].startswith("SET LOCAL synchronous_commit TO OFF; UPDATE")
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
