@@ -454,10 +454,12 @@ def main() -> int:
             f" (MACHI_DB_POOL={pool} in each of {args.workers} workers: at most {most})"
         )
     else:
-        kept = "kept" if connections_before == connections_after else "NOT all kept"
+        # A thread the warm-up did not reach connects later: only a warm-up connection gone means one was lost.
+        lost = len(connections_before - connections_after)
+        kept = "all kept" if not lost else f"{lost} NOT kept"
         print(
-            f"   database connections       {len(connections_after)}, {kept} (CONN_MAX_AGE)"
-            " from the warm-up to the end"
+            f"   database connections       {len(connections_after)}; the warm-up's {len(connections_before)}"
+            f" {kept} (CONN_MAX_AGE) to the end"
         )
     if args.masters > 1:
         per_server = "   ".join(

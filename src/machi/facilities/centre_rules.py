@@ -110,11 +110,6 @@ def _load(centre_id: int, stamp: str | None) -> CentreRules:
     return rules
 
 
-def forget_all() -> None:
-    """Drop every kept copy (tests that change rules behind the triggers' back)."""
-    _kept.clear()
-
-
 _STAMP = CentreStamp._meta.db_table
 _ROOM_STAMP_SQL = (
     f"SELECT r.centre_id, s.stamp FROM {Room._meta.db_table} r"
