@@ -147,3 +147,23 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
     monkeypatch.delenv("MACHI_SECRET_KEY", raising=False)
     with pytest.raises(ImproperlyConfigured, match="MACHI_SECRET_KEY"):
         machi_settings._secret_key()
+
+
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="prepared statements are PostgreSQL's here",
+)
+def test_on_postgresql_a_statement_run_again_and_again_is_prepared_once_on_the_server(db):
+    """Parameters are bound by the server, and a hot statement is parsed and planned once per connection."""
+    from django.db import connection
+
+    from machi.ledger.models import Ward
+
+    for _ in range(6):
+        list(Ward.objects.filter(code="431010").values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ["%ledger_ward%"]
+        )
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert len(prepared) == 1 and '"ledger_ward"."code" = $1' in prepared[0], prepared

@@ -528,17 +528,28 @@ def user_for_token(plain: str):
         if not user.is_active:
             return None
         if token_stale:  # no write per call
-            cursor.execute(_token_used_sql(), [adapt(now), token_id])
+            _mark_token_used(cursor, token_id, now)
     return user
 
 
-def _token_used_sql() -> str:
+def _mark_token_used(cursor, token_id: int, now) -> None:
     """The write of a token's last use. On PostgreSQL, outside a transaction, its commit does not wait for
     the disk (`synchronous_commit` off for it alone, in the same round trip): a crash may lose a moment
-    of "last used", never a booking; the request that follows no longer waits for a second flush."""
+    of "last used", never a booking; the request that follows no longer waits for a second flush.
+
+    Two statements go in one round trip only as a simple query, which takes no parameters: the values
+    are written into it as literals (psycopg's quoting). It is never prepared, having two results."""
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        return "SET LOCAL synchronous_commit TO OFF; " + _TOKEN_USED_SQL
-    return _TOKEN_USED_SQL
+        from psycopg import sql
+
+        query = sql.SQL("SET LOCAL synchronous_commit TO OFF; UPDATE {} SET last_used_at = {} WHERE id = {}")
+        cursor.execute(
+            query.format(
+                sql.Identifier(ApiToken._meta.db_table), sql.Literal(now), sql.Literal(token_id)
+            ).as_string(connection.connection)
+        )
+    else:
+        cursor.execute(_TOKEN_USED_SQL, [connection.ops.adapt_datetimefield_value(now), token_id])
 
 
 def _user_from_row(values: list):
