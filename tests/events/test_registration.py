@@ -65,6 +65,69 @@ def test_codes_are_short_readable_aloud_and_unique(make_event, people):
     assert not set("01OI") & set("".join(codes))
 
 
+def test_a_code_already_issued_is_drawn_again_and_the_first_try_leaves_nothing(
+    make_event, people, monkeypatch
+):
+    """A clash of codes (about one in a billion) undoes the whole try, seats and audit with it, and the
+    registration goes through with a new code; five clashes in a row refuse, writing nothing."""
+    event = make_event(capacity_seats=5)
+    alice, bob, carol = people(3)
+    taken = actions.register(actor=alice, event=event, party_size=1).code
+    codes = iter([taken, "HJKMNP"])
+    monkeypatch.setattr("machi.events.actions.registration.new_code", lambda: next(codes))
+
+    registration = actions.register(actor=bob, event=event, party_size=2)
+
+    assert (registration.code, registration.status) == ("HJKMNP", "confirmed")
+    event.refresh_from_db()
+    assert event.seats_taken == 3
+    assert AuditEntry.objects.filter(action="events.register").count() == 2
+    monkeypatch.setattr("machi.events.actions.registration.new_code", lambda: taken)
+    refused_writing_nothing(
+        lambda: actions.register(actor=carol, event=event, party_size=1), "events.code", actions.EventConflict
+    )
+
+
+@pytest.mark.parametrize(
+    "meanwhile",
+    [{"seats_taken": 5}, {"status": Event.Status.CLOSED}],
+    ids=["the last seats went", "the event closed"],
+)
+def test_a_registration_read_without_the_lock_is_tried_again_with_it_when_the_event_changed(
+    make_event, people, monkeypatch, meanwhile, django_capture_on_commit_callbacks, mailoutbox
+):
+    """A party that fits is first registered without the event's lock, its seats taken last. Where the
+    event changed under it before the seats were taken (here, within the try itself, undone with it),
+    the whole try is undone and the registration is made again with the lock: one registration, one
+    audit entry, one mail, the counter right."""
+    from machi.events import emails
+
+    event = make_event(capacity_seats=5)
+    alice, bob = people(2)
+    actions.register(actor=alice, event=event, party_size=1)
+    tries = []
+    send_registered = emails.send_registered
+
+    def change_the_event_on_the_first_try(registration):
+        tries.append(registration.code)
+        if len(tries) == 1:
+            Event.objects.filter(pk=event.pk).update(**meanwhile)
+        send_registered(registration)
+
+    monkeypatch.setattr(emails, "send_registered", change_the_event_on_the_first_try)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = actions.register(actor=bob, event=event, party_size=2)
+
+    assert len(tries) == 2 and registration.status == "confirmed"
+    event.refresh_from_db()
+    assert (event.status, event.seats_taken) == (Event.Status.PUBLISHED, 3)
+    assert Registration.objects.filter(person=bob).count() == 1
+    assert AuditEntry.objects.filter(action="events.register").count() == 2
+    assert [message.to for message in mailoutbox] == [[bob.email]]
+    assert registration.code in mailoutbox[0].body and tries[0] not in mailoutbox[0].body
+
+
 def test_a_party_above_the_largest_is_refused(make_event, people):
     event = make_event(max_party=2)
     [alice] = people(1)

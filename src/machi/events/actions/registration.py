@@ -1,10 +1,11 @@
 """Registering a party, cancelling, and promoting the waiting list (first in, first out).
 
 Each action checks scope through `machi.accounts.scope`, runs in
-one transaction and is audited. Registration and cancellation lock the event's row
-(`select_for_update`), so the seat counter moves one writer at a time; the database's check
-(0 <= seats_taken <= capacity_seats) is the last word, and a breach of it becomes the "full"
-refusal, never a 500. Mail goes after commit through `machi.core.mail`.
+one transaction and is audited. Cancellation, and every registration but a party that fits a
+first-come event, lock the event's row (`select_for_update`), so the seat counter moves one writer at a
+time; a party that fits takes its seats last, locking the row only for its commit (`register`). The
+database's check (0 <= seats_taken <= capacity_seats) is the last word, and a breach of it becomes the
+"full" refusal, never a 500. Mail goes after commit through `machi.core.mail`.
 """
 
 import datetime
@@ -78,61 +79,80 @@ def register(
         )
     # A party at the door is not held up by the event's questions; answers given are still checked.
     answers = {} if walk_in and not answers else clean_answers(event, answers)
-    with transaction.atomic():
-        event = Event.objects.select_for_update().get(pk=event.pk)
-        if walk_in:
-            _require_door_open(event)
-        else:
-            _require_open(event, now)
-        lottery = event.allocation == Event.Allocation.LOTTERY and not walk_in
-        if (
-            person is not None
-            and event.who_may_come == Event.WhoMayCome.WARD_RESIDENTS
-            and not person.verified_resident_of(event.ward_id)
-        ):
-            raise EventRefused(
-                _("この催しは区内にお住まいの方（住所の確認済み）が対象です"), code="events.residents_only"
-            )
-        # A second active registration of the person is refused by the database's unique index (`_insert`):
-        # no query asks first, but where the event is full, their own retry still hears it is theirs.
-        fits = event.seats_left >= party_size
-        if not fits and (walk_in or not event.waitlist) and not lottery:
+    # The database's unique indexes refuse a second active registration of the person, and a code
+    # already issued (about one in a billion): the whole transaction is undone (no savepoint, two
+    # statements fewer), and only then is it asked which one it was.
+    # A party that fits a first-come event is first tried without the event's lock, the seats taken last
+    # (`_take_seats`): the row is locked for the commit alone, not for the whole registration, so the
+    # registrations of a popular event do not wait on each other's work. Where the seats went meanwhile,
+    # it is tried again with the lock, as every other registration is.
+    locked = walk_in
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                event = (Event.objects.select_for_update() if locked else Event.objects).get(pk=event.pk)
+                if walk_in:
+                    _require_door_open(event)
+                else:
+                    _require_open(event, now)
+                lottery = event.allocation == Event.Allocation.LOTTERY and not walk_in
+                if (
+                    person is not None
+                    and event.who_may_come == Event.WhoMayCome.WARD_RESIDENTS
+                    and not person.verified_resident_of(event.ward_id)
+                ):
+                    raise EventRefused(
+                        _("この催しは区内にお住まいの方（住所の確認済み）が対象です"),
+                        code="events.residents_only",
+                    )
+                # A second active registration of the person is refused by the database's unique index (`_insert`):
+                # no query asks first, but where the event is full, their own retry still hears it is theirs.
+                fits = event.seats_left >= party_size
+                if not locked and (lottery or not fits):
+                    raise _Contended
+                if not fits and (walk_in or not event.waitlist) and not lottery:
+                    if person is not None and (mine := _active_registration(event.pk, person.pk)):
+                        raise AlreadyRegistered(mine)
+                    raise _full()
+                if lottery:
+                    seed_lottery(event)
+                    status = Registration.Status.ENTERED
+                else:
+                    status = Registration.Status.CONFIRMED if fits else Registration.Status.WAITLISTED
+                registration = Registration(
+                    event=event,
+                    person=person,
+                    caller_name=name,
+                    caller_kana=kana,
+                    caller_phone=phone,
+                    party_size=party_size,
+                    status=status,
+                    on_behalf=on_behalf,
+                    walk_in=walk_in,
+                    registered_by=actor_user(actor),
+                    waitlisted_at=now if status == Registration.Status.WAITLISTED else None,
+                    answers=answers,
+                )
+                _insert(registration)
+                record(
+                    actor=actor,
+                    action="events.register",
+                    obj=registration,
+                    before=None,
+                    after=_registration_snapshot(registration),
+                    ward=event.ward_id,
+                )
+                registration.event = event
+                emails.send_registered(registration)
+                if status == Registration.Status.CONFIRMED:
+                    _take_seats(event, party_size, locked=locked)
+            return registration
+        except _NotUnique:
             if person is not None and (mine := _active_registration(event.pk, person.pk)):
-                raise AlreadyRegistered(mine)
-            raise _full()
-        if lottery:
-            seed_lottery(event)
-            status = Registration.Status.ENTERED
-        else:
-            status = Registration.Status.CONFIRMED if fits else Registration.Status.WAITLISTED
-        registration = Registration(
-            event=event,
-            person=person,
-            caller_name=name,
-            caller_kana=kana,
-            caller_phone=phone,
-            party_size=party_size,
-            status=status,
-            on_behalf=on_behalf,
-            walk_in=walk_in,
-            registered_by=actor_user(actor),
-            waitlisted_at=now if status == Registration.Status.WAITLISTED else None,
-            answers=answers,
-        )
-        _insert(registration)
-        if status == Registration.Status.CONFIRMED:
-            _take_seats(event, party_size)
-        record(
-            actor=actor,
-            action="events.register",
-            obj=registration,
-            before=None,
-            after=_registration_snapshot(registration),
-            ward=event.ward_id,
-        )
-        registration.event = event
-        emails.send_registered(registration)
-    return registration
+                raise AlreadyRegistered(mine) from None
+        except _Contended:
+            locked = True
+    raise EventConflict(_("受付番号を発行できませんでした。もう一度お試しください"), code="events.code")
 
 
 MAX_ANSWER = 1000
@@ -296,37 +316,44 @@ def _require_door_open(event: Event) -> None:
         )
 
 
-def _take_seats(event: Event, seats: int) -> None:
+def _take_seats(event: Event, seats: int, *, locked: bool = True) -> None:
     """Add to the counter; the database's check refuses an oversell, which becomes the "full" refusal.
 
-    No savepoint: the refusal leaves the caller's transaction, which rolls back whole.
-    """
+    No savepoint: the refusal leaves the caller's transaction, which rolls back whole. With the event read
+    without its lock (`locked=False`), the counter moves only while the event's status is still the one
+    read, and a refusal is `_Contended` (try again locked) rather than "full"."""
+    rows = (
+        Event.objects.filter(pk=event.pk)
+        if locked
+        else Event.objects.filter(pk=event.pk, status=event.status)
+    )
     try:
-        Event.objects.filter(pk=event.pk).update(seats_taken=F("seats_taken") + seats)
+        moved = rows.update(seats_taken=F("seats_taken") + seats)
     except IntegrityError:
-        raise _full() from None
+        raise (_full() if locked else _Contended()) from None
+    if not moved:
+        raise _Contended
     event.seats_taken += seats
 
 
-def _insert(registration: Registration) -> None:
-    """Save with a fresh code; a second active registration of the person is refused by the database too.
+class _Contended(Exception):
+    """Read without the event's lock, the registration cannot go on as read: try it again with the lock."""
 
-    The database's unique code is the check (a clash, about one in a billion per code issued, is
-    retried with a new code): no query asks first.
-    """
-    for _attempt in range(5):
-        registration.code = new_code()
-        try:
-            with transaction.atomic():
-                registration.save()
-            return
-        except IntegrityError:
-            mine = registration.person_id is not None and _active_registration(
-                registration.event_id, registration.person_id
-            )
-            if mine:
-                raise AlreadyRegistered(mine) from None
-    raise EventConflict(_("受付番号を発行できませんでした。もう一度お試しください"), code="events.code")
+
+def _insert(registration: Registration) -> None:
+    """Save with a fresh code. No query asks first: the database's unique indexes refuse a second active
+    registration of the person and a code already issued, as `_NotUnique` (the caller's transaction
+    undone with it)."""
+    registration.code = new_code()
+    try:
+        with transaction.atomic(savepoint=False):
+            registration.save()
+    except IntegrityError:
+        raise _NotUnique from None
+
+
+class _NotUnique(Exception):
+    """The registration's insert was refused by a unique index (`_insert`)."""
 
 
 def _active_registration(event_id: int, person_id: int) -> Registration | None:
