@@ -288,8 +288,8 @@ def create_registration(
 
 
 def _register(request, event_id: int, payload: RegistrationIn) -> tuple[int, dict]:
-    # Only what `register` asks before it reads the whole event again, locked.
-    event = _public_event(event_id, Event.objects.published().only("pk", "ward_id", "max_party"))
+    # All of it: a party that fits is registered with the event as read here (`register`).
+    event = _public_event(event_id, Event.objects.published())
     caller = (payload.caller.name, payload.caller.kana, payload.caller.phone) if payload.caller else None
     try:
         registration = actions.register(

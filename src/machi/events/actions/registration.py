@@ -90,21 +90,17 @@ def register(
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                event = (Event.objects.select_for_update() if locked else Event.objects).get(pk=event.pk)
-                if walk_in:
-                    _require_door_open(event)
-                else:
-                    _require_open(event, now)
+                # Unlocked, the event as the caller read it serves where it read all of it: its status and
+                # seats are checked again as the seats are taken.
+                if locked or event.get_deferred_fields():
+                    event = (Event.objects.select_for_update() if locked else Event.objects).get(pk=event.pk)
+                try:
+                    _require_may_register(event, person, now=now, walk_in=walk_in)
+                except EventRefused:
+                    if locked:
+                        raise
+                    raise _Contended from None  # the caller's copy may be behind: the locked read decides
                 lottery = event.allocation == Event.Allocation.LOTTERY and not walk_in
-                if (
-                    person is not None
-                    and event.who_may_come == Event.WhoMayCome.WARD_RESIDENTS
-                    and not person.verified_resident_of(event.ward_id)
-                ):
-                    raise EventRefused(
-                        _("この催しは区内にお住まいの方（住所の確認済み）が対象です"),
-                        code="events.residents_only",
-                    )
                 # A second active registration of the person is refused by the database's unique index (`_insert`):
                 # no query asks first, but where the event is full, their own retry still hears it is theirs.
                 fits = event.seats_left >= party_size
@@ -292,6 +288,22 @@ def _promote(actor, event: Event, now: datetime.datetime) -> list[Registration]:
 
 
 # --- Helpers ----------------------------------------------------------------------------------
+
+
+def _require_may_register(event: Event, person, *, now: datetime.datetime, walk_in: bool) -> None:
+    """The event takes registrations (a walk-in, at the door) and this person may come to it."""
+    if walk_in:
+        _require_door_open(event)
+    else:
+        _require_open(event, now)
+    if (
+        person is not None
+        and event.who_may_come == Event.WhoMayCome.WARD_RESIDENTS
+        and not person.verified_resident_of(event.ward_id)
+    ):
+        raise EventRefused(
+            _("この催しは区内にお住まいの方（住所の確認済み）が対象です"), code="events.residents_only"
+        )
 
 
 def _require_open(event: Event, now: datetime.datetime) -> None:
