@@ -85,7 +85,26 @@ def _longest_modules_first(items) -> None:
         return browser * BROWSER_TEST_SECONDS + (len(tests) - browser) * TEST_SECONDS
 
     ordered = sorted(modules, key=seconds, reverse=True)  # stable: equal modules keep their order
+    _not_both_workers_waiting_for_the_migrated_sqlite_file(ordered, modules)
     items[:] = [item for module in ordered for item in modules[module]]
+
+
+def _not_both_workers_waiting_for_the_migrated_sqlite_file(ordered: list[str], modules: dict) -> None:
+    """Where the suite runs on PostgreSQL, `migrated_sqlite_file` is made by a `machi migrate` of its own
+    (seconds), one worker at a time: the two modules the workers start with do not both need it."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite" or len(ordered) < 3:
+        return
+
+    def needs(module: str) -> bool:
+        return any("migrated_sqlite_file" in getattr(item, "fixturenames", ()) for item in modules[module])
+
+    if needs(ordered[0]) and needs(ordered[1]):
+        other = next((module for module in ordered[2:] if not needs(module)), None)
+        if other is not None:
+            ordered.remove(other)
+            ordered.insert(1, other)
 
 
 def _one_size_where_pages_are_checked_elsewhere(config, items) -> None:
