@@ -16,7 +16,7 @@ run: install
 	$(BIN)/machi runserver $(HOST)
 
 test: install lint
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 # schemathesis against a running Machi (scratch SQLite database, demo data, a city-admin token).
 fuzz-api: install

@@ -21,7 +21,93 @@ DATASET = Path(__file__).resolve().parent.parent / "data" / "kumamoto-fy2022"
 MACHI = str(Path(sys.executable).parent / "machi")
 
 
+# Seconds a module takes on CI's SQLite run (measured with --durations on the 2-core machine), for the
+# modules that take longest; `_longest_modules_first` runs them first. Any other module is estimated
+# from its tests: a browser test as a walk, any other as a quick one.
+MODULE_SECONDS = {
+    "tests/browser/test_booking_flow.py": 76,
+    "tests/browser/test_ward_year_walk.py": 65,
+    "tests/browser/test_grants_flow.py": 51,
+    "tests/browser/test_request_flow.py": 49,
+    "tests/browser/test_accounts_flow.py": 46,
+    "tests/browser/test_lottery_flow.py": 45,
+    "tests/browser/test_event_flow.py": 43,
+    "tests/ledger/test_cli.py": 40,
+    "tests/accounts/test_token_cli.py": 36,
+    "tests/test_english_crawl.py": 33,
+    "tests/accounts/test_security.py": 30,
+    "tests/test_demo_current_year.py": 27,
+    "tests/browser/test_report_pages.py": 25,
+    "tests/facilities/test_demo_centres.py": 22,
+    "tests/browser/test_carry_forward_flow.py": 20,
+    "tests/facilities/test_race.py": 19,
+    "tests/browser/test_project_outcomes.py": 18,
+    "tests/events/test_race.py": 16,
+    "tests/browser/test_ledger_pages.py": 16,
+    "tests/test_public_crawl.py": 14,
+    "tests/browser/test_schedule_flow.py": 14,
+    "tests/browser/test_event_door.py": 11,
+    "tests/browser/test_staff_home.py": 10,
+    "tests/requests/test_fund_race.py": 10,
+    "tests/events/test_demo.py": 9,
+    "tests/browser/test_event_expenses.py": 9,
+    "tests/browser/test_english_pages.py": 9,
+}
+BROWSER_TEST_SECONDS = 8
+TEST_SECONDS = 0.2
+
+
 def pytest_collection_modifyitems(config, items):
+    _one_size_where_pages_are_checked_elsewhere(config, items)
+    _longest_modules_first(items)
+
+
+def _longest_modules_first(items) -> None:
+    """The modules in the order of the time they take, longest first, each module's tests in their order.
+
+    pytest-xdist's `--dist loadscope` hands a worker one module at a time, in the order collected
+    (`make test` turns off its own reordering, by number of tests, which put the few long browser
+    walks and crawls last): a long module left for the end keeps one worker busy while the other has
+    nothing to do. Longest first, the short ones at the end even out the workers.
+    """
+    modules: dict[str, list] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    from tests.browser.support import PAGE_CHECKS
+
+    def seconds(module: str) -> float:
+        tests = modules[module]
+        browser = sum(1 for item in tests if item.get_closest_marker("browser"))
+        if module in MODULE_SECONDS:
+            # Without the page checks a walk runs at one size and takes 60 % of its time (support.py).
+            return MODULE_SECONDS[module] * (1 if PAGE_CHECKS or not browser else 0.3)
+        return browser * BROWSER_TEST_SECONDS + (len(tests) - browser) * TEST_SECONDS
+
+    ordered = sorted(modules, key=seconds, reverse=True)  # stable: equal modules keep their order
+    _not_both_workers_waiting_for_the_migrated_sqlite_file(ordered, modules)
+    items[:] = [item for module in ordered for item in modules[module]]
+
+
+def _not_both_workers_waiting_for_the_migrated_sqlite_file(ordered: list[str], modules: dict) -> None:
+    """Where the suite runs on PostgreSQL, `migrated_sqlite_file` is made by a `machi migrate` of its own
+    (seconds), one worker at a time: the two modules the workers start with do not both need it."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite" or len(ordered) < 3:
+        return
+
+    def needs(module: str) -> bool:
+        return any("migrated_sqlite_file" in getattr(item, "fixturenames", ()) for item in modules[module])
+
+    if needs(ordered[0]) and needs(ordered[1]):
+        other = next((module for module in ordered[2:] if not needs(module)), None)
+        if other is not None:
+            ordered.remove(other)
+            ordered.insert(1, other)
+
+
+def _one_size_where_pages_are_checked_elsewhere(config, items) -> None:
     """Where MACHI_PAGE_CHECKS=0 (CI's PostgreSQL run), each browser walk runs at one size, the desktop's.
 
     A walk at phone size differs from the desktop's in its layout, not in what the database does, and

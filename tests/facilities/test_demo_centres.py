@@ -22,7 +22,15 @@ def demo(capsys):
     return capsys.readouterr().out
 
 
-def test_the_demo_has_centres_in_every_ward_with_rooms_fees_approval_and_exemptions(demo):
+def test_the_demo_loads_centres_as_shipped_and_a_second_run_changes_nothing(demo, capsys):
+    """One `machi demo` (seconds of work) and what it left, looked at from each side; then a second run."""
+    the_demo_has_centres_in_every_ward_with_rooms_fees_approval_and_exemptions(demo)
+    chuo_s_centres_belong_to_its_fy2022_no1_and_the_others_to_no_project()
+    the_shipped_files_are_what_the_export_writes()
+    a_second_run_changes_nothing(capsys)
+
+
+def the_demo_has_centres_in_every_ward_with_rooms_fees_approval_and_exemptions(demo):
     assert "デモのセンター: センター 新規 11 件、更新 0 件、変更なし 0 件／部屋 新規 38 件" in demo
     per_ward = Counter(Centre.objects.values_list("ward__name", flat=True))
     assert per_ward == {"中央区": 3, "東区": 2, "西区": 2, "南区": 2, "北区": 2}
@@ -39,7 +47,7 @@ def test_the_demo_has_centres_in_every_ward_with_rooms_fees_approval_and_exempti
     assert Room.objects.filter(centre__ward__name="中央区", requires_approval=True).exists()
 
 
-def test_chuo_s_centres_belong_to_its_fy2022_no1_and_the_others_to_no_project(demo):
+def chuo_s_centres_belong_to_its_fy2022_no1_and_the_others_to_no_project():
     for centre in Centre.objects.select_related("project__programme__ward", "ward"):
         if centre.ward.name == "中央区":
             programme = centre.project.programme
@@ -49,7 +57,7 @@ def test_chuo_s_centres_belong_to_its_fy2022_no1_and_the_others_to_no_project(de
             assert centre.project is None
 
 
-def test_a_second_run_changes_nothing(demo, capsys):
+def a_second_run_changes_nothing(capsys):
     entries = AuditEntry.objects.count()
     call_command("demo")
     out = capsys.readouterr().out
@@ -61,7 +69,7 @@ def test_a_second_run_changes_nothing(demo, capsys):
     assert AuditEntry.objects.count() == entries
 
 
-def test_the_shipped_files_are_what_the_export_writes(demo):
+def the_shipped_files_are_what_the_export_writes():
     """The demo files are a real export: the same bytes, but for the NO column (this database's ids)."""
 
     def without_no(data: bytes):
