@@ -7,8 +7,11 @@ token and their own connection; all of a phase's clients start at the same insta
 
 - rush:   500 clients race for 50 blocks (10 for each): 50 must win, 450 must hear 409.
 - spread: 200 clients book 200 different blocks: all 200 must win.
-- floor:  500 clients call the lightest authenticated endpoint (GET /api/me): what the
-          server, the database and the client cost without any booking work.
+- floor:  the same spread at bench/floor_wsgi.py (the booking in bare WSGI on psycopg, served
+          the same way). The spread and the floor alternate, 3 rounds of each (`--rounds`): the
+          ratio of each round pairs two bursts a second apart, and the median of the rounds is
+          printed, so that the machine's own drift (others' work, its clock) weighs on both alike.
+          Then 500 clients call GET /api/me and GET /api/wards: a request without booking work.
 - two servers: by default Machi runs as two application servers (two gunicorn masters on two
           ports, the one database), the clients sent to them in turn as a round-robin load
           balancer would: the rush's winners are exactly its blocks across both, and a retry with
@@ -69,6 +72,11 @@ class Cpu:
             *(getattr(self, f) - getattr(other, f) for f in ("server", "database", "client", "machine"))
         )
 
+    def __add__(self, other: "Cpu") -> "Cpu":
+        return Cpu(
+            *(getattr(self, f) + getattr(other, f) for f in ("server", "database", "client", "machine"))
+        )
+
 
 @dataclass
 class Phase:
@@ -79,8 +87,24 @@ class Phase:
     answers: list[dict]
     cpu: Cpu
 
+    @classmethod
+    def pooled(cls, name: str, phases: list["Phase"]) -> "Phase":
+        """Several bursts as one: every answer and latency, their walls and CPU added up."""
+        return cls(
+            name=name,
+            statuses=[s for p in phases for s in p.statuses],
+            latencies=[t for p in phases for t in p.latencies],
+            wall=sum(p.wall for p in phases),
+            answers=[a for p in phases for a in p.answers],
+            cpu=sum((p.cpu for p in phases[1:]), phases[0].cpu),
+        )
+
     def count(self, status: int) -> int:
         return sum(s == status for s in self.statuses)
+
+    @property
+    def booked_per_second(self) -> float:
+        return self.count(201) / self.wall
 
     @property
     def others(self) -> int:
@@ -281,6 +305,9 @@ def main() -> int:
     parser.add_argument("--rush", type=int, default=500, help="clients in the rush")
     parser.add_argument("--blocks", type=int, default=50, help="blocks the rush races for")
     parser.add_argument("--spread", type=int, default=200, help="clients booking different blocks")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="spreads at Machi and at the floor, in turn (each a new burst)"
+    )
     parser.add_argument("--server", default=None, help="PostgreSQL server URL (default: DATABASE_URL)")
     args = parser.parse_args()
 
@@ -292,10 +319,11 @@ def main() -> int:
     if not server_url.startswith(("postgres://", "postgresql://")):
         server_url = DEFAULT_SERVER
     warmup = 60
-    users = args.rush + args.spread + warmup + 1  # the last person books once more, with a key
+    # Each spread's clients are new people (the floor reuses tokens: it writes no last use).
+    users = args.rush + args.rounds * args.spread + warmup + 1  # the last person books once more, with a key
     per_room = 20 * 3  # days × blocks seeded in each room
     # The first room is for warming up; the floor books its own blocks after Machi's, then the replay one.
-    rooms = 1 + -(-(args.blocks + 2 * args.spread + 11) // per_room)
+    rooms = 1 + -(-(args.blocks + 2 * args.rounds * args.spread + warmup + 1) // per_room)
 
     import psycopg
 
@@ -343,10 +371,12 @@ def main() -> int:
         ]
         rush_targets, spread_targets, floor_targets = (
             targets[: args.blocks],
-            targets[args.blocks : args.blocks + args.spread],
-            targets[args.blocks + args.spread : args.blocks + 2 * args.spread + 10],
+            targets[args.blocks : args.blocks + args.rounds * args.spread],
+            targets[
+                args.blocks + args.rounds * args.spread : args.blocks + 2 * args.rounds * args.spread + warmup
+            ],
         )
-        replay_target = targets[args.blocks + 2 * args.spread + 10]
+        replay_target = targets[args.blocks + 2 * args.rounds * args.spread + warmup]
         tokens = iter(machi.tokens)
         print(f"Warming up with {warmup} bookings in room {machi.rooms[0]}")
 
@@ -373,10 +403,53 @@ def main() -> int:
                 for n in range(args.rush)
             ],
         )
-        spread = run_phase(
-            "spread: each client books a different block",
-            machi,
-            [("POST", "/api/reservations", next(tokens), booking(*target)) for target in spread_targets],
+        spreads, bares = [], []
+        with floor_server(machi, workers, args.threads, Path(scratch), args.masters) as floor_at:
+            # Warmed up as Machi was: every thread connects and runs its statements often enough for
+            # psycopg to prepare them (a cold floor ran at two thirds of its speed and flattered Machi).
+            for chunk in range(0, warmup, 10):
+                asyncio.run(
+                    burst(
+                        floor_at[0],
+                        [
+                            ("POST", "/", machi.tokens[n], booking(*floor_targets[n]))
+                            for n in range(chunk, chunk + 10)
+                        ],
+                    )
+                )
+            for round_ in range(args.rounds):
+                spreads.append(
+                    run_phase(
+                        "spread",
+                        machi,
+                        [
+                            ("POST", "/api/reservations", next(tokens), booking(*target))
+                            for target in spread_targets[round_ * args.spread : (round_ + 1) * args.spread]
+                        ],
+                    )
+                )
+                first = warmup + round_ * args.spread
+                bares.append(
+                    run_phase(
+                        "floor",
+                        machi,
+                        [
+                            ("POST", "/", machi.tokens[n], booking(*floor_targets[n]))
+                            for n in range(first, first + args.spread)
+                        ],
+                        server=floor_at,
+                    )
+                )
+        spread = Phase.pooled(
+            f"spread: each client books a different block ({args.rounds} bursts)"
+            if args.rounds > 1
+            else "spread: each client books a different block",
+            spreads,
+        )
+        bare = Phase.pooled(
+            "floor: bare WSGI on psycopg (bench/floor_wsgi.py), each client books a different block"
+            + (f" ({args.rounds} bursts, each after Machi's)" if args.rounds > 1 else ""),
+            bares,
         )
         floor = run_phase(
             "floor: GET /api/me (token, 3 queries, no booking)",
@@ -390,20 +463,6 @@ def main() -> int:
         )
         connections_after = backends(machi)
         replayed, replay_said = replay_across(machi, machi.tokens[-1], replay_target)
-        with floor_server(machi, workers, args.threads, Path(scratch), args.masters) as floor_at:
-            for n, target in enumerate(floor_targets[:10]):  # every worker connects once
-                asyncio.run(
-                    burst(floor_at[0][n % args.masters], [("POST", "/", machi.tokens[n], booking(*target))])
-                )
-            bare = run_phase(
-                "floor: bare WSGI on psycopg (bench/floor_wsgi.py), each client books a different block",
-                machi,
-                [
-                    ("POST", "/", machi.tokens[n], booking(*target))
-                    for n, target in enumerate(floor_targets[10:], start=10)
-                ],
-                server=floor_at,
-            )
         floor_booked = machi.query("SELECT count(*) FROM facilities_reservation WHERE purpose = 'floor'")[0][
             0
         ]
@@ -430,7 +489,11 @@ def main() -> int:
     floor.report()
     public.report()
     bare.report()
-    ratio = (spread.count(201) / spread.wall) / (bare.count(201) / bare.wall) if bare.count(201) else 0.0
+    ratios = [
+        (ours.booked_per_second / theirs.booked_per_second) if theirs.count(201) else 0.0
+        for ours, theirs in zip(spreads, bares, strict=True)
+    ]
+    ratio = statistics.median(ratios)
     spread_cpu = (spread.cpu.server + spread.cpu.database) / len(spread.statuses)
     bare_cpu = (bare.cpu.server + bare.cpu.database) / len(bare.statuses)
     if bare.count(201) != len(bare.statuses):
@@ -439,6 +502,13 @@ def main() -> int:
         f"\n== Machi / floor: {ratio:.2f} of the floor's bookings/s (target ≥ 0.5);"
         f" server+database CPU per booking {spread_cpu * 1000:.1f} ms vs {bare_cpu * 1000:.1f} ms"
     )
+    if args.rounds > 1:
+        print("   round by round (median above):")
+        for n, (ours, theirs, each) in enumerate(zip(spreads, bares, ratios, strict=True), start=1):
+            print(
+                f"   {n}. Machi {ours.booked_per_second:.0f}/s p99 {ours.percentile(99) * 1000:.0f} ms,"
+                f" floor {theirs.booked_per_second:.0f}/s p99 {theirs.percentile(99) * 1000:.0f} ms: {each:.2f}"
+            )
     print("\n== outcome")
     print(
         f"   double bookings            {double_answers} (blocks answered 201 twice)   {double_rows} (in the database)"

@@ -241,7 +241,6 @@ def gunicorn_args(port: int, workers: int, threads: int, extra_args: tuple[str, 
         *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
         "--backlog", "2048",
         "--timeout", "60",
-        "--access-logfile", "/dev/null",
         *extra_args,
     ]  # fmt: skip
 
