@@ -30,7 +30,7 @@ def test_the_embedded_database_is_sqlite_in_wal_mode_with_immediate_transactions
 def test_database_url_selects_postgresql(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://machi@db.example:5432/machi")
     config = machi_settings._database()
-    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["ENGINE"] == "machi.core.postgresql"  # Django's, with its own health check
     assert (config["HOST"], config["NAME"]) == ("db.example", "machi")
 
 
@@ -83,7 +83,7 @@ def test_a_pool_size_that_makes_no_sense_stops_machi_with_what_to_write(monkeypa
 
 
 @pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    settings.DATABASES["default"]["ENGINE"] != "machi.core.postgresql",
     reason="a pool is PostgreSQL's",
 )
 def test_requests_are_served_through_the_pool_on_postgresql(db):
@@ -150,7 +150,7 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
 
 
 @pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    settings.DATABASES["default"]["ENGINE"] != "machi.core.postgresql",
     reason="prepared statements are PostgreSQL's here",
 )
 def test_on_postgresql_a_statement_run_again_and_again_is_prepared_once_on_the_server(db):
@@ -167,3 +167,46 @@ def test_on_postgresql_a_statement_run_again_and_again_is_prepared_once_on_the_s
         )
         prepared = [statement for (statement,) in cursor.fetchall()]
     assert len(prepared) == 1 and '"ledger_ward"."code" = $1' in prepared[0], prepared
+
+
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "machi.core.postgresql",
+    reason="the kept connection's check is PostgreSQL's here",
+)
+def test_a_kept_connection_is_checked_without_a_round_trip_and_replaced_once_the_server_ends_it(db):
+    """The check before a request reuses a connection sends nothing while the connection lives; once the
+    server has ended it (as a restart does), the check retires it and the next statement reconnects."""
+    import time
+
+    from django.db import connection, connections
+
+    kept = connections.create_connection("default")
+    kept.health_check_enabled = True
+
+    def last_statement(pid):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid])
+            return cursor.fetchone()[0]
+
+    try:
+        with kept.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid() AS before_the_check")
+            (pid,) = cursor.fetchone()
+        assert kept.is_usable()
+        assert "before_the_check" in last_statement(pid)  # no SELECT 1 reached the server
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        deadline = time.monotonic() + 10
+        while kept.is_usable() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not kept.is_usable()
+
+        kept.health_check_done = False
+        kept.close_if_health_check_failed()
+        assert kept.connection is None
+        with kept.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            assert cursor.fetchone()[0] != pid
+    finally:
+        kept.close()

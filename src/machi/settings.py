@@ -224,6 +224,9 @@ def _database() -> dict:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         }
         return config
+    # Django's backend, whose check of a kept connection before a request reads its socket instead of
+    # sending SELECT 1 (machi.core.postgresql): a round trip fewer on every request.
+    config["ENGINE"] = "machi.core.postgresql"
     # Parameters bound by the server, and a statement run five times on a connection prepared there
     # (psycopg's default, which Django turns off): the hot paths' statements are parsed and planned once
     # per connection, not on each request (a booking's database CPU fell by a quarter).
