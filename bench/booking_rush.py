@@ -8,7 +8,7 @@ token and their own connection; all of a phase's clients start at the same insta
 - rush:   500 clients race for 50 blocks (10 for each): 50 must win, 450 must hear 409.
 - spread: 200 clients book 200 different blocks: all 200 must win.
 - floor:  the same spread at bench/floor_wsgi.py (the booking in bare WSGI on psycopg, served
-          the same way). The spread and the floor alternate, 3 rounds of each (`--rounds`): the
+          the same way, warmed up with as many bookings as Machi). The spread and the floor alternate, 3 rounds of each (`--rounds`): the
           ratio of each round pairs two bursts a second apart, and the median of the rounds is
           printed, so that the machine's own drift (others' work, its clock) weighs on both alike.
           Then 500 clients call GET /api/me and GET /api/wards: a request without booking work.
