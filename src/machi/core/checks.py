@@ -1,12 +1,22 @@
-"""Start-up checks of Machi's own settings (`machi check`, and every `machi` command and server start)."""
+"""Start-up checks of Machi's own settings (`machi check`, and every `machi` command and server start).
+
+`COMMAND_CHECKS` are the checks each of Machi's own commands runs before it starts: all but the URL
+configuration's. Checking the URLs imports every page and API endpoint, a second of the two a command
+like `machi token list` took, for commands that serve none; `machi check` and `runserver` still run them.
+"""
 
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Tags, Warning, register
 
 from machi.core.mail import DEFAULT_SITE_URL
 
+MACHI = "machi"  # the tag of Machi's own checks
+COMMAND_CHECKS = [
+    tag for name, tag in vars(Tags).items() if not name.startswith("_") and tag != Tags.urls
+] + [MACHI]
 
-@register()
+
+@register(MACHI)
 def site_url_is_set(app_configs=None, **kwargs):
     """In production, mail sent by background tasks and the command line needs the public address."""
     if settings.DEBUG or settings.MACHI_SITE_URL:
@@ -21,7 +31,7 @@ def site_url_is_set(app_configs=None, **kwargs):
     ]
 
 
-@register(deploy=True)
+@register(MACHI, deploy=True)
 def tasks_wait_for_the_worker(app_configs=None, **kwargs):
     """`machi check --deploy`: production queues its tasks in the database for `machi worker`.
 

@@ -1,4 +1,5 @@
-"""A command of subcommands, each its own module: `machi events …`, `machi requests …`.
+"""Machi's own commands: `MachiCommand`, and a command of subcommands, each its own module:
+`machi events …`, `machi requests …`.
 
 A command module sets `package` (where the subcommands' modules are), `subcommands` (their module
 names) and `title`. Each module has `add_arguments(parser)` and `run(options, stdout)` (and a `HELP`,
@@ -13,12 +14,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 
+from machi.core.checks import COMMAND_CHECKS
+
 
 def subcommand_name(module: str) -> str:
     return module.rstrip("_").replace("_", "-")
 
 
-class SubcommandsCommand(BaseCommand):
+class MachiCommand(BaseCommand):
+    """A command of Machi's own: it runs the system checks but the URLs' (`machi.core.checks`)."""
+
+    requires_system_checks = COMMAND_CHECKS
+
+
+class SubcommandsCommand(MachiCommand):
     package: str = ""
     subcommands: tuple[str, ...] = ()
     title: str = ""

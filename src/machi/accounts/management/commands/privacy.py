@@ -7,10 +7,9 @@ app; a second run prints zeros. `--dry-run` counts and writes nothing.
 import datetime
 from argparse import ArgumentTypeError
 
-from django.core.management.base import BaseCommand
-
 from machi.accounts.actors import SYSTEM
 from machi.accounts.privacy import anonymise_expired, retention_cutoff, retention_fiscal_years
+from machi.core.management import MachiCommand
 
 
 def _date(text: str) -> datetime.date:
@@ -21,7 +20,7 @@ def _date(text: str) -> datetime.date:
         raise ArgumentTypeError(f"日付は YYYY-MM-DD で指定してください（{text!r}）") from None
 
 
-class Command(BaseCommand):
+class Command(MachiCommand):
     help = "個人情報: 保存期間を過ぎた予約・補助金の申請の個人情報を匿名化する（anonymise）"
 
     def add_arguments(self, parser):

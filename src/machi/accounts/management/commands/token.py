@@ -6,7 +6,7 @@ it is shown this once and never stored (only its digest is).
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from machi.accounts import actions
@@ -14,9 +14,10 @@ from machi.accounts.actors import SYSTEM
 from machi.accounts.management import acting_user
 from machi.accounts.models import ApiToken
 from machi.accounts.scope import NotAllowed
+from machi.core.management import MachiCommand
 
 
-class Command(BaseCommand):
+class Command(MachiCommand):
     help = "API の個人用トークン: 作成（create）・一覧（list）・失効（revoke）"
 
     def add_arguments(self, parser):

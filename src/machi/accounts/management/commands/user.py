@@ -11,13 +11,14 @@ import sys
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from machi.accounts import actions
 from machi.accounts.actors import SYSTEM
 from machi.accounts.forms import clean_kana
 from machi.accounts.management import centre_named
 from machi.accounts.models import Role, RoleGrant
+from machi.core.management import MachiCommand
 from machi.core.text import normalize
 
 # The ward a role is scoped to, found through the grant: accounts sits below
@@ -33,7 +34,7 @@ FIELD_LABELS = {
 }
 
 
-class Command(BaseCommand):
+class Command(MachiCommand):
     help = "利用者を作成する（役割つき。区職員は区を、センター管理者はセンターを指定）"
     stealth_options = ("stdin",)
 

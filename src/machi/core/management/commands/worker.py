@@ -21,6 +21,7 @@ from argparse import ArgumentTypeError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
 
+from machi.core.checks import COMMAND_CHECKS
 from machi.core.tasks import DUE_EVERY_SECONDS, enqueue_daily_work, enqueue_due_work, tick
 
 
@@ -45,6 +46,7 @@ class Command(db_worker.Command):
         "バックグラウンドのタスク（メール送信、期限の来た抽選・当選の無効化）を実行する。"
         "毎分、期限の来た処理をキューに入れる（本番: MACHI_TASKS_BACKEND=database）"
     )
+    requires_system_checks = COMMAND_CHECKS
 
     def add_arguments(self, parser) -> None:
         super().add_arguments(parser)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from machi.accounts.actors import SYSTEM
@@ -16,10 +16,11 @@ from machi.accounts.scope import NotAllowed
 from machi.core.errors import Conflict
 from machi.core.fiscal import parse_fiscal_year, wareki
 from machi.core.importing import ImportRefused
+from machi.core.management import MachiCommand
 from machi.core.text import normalize
 
 
-class Command(BaseCommand):
+class Command(MachiCommand):
     help = "地域コミュニティセンター: 取込（import）・出力（export）・利用実績の台帳への計上（post-usage）・抽選の設定（lottery）"
 
     def add_arguments(self, parser):

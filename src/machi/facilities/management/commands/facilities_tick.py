@@ -10,13 +10,14 @@ where no worker runs), or from cron where no worker can run:
 Running it twice does nothing more: a lottery is drawn once, and a win lapses once.
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
+from machi.core.management import MachiCommand
 from machi.facilities.lottery import run_due
 
 
-class Command(BaseCommand):
+class Command(MachiCommand):
     help = "期限の来た処理を実行する：抽選の実施、確認期限を過ぎた当選の無効化（cron で毎分）"
 
     def handle(self, *args, **options):

@@ -14,12 +14,13 @@ import re
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from machi.accounts.actors import SYSTEM
 from machi.accounts.management import acting_user
 from machi.core.fiscal import parse_fiscal_year, wareki
+from machi.core.management import MachiCommand
 from machi.core.text import normalize
 from machi.grants import actions, demo, documents, exports
 from machi.grants.models import Application, GrantProgramme
@@ -28,7 +29,7 @@ from machi.grants.models import Application, GrantProgramme
 _NUMBER = re.compile(r"^(?:G(?P<year>\d{4})-)?(?P<id>\d+)$", re.IGNORECASE)
 
 
-class Command(BaseCommand):
+class Command(MachiCommand):
     help = "補助金の書類: 交付決定通知書・交付額確定通知書（notice）、申請一覧・支払いの XLSX（export）"
 
     def add_arguments(self, parser):

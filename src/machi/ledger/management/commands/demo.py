@@ -15,13 +15,14 @@ forward as a demo (`ledger.demo`), the centres put a coming month to lottery, th
 
 from django.apps import apps
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from machi.accounts.actors import SYSTEM
 from machi.core.importing import ImportRefused
+from machi.core.management import MachiCommand
 
 
-class Command(BaseCommand):
+class Command(MachiCommand):
     help = (
         "デモデータ（熊本市 令和4年度 5区のまちづくり推進経費と、デモの地域コミュニティセンター）を読み込む"
     )

@@ -4,20 +4,21 @@ actions and queries."""
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from machi.accounts.actors import SYSTEM
 from machi.accounts.management import acting_user
 from machi.accounts.scope import NotAllowed
 from machi.core.errors import Conflict
 from machi.core.fiscal import parse_fiscal_year, wareki
+from machi.core.management import MachiCommand
 from machi.ledger.importers import import_path
 from machi.ledger.importers.rows import LedgerImportError
 from machi.ledger.models import Programme
 from machi.ledger.queries import ward_named
 
 
-class Command(BaseCommand):
+class Command(MachiCommand):
     help = "まちづくり推進経費の台帳: 取込（import）・出力（export）・点検（check）・次年度への引継ぎ（carry-forward）"
 
     def add_arguments(self, parser):

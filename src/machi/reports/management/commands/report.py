@@ -2,17 +2,18 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db.models import Q
 from django.http import Http404
 
 from machi.core.fiscal import parse_fiscal_year, wareki
+from machi.core.management import MachiCommand
 from machi.core.text import normalize
 from machi.reports import documents
 from machi.reports.documents import FORMATS
 
 
-class Command(BaseCommand):
+class Command(MachiCommand):
     help = "報告書とオープンデータ: 区の報告（ward）、市の概要（city）、財政データパッケージ（export-fdp）"
 
     def add_arguments(self, parser):
