@@ -6,12 +6,13 @@ see bench/live_machi.py). Every client is a different person with their own pers
 token and their own connection; all of a phase's clients start at the same instant.
 
 - rush:   500 clients race for 50 blocks (10 for each): 50 must win, 450 must hear 409.
-- spread: 200 clients book 200 different blocks: all 200 must win.
-- floor:  the same spread at bench/floor_wsgi.py (the booking in bare WSGI on psycopg, served
-          the same way, warmed up with as many bookings as Machi). The spread and the floor alternate, 3 rounds of each (`--rounds`): the
-          ratio of each round pairs two bursts a second apart, and the median of the rounds is
-          printed, so that the machine's own drift (others' work, its clock) weighs on both alike.
-          Then 500 clients call GET /api/me and GET /api/wards: a request without booking work.
+- spread: 200 clients book 200 different blocks: all 200 must win; 3 such bursts (`--rounds`).
+- floor:  the same spread at bench/floor_wsgi.py (the booking in bare WSGI on psycopg, served the
+          same way, warmed up with as many bookings as Machi). Each burst at Machi is followed by
+          one at the floor: the ratio of each round pairs two bursts a second apart, and the median
+          of the rounds is printed, so that the machine's own drift (others' work, its clock)
+          weighs on both alike. Then 500 clients call GET /api/me and GET /api/wards: a request
+          without booking work.
 - two servers: by default Machi runs as two application servers (two gunicorn masters on two
           ports, the one database), the clients sent to them in turn as a round-robin load
           balancer would: the rush's winners are exactly its blocks across both, and a retry with
@@ -311,6 +312,8 @@ def main() -> int:
     parser.add_argument("--server", default=None, help="PostgreSQL server URL (default: DATABASE_URL)")
     args = parser.parse_args()
 
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1 (bursts at Machi, each followed by one at the floor)")
     if args.masters < 1 or args.workers % args.masters:
         parser.error("--workers must be a multiple of --masters (the workers are shared among them)")
     workers = args.workers // args.masters  # each master's
